@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procrun/diagnostic.hpp"
+
+namespace procrun {
+
+// A value together with where it was set, so later checks (an unknown process
+// type in a formation, say) can point at the config file line.
+template <class T>
+struct Sourced {
+    T value{};
+    Location where;
+};
+
+// Every setting that can come from the command line or a config file. Each is
+// optional: the command line wins over the config file, which wins over the
+// defaults (see resolve()). Keys in .procrun.yaml are the long option names.
+struct Settings {
+    std::optional<Sourced<std::string>> procfile;   // -f/--procfile
+    std::optional<Sourced<std::string>> root;       // -d/--root
+    std::optional<Sourced<std::vector<std::string>>> env_files;  // -e/--env
+    std::optional<Sourced<std::string>> formation;  // -c/--formation, "all=1,web=2"
+    std::optional<Sourced<int>> port;               // -p/--port
+    std::optional<Sourced<int>> timeout;            // -t/--timeout, seconds
+    std::optional<Sourced<bool>> strict;            // --strict
+    std::optional<Sourced<bool>> color;             // --color / --no-color
+    std::optional<Sourced<bool>> timestamp;         // --no-timestamp => false
+    std::optional<Sourced<bool>> prefix;            // --no-prefix => false
+    std::optional<Sourced<std::vector<std::string>>> quiet;  // -q/--quiet NAME
+    // export
+    std::optional<Sourced<std::string>> app;           // -a/--app
+    std::optional<Sourced<std::string>> user;          // -u/--user
+    std::optional<Sourced<std::string>> log;           // -l/--log
+    std::optional<Sourced<std::string>> run;           // -r/--run
+    std::optional<Sourced<std::string>> image;         // --image
+    std::optional<Sourced<std::string>> template_dir;  // --template-dir
+
+    // Overlays every setting present in `over` onto this one.
+    void overlay(const Settings& over);
+};
+
+enum class ConfigDialect {
+    procrun,  // .procrun.yaml
+    foreman,  // .foreman (YAML with foreman's option names)
+};
+
+// Pure: parses the YAML text of a config file. Unknown keys and values of the
+// wrong type are located errors. `file` is used in diagnostics.
+Parsed<Settings> parse_config(std::string_view text, std::string_view file,
+                              ConfigDialect dialect = ConfigDialect::procrun);
+
+}  // namespace procrun

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procrun/diagnostic.hpp"
+#include "procrun/environment.hpp"
+#include "procrun/formation.hpp"
+#include "procrun/procfile.hpp"
+
+namespace procrun {
+
+inline constexpr int kDefaultBasePort = 5000;
+inline constexpr int kPortStepPerType = 100;
+inline constexpr std::chrono::seconds kDefaultTimeout{5};
+
+// One process type of the Procfile with how many instances run.
+struct ProcessType {
+    std::string name;
+    std::string command;
+    int position = 0;   // 0-based index in the Procfile: decides PORT and colour
+    int count = 1;      // instances from the formation
+    bool selected = true;
+    int line = 0;       // Procfile line
+};
+
+// One process to run: `web.1`.
+struct Instance {
+    std::string type;   // "web"
+    int index = 1;      // 1-based instance number
+    std::string name;   // "web.1"
+    std::string command;
+    int port = 0;
+    int colour = 0;     // index into the output palette (the type's position)
+    // What the app itself defines: the env files' variables, then PORT and PS.
+    // Exporters render this.
+    Environment app_env;
+    // The whole environment the process gets: the inherited OS environment
+    // overlaid with app_env. start and run use this.
+    Environment env;
+};
+
+struct PlanInput {
+    std::filesystem::path root;
+    Procfile procfile;
+    Environment file_env;  // every env file merged, later files overriding earlier
+    Environment os_env;    // the inherited environment
+    Formation formation;
+    std::optional<int> base_port;           // --port; else PORT from files, then OS, then 5000
+    std::vector<std::string> selected;      // process types named on the command line; empty = all
+    std::chrono::seconds timeout = kDefaultTimeout;
+};
+
+// The value every command reads: start, run, check and export.
+struct Plan {
+    std::filesystem::path root;
+    std::string procfile;   // path of the Procfile, as shown to the user
+    std::vector<ProcessType> types;   // every Procfile entry, in order
+    std::vector<Instance> instances;  // selected types x their counts, in order
+    Environment file_env;
+    Environment os_env;
+    int base_port = kDefaultBasePort;
+    std::chrono::seconds timeout = kDefaultTimeout;
+
+    [[nodiscard]] const ProcessType* find_type(std::string_view name) const;
+    // Longest instance name, for aligning output prefixes.
+    [[nodiscard]] std::size_t name_width() const;
+};
+
+// Pure: builds the plan. PORT for instance i of the type at position p is
+// base + 100*p + (i-1), as foreman does. Unknown selected names and formation
+// names are errors that list the valid process types.
+Parsed<Plan> make_plan(const PlanInput& input);
+
+// The environment for an instance (PORT, PS) given the plan's inputs; used by
+// make_plan and by `run` for a single instance.
+Instance make_instance(const Plan& plan, const ProcessType& type, int index);
+
+}  // namespace procrun

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procrun/config.hpp"
+#include "procrun/diagnostic.hpp"
+#include "procrun/dotenv.hpp"
+#include "procrun/environment.hpp"
+#include "procrun/plan.hpp"
+#include "procrun/procfile.hpp"
+
+namespace procrun {
+
+// One env file as read from disk.
+struct EnvFile {
+    std::string path;  // as shown to the user
+    std::vector<DotenvEntry> entries;
+};
+
+// Everything read from a project root: the files, the resolved settings and the
+// plan built from them. The only place that reads the user's files.
+struct Project {
+    std::filesystem::path root;
+    std::string procfile_path;     // as shown to the user
+    std::string procfile_text;
+    Procfile procfile;
+    std::optional<std::string> config_path;  // .procrun.yaml or .foreman, if one was read
+    Settings settings;             // command line overlaid on the config file
+    std::vector<EnvFile> env_files;
+    Plan plan;
+};
+
+struct LoadOptions {
+    Settings cli;                       // what the command line said
+    std::vector<std::string> selected;  // process types named on the command line
+    // When false (procrun run CMD), a missing Procfile is not an error: the
+    // project is only the env files and settings.
+    bool require_procfile = true;
+};
+
+// Finds and reads the Procfile, the config file and the env files, then builds
+// the plan. Reports every problem found, located in its file.
+//   - Procfile: --procfile, else ROOT/Procfile (ROOT = --root or the current
+//     directory). Near misses (procfile, Procfile.txt, ...) are named in the error.
+//   - Config: ROOT/.procrun.yaml, else ROOT/.foreman.
+//   - Env files: --env (each must exist), else ROOT/.env if it exists.
+Parsed<Project> load_project(const LoadOptions& options, const Environment& os_env);
+
+// Looks in `dir` for files that are almost a Procfile (wrong case, an
+// extension); returns their names, best match first.
+std::vector<std::string> procfile_near_misses(const std::filesystem::path& dir);
+
+}  // namespace procrun

@@ -1,0 +1,105 @@
+#pragma once
+
+// Helpers for end-to-end tests: temporary project directories and running the
+// real procrun binary (or any program) with pipes, a timeout and signals.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace procrun::test {
+
+std::string procrun_binary();
+std::string testchild_binary();
+std::filesystem::path source_dir();
+// ../shared beside the repository, or nullopt when it is absent.
+std::optional<std::filesystem::path> shared_dir();
+
+// A temporary directory removed (recursively) on destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    // Writes `content` to `relative` (creating parent directories).
+    std::filesystem::path write(const std::string& relative, const std::string& content,
+                                std::filesystem::perms mode = std::filesystem::perms::owner_read |
+                                                              std::filesystem::perms::owner_write);
+    // Writes files from a map of relative path -> content.
+    void write_all(const std::map<std::string, std::string>& files);
+
+private:
+    std::filesystem::path path_;
+};
+
+struct RunOptions {
+    std::filesystem::path cwd;
+    std::vector<std::string> set_env;    // "KEY=value", applied on top of the inherited env
+    std::vector<std::string> unset_env;  // keys removed from the inherited env
+    bool clear_env = false;              // start from an empty environment (PATH kept)
+    std::optional<std::string> stdin_data;  // nullopt: /dev/null
+    std::chrono::milliseconds timeout{60000};
+};
+
+struct RunResult {
+    int exit_code = -1;  // when it exited
+    int signal = 0;      // when it was killed by a signal
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+    double seconds = 0;
+};
+
+// A running child with its stdout and stderr on pipes, in its own process group.
+class Child {
+public:
+    Child(const std::vector<std::string>& argv, const RunOptions& options);
+    ~Child();  // kills the process group if still running
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    void signal(int sig) const;
+    // Reads output until `needle` appears in stdout (or stderr) or the timeout;
+    // returns whether it appeared.
+    bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
+    // Reads until exit (and EOF on both pipes) or the timeout, then kills.
+    RunResult wait(std::chrono::milliseconds timeout);
+    [[nodiscard]] const std::string& out() const { return out_; }
+    [[nodiscard]] const std::string& err() const { return err_; }
+
+private:
+    bool pump(std::chrono::milliseconds budget);
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    int err_fd_ = -1;
+    int in_fd_ = -1;
+    std::string in_data_;
+    std::size_t in_written_ = 0;
+    std::string out_;
+    std::string err_;
+    bool reaped_ = false;
+    int status_ = 0;
+    std::chrono::steady_clock::time_point started_;
+};
+
+RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+RunResult run_procrun(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// Pids of every live process whose process group is `pgid`, or whose session is `sid`.
+std::vector<pid_t> processes_in_group(pid_t pgid);
+std::vector<pid_t> processes_in_session(pid_t sid);
+// Pids of every live process whose environment contains `marker` (KEY=value).
+std::vector<pid_t> processes_with_env(const std::string& marker);
+
+std::vector<std::string> split_lines(const std::string& text);
+
+}  // namespace procrun::test
