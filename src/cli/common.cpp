@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "procrun/terminal.hpp"
@@ -79,6 +80,27 @@ std::optional<Project> load_or_report(const ProjectArgs& args,
     if (!loaded.diagnostics.empty()) print_diagnostics(loaded.diagnostics, std::nullopt, os_env);
     if (!loaded.ok()) return std::nullopt;
     return std::move(loaded.value);
+}
+
+namespace {
+
+std::vector<std::pair<int, AddCommand>>& command_registry() {
+    static std::vector<std::pair<int, AddCommand>> registry;
+    return registry;
+}
+
+}  // namespace
+
+bool register_command(int order, AddCommand add) {
+    command_registry().emplace_back(order, add);
+    return true;
+}
+
+void add_registered_commands(CLI::App& app, Command& command) {
+    auto registry = command_registry();
+    std::stable_sort(registry.begin(), registry.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& entry : registry) entry.second(app, command);
 }
 
 }  // namespace procrun::cli

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,15 +57,17 @@ std::optional<Project> load_or_report(const ProjectArgs& args,
                                       const std::vector<std::string>& selected,
                                       const Environment& os_env, bool require_procfile = true);
 
-// Each command registers itself on the top-level app; `run` is set to the
-// function that executes it once parsing succeeded.
+// The command chosen on the command line: set by the subcommand's parse
+// callback, run by main() once parsing succeeded.
 struct Command {
     std::function<int()> run;
 };
 
-void register_check(CLI::App& app, Command& command);
-void register_start(CLI::App& app, Command& command);
-void register_run(CLI::App& app, Command& command);
-void register_export(CLI::App& app, Command& command);
+// Each command lives in its own cmd_*.cpp and registers itself at start-up:
+//   const bool registered = register_command(10, add_check_command);
+// `order` sorts the commands in --help.
+using AddCommand = void (*)(CLI::App& app, Command& command);
+bool register_command(int order, AddCommand add);
+void add_registered_commands(CLI::App& app, Command& command);
 
 }  // namespace procrun::cli

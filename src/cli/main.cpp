@@ -35,10 +35,7 @@ int main(int argc, char** argv) {
         "input or failed command, 2 usage error; start and run return their processes' codes.");
 
     Command command;
-    register_check(app, command);
-    register_start(app, command);
-    register_run(app, command);
-    register_export(app, command);
+    add_registered_commands(app, command);
 
     try {
         app.parse(argc, argv);
