@@ -1,0 +1,186 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "procrun/dotenv.hpp"
+
+using procrun::DotenvEntry;
+using procrun::EnvLookup;
+using procrun::parse_dotenv;
+
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+Pairs pairs_of(const std::vector<DotenvEntry>& entries) {
+    Pairs out;
+    for (const auto& e : entries)
+        out.emplace_back(e.key, e.value);
+    return out;
+}
+
+EnvLookup lookup_in(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+        auto it = vars.find(std::string(name));
+        if (it == vars.end())
+            return std::nullopt;
+        return it->second;
+    };
+}
+
+struct ValueCase {
+    const char* name;
+    std::string input;
+    Pairs expected;
+};
+
+}  // namespace
+
+TEST_CASE("dotenv: values", "[dotenv]") {
+    const std::vector<ValueCase> cases = {
+        {"plain", "KEY=value\n", {{"KEY", "value"}}},
+        {"no trailing newline", "KEY=value", {{"KEY", "value"}}},
+        {"empty value", "EMPTY=\n", {{"EMPTY", ""}}},
+        {"empty quotes", "A=''\nB=\"\"\n", {{"A", ""}, {"B", ""}}},
+        {"export prefix", "export KEY=value\n", {{"KEY", "value"}}},
+        {"export with spacing", "export   KEY  =  value\n", {{"KEY", "value"}}},
+        {"spaces around =", "KEY = value\n", {{"KEY", "value"}}},
+        {"leading whitespace", "   KEY=value\n", {{"KEY", "value"}}},
+        {"trailing whitespace trimmed", "KEY=value   \t\n", {{"KEY", "value"}}},
+        {"inner spaces kept", "KEY=some spaced  value\n", {{"KEY", "some spaced  value"}}},
+        {"comment lines", "# a comment\n  # indented\nKEY=v\n", {{"KEY", "v"}}},
+        {"inline comment", "KEY=value # comment\n", {{"KEY", "value"}}},
+        {"hash without space is kept", "KEY=a#b\n", {{"KEY", "a#b"}}},
+        {"equals in value", "KEY=a=b==\n", {{"KEY", "a=b=="}}},
+        {"blank lines", "\n\nA=1\n\n\nB=2\n\n", {{"A", "1"}, {"B", "2"}}},
+        {"single quotes literal", "KEY='a $B \\n c'\n", {{"KEY", "a $B \\n c"}}},
+        {"single quotes keep spaces", "KEY='  x  '\n", {{"KEY", "  x  "}}},
+        {"single quote comment after", "KEY='a # b' # c\n", {{"KEY", "a # b"}}},
+        {"double quotes", "KEY=\"value\"\n", {{"KEY", "value"}}},
+        {"double quote escapes",
+         R"(KEY="a\nb\tc\rd\"e\\f")"
+         "\n",
+         {{"KEY", "a\nb\tc\rd\"e\\f"}}},
+        {"double quote comment after", "KEY=\"a # b\"  # c\n", {{"KEY", "a # b"}}},
+        {"multi-line double quotes",
+         "KEY=\"line one\nline two\"\nNEXT=1\n",
+         {{"KEY", "line one\nline two"}, {"NEXT", "1"}}},
+        {"unquoted backslash-n is literal", "KEY=a\\nb\n", {{"KEY", "a\\nb"}}},
+        {"CRLF", "A=1\r\nB=\"2\"\r\n", {{"A", "1"}, {"B", "2"}}},
+        {"CRLF inside multi-line quotes", "A=\"x\r\ny\"\r\n", {{"A", "x\ny"}}},
+        {"BOM",
+         "\xEF\xBB\xBF"
+         "A=1\n",
+         {{"A", "1"}}},
+        {"later key wins in order", "A=1\nA=2\n", {{"A", "1"}, {"A", "2"}}},
+        {"dotted key", "a.b=1\n", {{"a.b", "1"}}},
+        {"utf-8 value", "K=h\xC3\xA9llo\n", {{"K", "h\xC3\xA9llo"}}},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            auto parsed = parse_dotenv(c.input, ".env");
+            INFO(c.input);
+            CHECK(parsed.diagnostics.empty());
+            CHECK(pairs_of(parsed.value) == c.expected);
+        }
+    }
+}
+
+TEST_CASE("dotenv: expansion", "[dotenv]") {
+    const auto outside = lookup_in({{"HOME", "/home/u"}, {"EMPTY", ""}, {"A", "outside"}});
+    const std::vector<ValueCase> cases = {
+        {"braced from the file", "A=1\nB=${A}2\n", {{"A", "1"}, {"B", "12"}}},
+        {"bare from the file", "A=1\nB=$A-x\n", {{"A", "1"}, {"B", "1-x"}}},
+        {"file wins over outside", "A=in\nB=$A\n", {{"A", "in"}, {"B", "in"}}},
+        {"outside", "P=$HOME/bin\n", {{"P", "/home/u/bin"}}},
+        {"undefined is empty", "P=[$NOPE][${NOPE}]\n", {{"P", "[][]"}}},
+        {"default when unset", "P=${NOPE:-fallback}\n", {{"P", "fallback"}}},
+        {"default when empty", "P=${EMPTY:-fallback}\n", {{"P", "fallback"}}},
+        {"no default when set", "P=${HOME:-fallback}\n", {{"P", "/home/u"}}},
+        {"dash default only when unset", "P=${EMPTY-x}${NOPE-y}\n", {{"P", "y"}}},
+        {"nested default", "P=${NOPE:-${HOME}}\n", {{"P", "/home/u"}}},
+        {"in double quotes", "P=\"$HOME and ${HOME}\"\n", {{"P", "/home/u and /home/u"}}},
+        {"escaped dollar in double quotes", "P=\"\\$HOME\"\n", {{"P", "$HOME"}}},
+        {"not in single quotes", "P='$HOME'\n", {{"P", "$HOME"}}},
+        {"lone dollar", "P=cost: $ 5\n", {{"P", "cost: $ 5"}}},
+        {"dollar at end", "P=x$\n", {{"P", "x$"}}},
+        {"unterminated brace is literal", "P=${HOME\n", {{"P", "${HOME"}}},
+        {"no command substitution", "P=$(echo hi)\n", {{"P", "$(echo hi)"}}},
+        {"later definition is not used earlier",
+         "B=$LATER\nLATER=x\n",
+         {{"B", ""}, {"LATER", "x"}}},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            auto parsed = parse_dotenv(c.input, ".env", outside);
+            INFO(c.input);
+            CHECK(parsed.diagnostics.empty());
+            CHECK(pairs_of(parsed.value) == c.expected);
+        }
+    }
+}
+
+TEST_CASE("dotenv: entries record their starting line", "[dotenv]") {
+    auto parsed = parse_dotenv("# c\nA=1\n\nB=\"x\ny\"\nC=3\n", ".env");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.value.size() == 3);
+    CHECK(parsed.value[0].line == 2);
+    CHECK(parsed.value[1].line == 4);
+    CHECK(parsed.value[2].line == 6);
+}
+
+namespace {
+
+struct ErrorCase {
+    const char* name;
+    std::string input;
+    std::string message;
+    int line;
+    int column;
+    std::string code;
+};
+
+}  // namespace
+
+TEST_CASE("dotenv: errors", "[dotenv]") {
+    const std::vector<ErrorCase> cases = {
+        {"unterminated double quote", "A=1\nB=\"abc\n", "unterminated double-quoted value", 2, 3,
+         "dotenv/unterminated-quote"},
+        {"unterminated single quote", "B='abc\n", "unterminated single-quoted value", 1, 3,
+         "dotenv/unterminated-quote"},
+        {"not an assignment", "A=1\njust words\n", "expected '=' after 'just'", 2, 6,
+         "dotenv/not-an-assignment"},
+        {"key alone", "KEY\n", "expected '=' after 'KEY'", 1, 4, "dotenv/not-an-assignment"},
+        {"dash in key", "MY-KEY=1\n", "invalid character '-' in key", 1, 3, "dotenv/invalid-key"},
+        {"digit first", "1KEY=1\n", "invalid key '1KEY': a key cannot start with a digit", 1, 1,
+         "dotenv/invalid-key"},
+        {"no key", "=value\n", "invalid character '=' in key", 1, 1, "dotenv/invalid-key"},
+        {"text after closing quote", "A=\"x\" y\n", "unexpected 'y' after the closing quote", 1, 7,
+         "dotenv/trailing-characters"},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            auto parsed = parse_dotenv(c.input, "app.env");
+            REQUIRE(parsed.diagnostics.size() == 1);
+            const auto& d = parsed.diagnostics.front();
+            CHECK(d.severity == procrun::Severity::error);
+            CHECK(d.message == c.message);
+            CHECK(d.where.file == "app.env");
+            CHECK(d.where.line == c.line);
+            CHECK(d.where.column == c.column);
+            CHECK(d.code == c.code);
+            CHECK(d.source_line == std::string(procrun::line_at(c.input, c.line)));
+        }
+    }
+}
+
+TEST_CASE("dotenv: every error is reported and good lines still parse", "[dotenv]") {
+    auto parsed = parse_dotenv("A=1\nbad line\nB=2\nC-D=3\nE=\"open\nF=4\n", ".env");
+    REQUIRE(parsed.diagnostics.size() == 3);
+    CHECK(parsed.diagnostics[0].where.line == 2);
+    CHECK(parsed.diagnostics[1].where.line == 4);
+    CHECK(parsed.diagnostics[2].where.line == 5);
+    CHECK(pairs_of(parsed.value) == Pairs{{"A", "1"}, {"B", "2"}, {"F", "4"}});
+}
