@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "procrun/diagnostic.hpp"
+#include "procrun/formation.hpp"
 
 namespace procrun {
 
@@ -20,19 +21,19 @@ struct Sourced {
 
 // Every setting that can come from the command line or a config file. Each is
 // optional: the command line wins over the config file, which wins over the
-// defaults (see resolve()). Keys in .procrun.yaml are the long option names.
+// defaults (see overlay()). Keys in .procrun.yaml are the long option names.
 struct Settings {
-    std::optional<Sourced<std::string>> procfile;   // -f/--procfile
-    std::optional<Sourced<std::string>> root;       // -d/--root
+    std::optional<Sourced<std::string>> procfile;                // -f/--procfile
+    std::optional<Sourced<std::string>> root;                    // -d/--root
     std::optional<Sourced<std::vector<std::string>>> env_files;  // -e/--env
-    std::optional<Sourced<std::string>> formation;  // -c/--formation, "all=1,web=2"
-    std::optional<Sourced<int>> port;               // -p/--port
-    std::optional<Sourced<int>> timeout;            // -t/--timeout, seconds
-    std::optional<Sourced<bool>> strict;            // --strict
-    std::optional<Sourced<bool>> color;             // --color / --no-color
-    std::optional<Sourced<bool>> timestamp;         // --no-timestamp => false
-    std::optional<Sourced<bool>> prefix;            // --no-prefix => false
-    std::optional<Sourced<std::vector<std::string>>> quiet;  // -q/--quiet NAME
+    std::optional<Sourced<std::string>> formation;               // -c/--formation, "all=1,web=2"
+    std::optional<Sourced<int>> port;                            // -p/--port
+    std::optional<Sourced<int>> timeout;                         // -t/--timeout, seconds
+    std::optional<Sourced<bool>> strict;                         // --strict
+    std::optional<Sourced<bool>> color;                          // --color / --no-color
+    std::optional<Sourced<bool>> timestamp;                      // --no-timestamp => false
+    std::optional<Sourced<bool>> prefix;                         // --no-prefix => false
+    std::optional<Sourced<std::vector<std::string>>> quiet;      // -q/--quiet NAME
     // export
     std::optional<Sourced<std::string>> app;           // -a/--app
     std::optional<Sourced<std::string>> user;          // -u/--user
@@ -40,6 +41,11 @@ struct Settings {
     std::optional<Sourced<std::string>> run;           // -r/--run
     std::optional<Sourced<std::string>> image;         // --image
     std::optional<Sourced<std::string>> template_dir;  // --template-dir
+
+    // When a config file gave `formation` as a mapping ({web: 2}), `formation`
+    // holds the equivalent spec ("web=2") and this says where each name was
+    // written; empty otherwise.
+    std::map<std::string, FormationSource> formation_sources;
 
     // Overlays every setting present in `over` onto this one.
     void overlay(const Settings& over);
@@ -51,7 +57,9 @@ enum class ConfigDialect {
 };
 
 // Pure: parses the YAML text of a config file. Unknown keys and values of the
-// wrong type are located errors. `file` is used in diagnostics.
+// wrong type are located errors. `file` is used in diagnostics. Paths are
+// returned as written (the loader resolves them against the file's directory).
+// The keys of each dialect are listed in docs/procfile.md.
 Parsed<Settings> parse_config(std::string_view text, std::string_view file,
                               ConfigDialect dialect = ConfigDialect::procrun);
 

@@ -10,20 +10,42 @@
 
 namespace procrun {
 
+// Where one name of a formation was written: for diagnostics about it later.
+struct FormationSource {
+    Location where;
+    std::string source_line;
+};
+
 // How many instances of each process type to run: `all=1,web=2,worker=0`.
 struct Formation {
-    std::optional<int> all;           // default for types not named
+    std::optional<int> all;             // default for types not named
     std::map<std::string, int> counts;  // explicit per-type counts
+    // Where each name in `counts` was written, for diagnostics about it later
+    // (an unknown process type). Not part of the value: == ignores it.
+    std::map<std::string, FormationSource> sources;
 
+    // The explicit count for `type`, else `all`, else 1.
     [[nodiscard]] int count_for(std::string_view type) const;
-    friend bool operator==(const Formation&, const Formation&) = default;
+    friend bool operator==(const Formation& a, const Formation& b) {
+        return a.all == b.all && a.counts == b.counts;
+    }
 };
+
+// Limit on one type's count: beyond it, ports run past 65535 anyway.
+inline constexpr int kMaxFormationCount = 10000;
 
 // Pure: parses a formation spec. `file` names the origin in diagnostics
 // (e.g. "--formation" or ".procrun.yaml"); columns point into `text`.
 Parsed<Formation> parse_formation(std::string_view text, std::string_view file = "--formation");
 
-// Errors for names in `formation` that are not process types.
+// The same, for a spec that starts at `origin` (its line and column) inside a
+// file whose line there is `source_line`, e.g. a `formation:` value in a config
+// file. Columns in diagnostics are offsets from origin.column.
+Parsed<Formation> parse_formation(std::string_view text, const Location& origin,
+                                  std::string_view source_line);
+
+// Errors for names in `formation` that are not process types, located at
+// formation.sources when known, else in `file`. Each lists the valid types.
 std::vector<Diagnostic> check_formation_names(const Formation& formation,
                                               const std::vector<std::string>& types,
                                               std::string_view file = "--formation");
