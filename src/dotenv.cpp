@@ -6,15 +6,21 @@
 #include <string>
 #include <utility>
 
+// The dialect, and why each choice was made where the dotenv libraries
+// disagree, is documented in docs/dotenv.md.
+
 namespace procrun {
 
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-// `${A:-${B:-...}}` defaults nest; past this depth the rest is kept literally
+// `${A:-${B:-...}}` defaults nest; past this depth a default is kept literally
 // so hostile input cannot exhaust the stack.
 constexpr int kMaxExpansionDepth = 32;
+
+constexpr std::string_view kKeyHint =
+    "a key is letters, digits, '_', '.' and '-', starting with a letter or '_'";
 
 bool is_blank(char c) {
     return c == ' ' || c == '\t';
@@ -24,12 +30,22 @@ bool is_name_start(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
 }
 
-bool is_name_char(char c) {
-    return is_name_start(c) || (c >= '0' && c <= '9');
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
 }
 
+// Characters of a name in `$NAME` / `${NAME}`.
+bool is_name_char(char c) {
+    return is_name_start(c) || is_digit(c);
+}
+
+// Characters of a key on the left of `=`.
 bool is_key_char(char c) {
-    return is_name_char(c) || c == '.';
+    return is_name_char(c) || c == '.' || c == '-';
+}
+
+bool is_quote(char c) {
+    return c == '"' || c == '\'' || c == '`';
 }
 
 std::string describe(char c) {
@@ -43,19 +59,40 @@ std::string describe(char c) {
     return fmt::format("'{}'", c);
 }
 
+std::string_view quote_name(char quote) {
+    switch (quote) {
+        case '"':
+            return "double-quoted";
+        case '\'':
+            return "single-quoted";
+        default:
+            return "backtick-quoted";
+    }
+}
+
+// Line endings: CRLF, LF and a lone CR each end a line.
+std::string normalise_newlines(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\r') {
+            out += '\n';
+            if (i + 1 < text.size() && text[i + 1] == '\n')
+                ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
 class Parser {
   public:
     Parser(std::string_view text, std::string_view file, const EnvLookup& outside)
         : file_(file), outside_(outside) {
         if (text.substr(0, kBom.size()) == kBom)
             text.remove_prefix(kBom.size());
-        // CRLF becomes LF once, up front; a lone CR stays part of the text.
-        src_.reserve(text.size());
-        for (std::size_t i = 0; i < text.size(); ++i) {
-            if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
-                continue;
-            src_ += text[i];
-        }
+        src_ = normalise_newlines(text);
     }
 
     Parsed<std::vector<DotenvEntry>> run() {
@@ -65,10 +102,12 @@ class Parser {
     }
 
   private:
-    // ---- position helpers -------------------------------------------------
+    // ---- position ---------------------------------------------------------
 
     [[nodiscard]] bool at_end() const { return pos_ >= src_.size(); }
-    [[nodiscard]] char peek() const { return at_end() ? '\0' : src_[pos_]; }
+    [[nodiscard]] char peek(std::size_t ahead = 0) const {
+        return pos_ + ahead < src_.size() ? src_[pos_ + ahead] : '\0';
+    }
     [[nodiscard]] bool at_eol() const { return at_end() || src_[pos_] == '\n'; }
 
     void skip_blanks() {
@@ -76,22 +115,18 @@ class Parser {
             ++pos_;
     }
 
-    // Moves past the end of the current line (and its newline).
-    void skip_line() {
-        while (!at_end() && src_[pos_] != '\n')
-            ++pos_;
-        if (!at_end())
-            advance_newline();
-    }
-
-    void advance_newline() {
+    void next_line() {
         ++pos_;
         ++line_;
         line_start_ = pos_;
     }
 
-    [[nodiscard]] int column_of(std::size_t offset, std::size_t start) const {
-        return static_cast<int>(offset - start) + 1;
+    // Moves past the end of the current line and its newline.
+    void skip_line() {
+        while (!at_end() && src_[pos_] != '\n')
+            ++pos_;
+        if (!at_end())
+            next_line();
     }
 
     [[nodiscard]] std::string line_text(std::size_t start) const {
@@ -101,11 +136,13 @@ class Parser {
         return src_.substr(start, end - start);
     }
 
+    // Reports an error at byte `offset` of the line that starts at `start`.
     void error(int line, std::size_t start, std::size_t offset, std::string code,
                std::string message, std::string hint = {}) {
-        result_.diagnostics.push_back(make_error(Location{file_, line, column_of(offset, start)},
-                                                 std::move(code), std::move(message),
-                                                 line_text(start), std::move(hint)));
+        const int column = static_cast<int>(offset - start) + 1;
+        result_.diagnostics.push_back(make_error(Location{file_, line, column}, std::move(code),
+                                                 std::move(message), line_text(start),
+                                                 std::move(hint)));
     }
 
     // ---- lines ------------------------------------------------------------
@@ -114,7 +151,7 @@ class Parser {
         skip_blanks();
         if (at_eol()) {
             if (!at_end())
-                advance_newline();
+                next_line();
             return;
         }
         if (peek() == '#') {
@@ -125,44 +162,64 @@ class Parser {
         const int line = line_;
         const std::size_t start = line_start_;
 
-        if (src_.compare(pos_, 6, "export") == 0 && pos_ + 6 < src_.size() &&
-            is_blank(src_[pos_ + 6])) {
-            pos_ += 6;
-            skip_blanks();
+        // `export KEY=value`; `export` alone is an ordinary key (`export=1`).
+        bool exported = false;
+        if (src_.compare(pos_, 6, "export") == 0 && is_blank(peek(6))) {
+            std::size_t after = pos_ + 6;
+            while (after < src_.size() && is_blank(src_[after]))
+                ++after;
+            if (after < src_.size() &&
+                (is_name_start(src_[after]) || src_[after] == '\'' || src_[after] == '"')) {
+                exported = true;
+                pos_ = after;
+            }
         }
 
         const std::size_t key_begin = pos_;
-        while (!at_end() && is_key_char(src_[pos_]))
+        std::string key;
+        if (peek() == '\'' || peek() == '"') {
+            if (!read_quoted_key(line, start, key)) {
+                skip_line();
+                return;
+            }
+        } else {
+            while (!at_end() && is_key_char(src_[pos_]))
+                ++pos_;
+            key = src_.substr(key_begin, pos_ - key_begin);
+            if (key.empty() || (!at_eol() && !is_blank(peek()) && peek() != '=' && peek() != ':')) {
+                bad_key(line, start, key_begin);
+                skip_line();
+                return;
+            }
+            if (!is_name_start(key.front())) {
+                error(line, start, key_begin, "dotenv/invalid-key",
+                      fmt::format("invalid key '{}': a key must start with a letter or '_'", key),
+                      std::string(kKeyHint));
+                skip_line();
+                return;
+            }
+        }
+
+        // `KEY: value`, the YAML-like form node, ruby and go dotenv accept.
+        if (peek() == ':' && (is_blank(peek(1)) || peek(1) == '\n' || peek(1) == '\0')) {
             ++pos_;
-        std::string key = src_.substr(key_begin, pos_ - key_begin);
-
-        if (!at_eol() && !is_blank(peek()) && peek() != '=') {
-            bad_key(line, start, key_begin);
-            skip_line();
-            return;
+        } else {
+            const std::size_t after_key = pos_;
+            skip_blanks();
+            if (peek() != '=') {
+                if (exported && (at_eol() || peek() == '#')) {
+                    export_existing(key, line, start, key_begin);
+                    skip_line();
+                    return;
+                }
+                error(line, start, at_eol() ? after_key : pos_, "dotenv/not-an-assignment",
+                      fmt::format("expected '=' after '{}'", key),
+                      fmt::format("write {}=value, or {}= for an empty value", key, key));
+                skip_line();
+                return;
+            }
+            ++pos_;
         }
-        if (key.empty()) {
-            bad_key(line, start, key_begin);
-            skip_line();
-            return;
-        }
-        if (key.front() >= '0' && key.front() <= '9') {
-            error(line, start, key_begin, "dotenv/invalid-key",
-                  fmt::format("invalid key '{}': a key cannot start with a digit", key),
-                  "keys are letters, digits, '_' and '.', starting with a letter or '_'");
-            skip_line();
-            return;
-        }
-
-        skip_blanks();
-        if (peek() != '=') {
-            error(line, start, pos_, "dotenv/not-an-assignment",
-                  fmt::format("expected '=' after '{}'", key),
-                  fmt::format("write {}=value (or {}= for an empty value)", key, key));
-            skip_line();
-            return;
-        }
-        ++pos_;
         skip_blanks();
 
         std::string value;
@@ -172,9 +229,61 @@ class Parser {
         result_.value.push_back(DotenvEntry{std::move(key), std::move(value), line});
     }
 
+    // `export KEY` on its own marks a variable that is already set: a no-op
+    // when it is, an error when it is not.
+    void export_existing(const std::string& key, int line, std::size_t start,
+                         std::size_t key_begin) {
+        if (lookup_opt(key))
+            return;
+        error(line, start, key_begin, "dotenv/export-unset",
+              fmt::format("'export {}' names a variable that is not set", key),
+              fmt::format("give it a value: export {}=value", key));
+    }
+
+    // `'KEY'=value` / `"KEY"=value`, as python-dotenv allows: the quotes go,
+    // what is inside them must still be a valid key.
+    bool read_quoted_key(int line, std::size_t start, std::string& key) {
+        const char quote = peek();
+        const std::size_t open = pos_;
+        std::size_t close = open + 1;
+        while (close < src_.size() && src_[close] != quote && src_[close] != '\n')
+            ++close;
+        if (close >= src_.size() || src_[close] != quote) {
+            error(line, start, open, "dotenv/unterminated-quote", "unterminated quoted key",
+                  fmt::format("add the closing {} on the same line", quote));
+            return false;
+        }
+        key = src_.substr(open + 1, close - open - 1);
+        std::size_t bad = 0;
+        while (bad < key.size() && is_key_char(key[bad]))
+            ++bad;
+        if (key.empty()) {
+            error(line, start, open, "dotenv/invalid-key", "empty key", std::string(kKeyHint));
+            return false;
+        }
+        if (bad < key.size()) {
+            error(line, start, open + 1 + bad, "dotenv/invalid-key",
+                  fmt::format("invalid character {} in key", describe(key[bad])),
+                  std::string(kKeyHint));
+            return false;
+        }
+        if (!is_name_start(key.front())) {
+            error(line, start, open + 1, "dotenv/invalid-key",
+                  fmt::format("invalid key '{}': a key must start with a letter or '_'", key),
+                  std::string(kKeyHint));
+            return false;
+        }
+        pos_ = close + 1;
+        if (!at_eol() && !is_blank(peek()) && peek() != '=' && peek() != ':') {
+            error(line, start, pos_, "dotenv/invalid-key",
+                  fmt::format("unexpected {} after the quoted key", describe(peek())),
+                  "write 'KEY'=value");
+            return false;
+        }
+        return true;
+    }
+
     void bad_key(int line, std::size_t start, std::size_t key_begin) {
-        // Find the offending character: the first one that is not a key character.
-        std::size_t bad = pos_;
         const std::size_t eol = src_.find('\n', key_begin);
         const std::string_view rest = std::string_view(src_).substr(
             key_begin, (eol == std::string::npos ? src_.size() : eol) - key_begin);
@@ -184,23 +293,29 @@ class Parser {
                   "each line is KEY=value, a '#' comment, or blank");
             return;
         }
-        error(line, start, bad, "dotenv/invalid-key",
-              fmt::format("invalid character {} in key", describe(src_[bad])),
-              "keys are letters, digits, '_' and '.', starting with a letter or '_'");
+        if (pos_ == key_begin && src_[pos_] == '=') {
+            error(line, start, pos_, "dotenv/invalid-key", "missing key before '='",
+                  std::string(kKeyHint));
+            return;
+        }
+        error(line, start, pos_, "dotenv/invalid-key",
+              fmt::format("invalid character {} in key", describe(src_[pos_])),
+              std::string(kKeyHint));
     }
 
     // ---- values -----------------------------------------------------------
 
     // Reads the value at pos_ and moves past the end of its (last) line.
-    // Returns false (after reporting) when the value is malformed.
+    // Returns false, having reported why, when the value is malformed.
     bool parse_value(int line, std::size_t start, std::string& out) {
-        const char c = peek();
-        if (c == '\'' || c == '"')
-            return parse_quoted(c, line, start, out);
+        if (is_quote(peek()))
+            return parse_quoted(line, start, out);
         parse_unquoted(out);
         return true;
     }
 
+    // Runs to the end of the line; ` #` (or `#` first) starts a comment;
+    // trailing blanks are dropped.
     void parse_unquoted(std::string& out) {
         const std::size_t begin = pos_;
         std::size_t end = begin;
@@ -212,12 +327,13 @@ class Parser {
         std::size_t stop = end;
         while (stop > begin && is_blank(src_[stop - 1]))
             --stop;
-        out = render(std::string_view(src_).substr(begin, stop - begin), false, 0);
+        out = render(std::string_view(src_).substr(begin, stop - begin), Mode::unquoted, 0);
         pos_ = end;
         skip_line();
     }
 
-    bool parse_quoted(char quote, int line, std::size_t start, std::string& out) {
+    bool parse_quoted(int line, std::size_t start, std::string& out) {
+        const char quote = peek();
         const std::size_t open = pos_;
         const int open_line = line_;
         const std::size_t open_line_start = line_start_;
@@ -229,24 +345,26 @@ class Parser {
                 closed = true;
                 break;
             }
-            if (ch == '\\' && quote == '"' && pos_ + 1 < src_.size() && src_[pos_ + 1] != '\n') {
-                pos_ += 2;
-                continue;
+            if (ch == '\\' && quote != '`' && peek(1) != '\n' && peek(1) != '\0') {
+                // `\"` in double quotes, `\'` in single quotes: not the end.
+                if (quote == '"' || peek(1) == '\'') {
+                    pos_ += 2;
+                    continue;
+                }
             }
             if (ch == '\n') {
-                advance_newline();
+                next_line();
                 continue;
             }
             ++pos_;
         }
         if (!closed) {
-            const char* kind = quote == '"' ? "double" : "single";
             error(line, start, open, "dotenv/unterminated-quote",
-                  fmt::format("unterminated {}-quoted value", kind),
-                  fmt::format("add the closing {} (a quoted value may span lines, so everything up "
-                              "to the end of the file was read as its value)",
+                  fmt::format("unterminated {} value", quote_name(quote)),
+                  fmt::format("add the closing {}; a quoted value may span lines, so the rest of "
+                              "the file was read as this value",
                               quote));
-            // Resume on the line after the opening quote so later errors still show.
+            // Carry on from the line after the opening quote so later errors show too.
             line_ = open_line;
             line_start_ = open_line_start;
             pos_ = open;
@@ -257,28 +375,20 @@ class Parser {
         ++pos_;
         skip_blanks();
         if (!at_eol() && peek() != '#') {
-            error(line_, line_start_, pos_, "dotenv/trailing-characters",
+            error(line_, line_start_, pos_, "dotenv/text-after-quote",
                   fmt::format("unexpected {} after the closing quote", describe(peek())),
-                  "put the whole value inside the quotes, or start a comment with ' #'");
+                  "put the whole value inside the quotes; a comment starts with ' #'");
             skip_line();
             return false;
         }
         skip_line();
-        out = quote == '"' ? render(raw, true, 0) : std::string(raw);
+        out = quote == '"' ? render(raw, Mode::double_quoted, 0) : std::string(raw);
         return true;
     }
 
-    // ---- expansion --------------------------------------------------------
+    // ---- escapes and expansion --------------------------------------------
 
-    [[nodiscard]] std::string lookup(std::string_view name) const {
-        if (const std::string* v = defined_.find(name))
-            return *v;
-        if (outside_) {
-            if (auto v = outside_(name))
-                return *v;
-        }
-        return {};
-    }
+    enum class Mode { unquoted, double_quoted };
 
     [[nodiscard]] std::optional<std::string> lookup_opt(std::string_view name) const {
         if (const std::string* v = defined_.find(name))
@@ -288,14 +398,18 @@ class Parser {
         return std::nullopt;
     }
 
-    // Expands `$` references in `text`; with `escapes`, also resolves the
-    // double-quote escapes (`\\$` is a literal dollar sign).
-    std::string render(std::string_view text, bool escapes, int depth) const {
+    // Expands `$` references in `text`. Double-quoted text also resolves
+    // escapes: `\n \t \r` are control characters, a backslash before any
+    // other character keeps just that character (`\$` is a literal `$`).
+    // Unquoted text only knows `\$`.
+    std::string render(std::string_view text, Mode mode, int depth) const {
         std::string out;
+        out.reserve(text.size());
         std::size_t i = 0;
         while (i < text.size()) {
             const char c = text[i];
-            if (escapes && c == '\\' && i + 1 < text.size()) {
+            if (c == '\\' && i + 1 < text.size() &&
+                (mode == Mode::double_quoted || text[i + 1] == '$')) {
                 const char next = text[i + 1];
                 switch (next) {
                     case 'n':
@@ -307,19 +421,13 @@ class Parser {
                     case 'r':
                         out += '\r';
                         break;
-                    case '"':
-                    case '\\':
-                    case '$':
-                        out += next;
-                        break;
                     default:
-                        out += '\\';
                         out += next;
                         break;
                 }
                 i += 2;
             } else if (c == '$') {
-                i = expand_reference(text, i, out, escapes, depth);
+                i = expand_reference(text, i, out, mode, depth);
             } else {
                 out += c;
                 ++i;
@@ -328,61 +436,58 @@ class Parser {
         return out;
     }
 
-    // Expands the reference starting at `text[at]` (a '$') into `out`; returns
-    // the offset just past it. Text that is not a reference stays literal.
-    std::size_t expand_reference(std::string_view text, std::size_t at, std::string& out,
-                                 bool escapes, int depth) const {
-        std::size_t i = at + 1;
+    // Expands the reference at `text[at]` (a '$') into `out` and returns the
+    // offset just past it. A '$' that starts no reference stays literal.
+    std::size_t expand_reference(std::string_view text, std::size_t at, std::string& out, Mode mode,
+                                 int depth) const {
+        const std::size_t i = at + 1;
         if (i < text.size() && text[i] == '{') {
             std::size_t j = i + 1;
-            const std::size_t name_begin = j;
             while (j < text.size() && is_name_char(text[j]))
                 ++j;
-            const std::string_view name = text.substr(name_begin, j - name_begin);
-            if (name.empty() || j >= text.size()) {
+            const std::string_view name = text.substr(i + 1, j - i - 1);
+            if (name.empty() || is_digit(name.front()) || j >= text.size()) {
                 out += '$';
                 return at + 1;
             }
             if (text[j] == '}') {
-                out += lookup(name);
+                out += lookup_opt(name).value_or("");
                 return j + 1;
             }
+            // ${NAME:-default} (unset or empty) and ${NAME-default} (unset).
             const bool colon = text[j] == ':';
-            std::size_t op = colon ? j + 1 : j;
-            if (op < text.size() && text[op] == '-') {
-                // Find the matching brace, allowing nested ${...} in the default.
-                std::size_t k = op + 1;
-                int nest = 1;
-                while (k < text.size()) {
-                    if (text[k] == '{')
-                        ++nest;
-                    if (text[k] == '}' && --nest == 0)
-                        break;
-                    ++k;
-                }
-                if (k >= text.size()) {
-                    out += '$';
-                    return at + 1;
-                }
-                const std::string_view fallback = text.substr(op + 1, k - op - 1);
-                const auto v = lookup_opt(name);
-                const bool use_default = !v || (colon && v->empty());
-                if (use_default) {
-                    out += depth < kMaxExpansionDepth ? render(fallback, escapes, depth + 1)
-                                                      : std::string(fallback);
-                } else {
-                    out += *v;
-                }
-                return k + 1;
+            const std::size_t dash = colon ? j + 1 : j;
+            if (dash >= text.size() || text[dash] != '-') {
+                out += '$';
+                return at + 1;
             }
-            out += '$';
-            return at + 1;
+            std::size_t k = dash + 1;
+            int nest = 1;
+            for (; k < text.size(); ++k) {
+                if (text[k] == '{')
+                    ++nest;
+                if (text[k] == '}' && --nest == 0)
+                    break;
+            }
+            if (k >= text.size()) {
+                out += '$';
+                return at + 1;
+            }
+            const std::string_view fallback = text.substr(dash + 1, k - dash - 1);
+            const auto value = lookup_opt(name);
+            if (!value || (colon && value->empty())) {
+                out += depth < kMaxExpansionDepth ? render(fallback, mode, depth + 1)
+                                                  : std::string(fallback);
+            } else {
+                out += *value;
+            }
+            return k + 1;
         }
-        std::size_t j = i;
-        if (j < text.size() && is_name_start(text[j])) {
+        if (i < text.size() && is_name_start(text[i])) {
+            std::size_t j = i;
             while (j < text.size() && is_name_char(text[j]))
                 ++j;
-            out += lookup(text.substr(i, j - i));
+            out += lookup_opt(text.substr(i, j - i)).value_or("");
             return j;
         }
         out += '$';

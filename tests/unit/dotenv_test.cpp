@@ -76,6 +76,24 @@ TEST_CASE("dotenv: values", "[dotenv]") {
          {{"A", "1"}}},
         {"later key wins in order", "A=1\nA=2\n", {{"A", "1"}, {"A", "2"}}},
         {"dotted key", "a.b=1\n", {{"a.b", "1"}}},
+        {"dashed key", "MY-KEY=1\n", {{"MY-KEY", "1"}}},
+        {"key named export", "export=1\nexport_x=2\n", {{"export", "1"}, {"export_x", "2"}}},
+        {"quoted key", "'a'=1\nexport \"b\"=2\n", {{"a", "1"}, {"b", "2"}}},
+        {"yaml-like colon",
+         "KEY: value\nURL: http://x:80/\n",
+         {{"KEY", "value"}, {"URL", "http://x:80/"}}},
+        {"colon without space is part of nothing", "K=a:b\n", {{"K", "a:b"}}},
+        {"export of a variable set earlier", "A=1\nexport A\n", {{"A", "1"}}},
+        {"lone CR ends a line", "A=1\rB=2\r", {{"A", "1"}, {"B", "2"}}},
+        {"backticks literal", "A=`x $Y \\n`\nB=`a # b` # c\n", {{"A", "x $Y \\n"}, {"B", "a # b"}}},
+        {"multi-line single quotes", "A='one\ntwo'\n", {{"A", "one\ntwo"}}},
+        {"backslash-quote inside single quotes", "A='it\\'s'\n", {{"A", "it\\'s"}}},
+        {"other escapes drop the backslash",
+         R"(A="a\ b\qc")"
+         "\n",
+         {{"A", "a bqc"}}},
+        {"unquoted escaped dollar", "A=\\$HOME\n", {{"A", "$HOME"}}},
+        {"unquoted other backslashes kept", "A=C:\\dir\\x\n", {{"A", "C:\\dir\\x"}}},
         {"utf-8 value", "K=h\xC3\xA9llo\n", {{"K", "h\xC3\xA9llo"}}},
     };
     for (const auto& c : cases) {
@@ -153,12 +171,26 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
         {"not an assignment", "A=1\njust words\n", "expected '=' after 'just'", 2, 6,
          "dotenv/not-an-assignment"},
         {"key alone", "KEY\n", "expected '=' after 'KEY'", 1, 4, "dotenv/not-an-assignment"},
-        {"dash in key", "MY-KEY=1\n", "invalid character '-' in key", 1, 3, "dotenv/invalid-key"},
-        {"digit first", "1KEY=1\n", "invalid key '1KEY': a key cannot start with a digit", 1, 1,
+        {"plus in key", "MY+KEY=1\n", "invalid character '+' in key", 1, 3, "dotenv/invalid-key"},
+        {"space in key", "MY KEY=1\n", "expected '=' after 'MY'", 1, 4, "dotenv/not-an-assignment"},
+        {"digit first", "1KEY=1\n", "invalid key '1KEY': a key must start with a letter or '_'", 1,
+         1, "dotenv/invalid-key"},
+        {"no key", "=value\n", "missing key before '='", 1, 1, "dotenv/invalid-key"},
+        {"non-ASCII key", "CAF\xC3\x89=1\n", "invalid character a non-ASCII character in key", 1, 4,
          "dotenv/invalid-key"},
-        {"no key", "=value\n", "invalid character '=' in key", 1, 1, "dotenv/invalid-key"},
+        {"bad quoted key", "'a b'=1\n", "invalid character ' ' in key", 1, 3, "dotenv/invalid-key"},
+        {"unterminated quoted key", "'ab=1\n", "unterminated quoted key", 1, 1,
+         "dotenv/unterminated-quote"},
+        {"unterminated backtick", "A=`x\n", "unterminated backtick-quoted value", 1, 3,
+         "dotenv/unterminated-quote"},
+        {"export of an unset variable", "export NOPE\n",
+         "'export NOPE' names a variable that is not set", 1, 8, "dotenv/export-unset"},
+        {"colon with space before", "KEY : value\n", "expected '=' after 'KEY'", 1, 5,
+         "dotenv/not-an-assignment"},
         {"text after closing quote", "A=\"x\" y\n", "unexpected 'y' after the closing quote", 1, 7,
-         "dotenv/trailing-characters"},
+         "dotenv/text-after-quote"},
+        {"text after a multi-line quote", "A=\"x\ny\"z\n", "unexpected 'z' after the closing quote",
+         2, 3, "dotenv/text-after-quote"},
     };
     for (const auto& c : cases) {
         SECTION(c.name) {
@@ -177,7 +209,7 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
 }
 
 TEST_CASE("dotenv: every error is reported and good lines still parse", "[dotenv]") {
-    auto parsed = parse_dotenv("A=1\nbad line\nB=2\nC-D=3\nE=\"open\nF=4\n", ".env");
+    auto parsed = parse_dotenv("A=1\nbad line\nB=2\nC+D=3\nE=\"open\nF=4\n", ".env");
     REQUIRE(parsed.diagnostics.size() == 3);
     CHECK(parsed.diagnostics[0].where.line == 2);
     CHECK(parsed.diagnostics[1].where.line == 4);
