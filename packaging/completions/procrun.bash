@@ -1,0 +1,189 @@
+# bash completion for procrun(1)                                 -*- shell-script -*-
+#
+# The option lists below are checked against `procrun COMMAND --help` by the
+# test suite (tests/e2e/completions_test.cpp), so they cannot drift.
+
+_procrun_commands="check start run export"
+_procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
+
+# Options every command takes.
+_procrun_project_opts="-h --help -f --procfile -d --root -e --env -c -m --formation --concurrency
+    -p --port -t --timeout --strict"
+_procrun_check_opts="--format --werror --color --no-color"
+_procrun_start_opts="--color --no-color --no-timestamp --no-prefix -q --quiet"
+_procrun_run_opts=""
+_procrun_export_opts="-a --app -u --user -l --log -r --run --image --secret --template-dir"
+
+# Options that take a value (the next word, or after '=').
+_procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
+    -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir"
+
+# The process types of the Procfile the command line points at
+# (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
+_procrun_process_types() {
+    local procfile="" root="." i w
+    for ((i = 1; i < ${#words[@]} - 1; i++)); do
+        w=${words[i]}
+        case $w in
+            -f | --procfile) procfile=${words[i + 1]} ;;
+            --procfile=*) procfile=${w#--procfile=} ;;
+            -d | --root) root=${words[i + 1]} ;;
+            --root=*) root=${w#--root=} ;;
+        esac
+    done
+    [[ -z $procfile ]] && procfile=$root/Procfile
+    procfile=${procfile/#\~/$HOME}
+    [[ -r $procfile ]] || return 0
+    sed -n 's/^[[:space:]]*\([A-Za-z0-9_-][A-Za-z0-9_-]*\):.*/\1/p' -- "$procfile" 2>/dev/null
+}
+
+_procrun_is_value_opt() {
+    local o
+    for o in $_procrun_value_opts; do
+        [[ $1 == "$o" ]] && return 0
+    done
+    return 1
+}
+
+# Completes the value of option $1 (the word being completed is $cur).
+_procrun_complete_value() {
+    case $1 in
+        -f | --procfile | -e | --env)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            ;;
+        -d | --root | -l | --log | -r | --run | --template-dir)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            ;;
+        --format)
+            mapfile -t COMPREPLY < <(compgen -W "human json github" -- "$cur")
+            ;;
+        -q | --quiet)
+            mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        -u | --user)
+            mapfile -t COMPREPLY < <(compgen -u -- "$cur")
+            ;;
+        *)
+            COMPREPLY=()
+            ;;
+    esac
+}
+
+_procrun() {
+    local cur prev
+    local -a words
+    local cword
+    if declare -F _get_comp_words_by_ref >/dev/null; then
+        # bash-completion: keep --opt=value together as one word.
+        _get_comp_words_by_ref -n = cur prev words cword
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${words[cword]}
+        prev=""
+        ((cword > 0)) && prev=${words[cword - 1]}
+        # Plain bash splits `--opt=value` into `--opt`, `=`, `value`.
+        if [[ $cur == "=" ]]; then
+            cur="--${prev#--}="
+            prev=""
+        elif [[ $prev == "=" ]] && ((cword > 1)); then
+            cur="${words[cword - 2]}=$cur"
+            prev=""
+        fi
+    fi
+    COMPREPLY=()
+
+    # The command, and the positional words after it.
+    local cmd="" i w
+    local -a positionals=()
+    for ((i = 1; i < cword; i++)); do
+        w=${words[i]}
+        if [[ -z $cmd ]]; then
+            case $w in
+                check | start | run | export) cmd=$w ;;
+            esac
+            continue
+        fi
+        if [[ $cmd == run && ${#positionals[@]} -gt 0 ]]; then
+            positionals+=("$w")
+            continue
+        fi
+        case $w in
+            -- | "=") ;;
+            --*=*) ;;
+            -*)
+                if _procrun_is_value_opt "$w"; then
+                    ((i++))
+                    [[ ${words[i]} == "=" ]] && ((i++))
+                fi
+                ;;
+            *) positionals+=("$w") ;;
+        esac
+    done
+
+    if [[ -z $cmd ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "-h --help -v --version" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_procrun_commands" -- "$cur")
+        fi
+        return 0
+    fi
+
+    # `procrun run NAME|COMMAND ARGS...`: after the first word, complete as the
+    # command itself would be completed.
+    if [[ $cmd == run && ${#positionals[@]} -gt 0 ]]; then
+        if declare -F _command_offset >/dev/null; then
+            local offset=$((COMP_CWORD - ${#positionals[@]}))
+            _command_offset "$offset"
+        else
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        fi
+        return 0
+    fi
+
+    # --opt=value
+    if [[ $cur == --*=* ]]; then
+        local opt=${cur%%=*}
+        cur=${cur#*=}
+        _procrun_complete_value "$opt"
+        return 0
+    fi
+    # --opt value
+    if [[ $prev == -* ]] && _procrun_is_value_opt "$prev"; then
+        _procrun_complete_value "$prev"
+        return 0
+    fi
+
+    if [[ $cur == -* ]]; then
+        local opts_var="_procrun_${cmd}_opts"
+        mapfile -t COMPREPLY < <(compgen -W "$_procrun_project_opts ${!opts_var}" -- "$cur")
+        return 0
+    fi
+
+    case $cmd in
+        start)
+            mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        run)
+            mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            local -a commands
+            mapfile -t commands < <(compgen -c -- "$cur")
+            ((${#cur} > 0)) && COMPREPLY+=("${commands[@]}")
+            ;;
+        export)
+            if ((${#positionals[@]} == 0)); then
+                mapfile -t COMPREPLY < <(compgen -W "$_procrun_export_formats" -- "$cur")
+            elif ((${#positionals[@]} == 1)); then
+                compopt -o filenames 2>/dev/null
+                mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            fi
+            ;;
+    esac
+    return 0
+}
+
+complete -F _procrun procrun

@@ -1,0 +1,103 @@
+# fish completion for procrun(1)
+#
+# The option lists below are checked against `procrun COMMAND --help` by the
+# test suite (tests/e2e/completions_test.cpp), so they cannot drift.
+
+set -l commands check start run export
+
+# The process types of the Procfile the command line points at
+# (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
+function __procrun_process_types
+    set -l tokens (commandline -opc)
+    set -l procfile
+    set -l root .
+    for i in (seq (count $tokens))
+        switch $tokens[$i]
+            case -f --procfile
+                set procfile $tokens[(math $i + 1)]
+            case '--procfile=*'
+                set procfile (string replace -- --procfile= '' $tokens[$i])
+            case -d --root
+                set root $tokens[(math $i + 1)]
+            case '--root=*'
+                set root (string replace -- --root= '' $tokens[$i])
+        end
+    end
+    test -n "$procfile"; or set procfile $root/Procfile
+    test -r "$procfile"; or return
+    string replace -rf '^\s*([A-Za-z0-9_-]+):.*' '$1' <$procfile
+end
+
+# The number of words after the command that are not options or their values.
+function __procrun_positionals
+    set -l tokens (commandline -opc)
+    set -l n 0
+    set -l skip 0
+    for t in $tokens[3..-1]
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case '--*=*'
+            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet
+                set skip 1
+            case '-*'
+            case '*'
+                set n (math $n + 1)
+        end
+    end
+    echo $n
+end
+
+complete -c procrun -f
+
+# procrun [--help | --version] COMMAND
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print help and exit'
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -s v -l version -d 'Print the version and exit'
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a check -d 'Validate the Procfile, env files and config'
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start every process with prefixed output'
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a run -d 'Run one process type or any command'
+complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a export -d 'Write the processes out for an init system'
+
+# Options every command takes.
+set -l any "__fish_seen_subcommand_from $commands"
+complete -c procrun -n $any -s h -l help -d 'Print help and exit'
+complete -c procrun -n $any -s f -l procfile -r -F -d 'Procfile to read'
+complete -c procrun -n $any -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
+complete -c procrun -n $any -s e -l env -r -F -d 'Env file(s), later ones override earlier ones'
+complete -c procrun -n $any -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
+complete -c procrun -n $any -s m -l concurrency -x -d 'How many of each process type (all=1,web=2)'
+complete -c procrun -n $any -s p -l port -x -d 'Base port'
+complete -c procrun -n $any -s t -l timeout -x -d 'Seconds from SIGTERM to SIGKILL'
+complete -c procrun -n $any -l strict -d 'Accept only Cloud Native Buildpacks / Kubernetes names'
+
+# procrun check
+complete -c procrun -n '__fish_seen_subcommand_from check' -l format -x -a 'human json github' -d 'Output format'
+complete -c procrun -n '__fish_seen_subcommand_from check' -l werror -d 'Treat warnings as errors'
+complete -c procrun -n '__fish_seen_subcommand_from check' -l color -d 'Force colour on'
+complete -c procrun -n '__fish_seen_subcommand_from check' -l no-color -d 'Force colour off'
+
+# procrun start [NAME...]
+complete -c procrun -n '__fish_seen_subcommand_from start' -l color -d 'Force colour on'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l no-color -d 'Force colour off'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l no-timestamp -d 'Do not print the time on each line'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l no-prefix -d 'Print lines without time, name or colour'
+complete -c procrun -n '__fish_seen_subcommand_from start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
+complete -c procrun -n '__fish_seen_subcommand_from start' -a '(__procrun_process_types)' -d 'Process type'
+
+# procrun run NAME|COMMAND [ARG...]
+complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -eq 0' -a '(__procrun_process_types)' -d 'Process type'
+complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -eq 0' -a '(__fish_complete_command)'
+complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -ge 1' -F
+
+# procrun export FORMAT DIR
+complete -c procrun -n '__fish_seen_subcommand_from export' -s a -l app -x -d 'Application name prefixing every unit'
+complete -c procrun -n '__fish_seen_subcommand_from export' -s u -l user -x -a '(__fish_complete_users)' -d 'Account the processes run as'
+complete -c procrun -n '__fish_seen_subcommand_from export' -s l -l log -x -a '(__fish_complete_directories)' -d 'Log directory'
+complete -c procrun -n '__fish_seen_subcommand_from export' -s r -l run -x -a '(__fish_complete_directories)' -d 'Pid file directory'
+complete -c procrun -n '__fish_seen_subcommand_from export' -l image -x -d 'Container image (compose, kubernetes)'
+complete -c procrun -n '__fish_seen_subcommand_from export' -l secret -d 'Put every variable into the Kubernetes Secret'
+complete -c procrun -n '__fish_seen_subcommand_from export' -l template-dir -x -a '(__fish_complete_directories)' -d 'Templates overriding the built-in ones'
+complete -c procrun -n '__fish_seen_subcommand_from export; and test (__procrun_positionals) -eq 0' -a 'systemd supervisord runit launchd upstart inittab compose kubernetes' -d 'Format'
+complete -c procrun -n '__fish_seen_subcommand_from export; and test (__procrun_positionals) -eq 1' -x -a '(__fish_complete_directories)'
