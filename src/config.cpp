@@ -316,7 +316,11 @@ std::string unknown_key_hint(std::string_view key, const std::vector<Key>& keys)
         if (!all.empty())
             all += ", ";
         all += k.name;
-        const std::size_t d = edit_distance(key, k.name);
+        std::size_t d = edit_distance(key, k.name);
+        // "template" for "template-dir": a prefix counts as close.
+        if (key.size() >= 3 && (k.name.rfind(key, 0) == 0 || key.rfind(k.name, 0) == 0)) {
+            d = std::min<std::size_t>(d, 1);
+        }
         if (d < best_distance) {
             best_distance = d;
             best = k.name;
