@@ -1,0 +1,118 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procrun/diagnostic.hpp"
+#include "procrun/procfile.hpp"
+#include "procrun/project.hpp"
+
+namespace procrun {
+
+// Read-only access to the files under a project root that the lints look at
+// (Python modules for gunicorn, requirements.txt, puma's config). Paths are
+// relative to the root, '/'-separated and lexically normal ("app/wsgi.py").
+// The lints never read the disk themselves: `procrun check` passes a view of
+// the real directory, tests pass MemoryFiles.
+class RootFiles {
+  public:
+    virtual ~RootFiles() = default;
+    // The content of a regular file, or nullopt when there is none (or it
+    // cannot be read).
+    [[nodiscard]] virtual std::optional<std::string> read(const std::string& path) const = 0;
+    [[nodiscard]] virtual bool is_directory(const std::string& path) const = 0;
+};
+
+// Files held in memory; directories are implied by the files' paths.
+class MemoryFiles final : public RootFiles {
+  public:
+    MemoryFiles() = default;
+    explicit MemoryFiles(std::map<std::string, std::string> files) : files_(std::move(files)) {}
+    void add(std::string path, std::string content) {
+        files_[std::move(path)] = std::move(content);
+    }
+
+    [[nodiscard]] std::optional<std::string> read(const std::string& path) const override;
+    [[nodiscard]] bool is_directory(const std::string& path) const override;
+
+  private:
+    std::map<std::string, std::string> files_;
+};
+
+// Stable codes of the lints (docs/check.md explains each).
+namespace lint {
+inline constexpr std::string_view kWebPort = "check/web-port";
+inline constexpr std::string_view kHardCodedPort = "check/hard-coded-port";
+inline constexpr std::string_view kStrictName = "check/strict-name";
+inline constexpr std::string_view kGunicornModule = "check/gunicorn-module";
+inline constexpr std::string_view kGunicornApp = "check/gunicorn-app";
+inline constexpr std::string_view kRequirementsMissing = "check/requirements-missing";
+inline constexpr std::string_view kRequirementsUnpinned = "check/requirements-unpinned";
+}  // namespace lint
+
+struct LintOptions {
+    // --strict is on: names are already errors from the parser, so the
+    // strict-name lint is not repeated.
+    bool strict = false;
+    // How the root is shown to the user ("" for the current directory, else
+    // e.g. "app"): files under the root found by the lints (requirements.txt)
+    // are located as "app/requirements.txt", like the Procfile itself.
+    std::string display_root;
+};
+
+// Pure: the lint warnings for a parsed Procfile. `procfile_text` supplies the
+// source lines shown under each warning; `files` is the project root.
+// Warnings come in Procfile order (requirements.txt findings with the web
+// entry that runs the server).
+std::vector<Diagnostic> lint_procfile(const Procfile& procfile, std::string_view procfile_text,
+                                      const RootFiles& files, const LintOptions& options = {});
+
+// --werror: every warning becomes an error.
+void promote_warnings(std::vector<Diagnostic>& diagnostics);
+
+// What `procrun check` reports besides the diagnostics.
+struct CheckSummary {
+    bool valid = true;
+    std::string procfile;                // as shown to the user
+    std::optional<std::string> config;   // the config file read, if any
+    std::vector<std::string> env_files;  // the env files read
+    struct Type {
+        std::string name;
+        std::string command;
+        int line = 0;
+        int count = 1;
+    };
+    std::vector<Type> types;
+    struct Instance {
+        std::string name;
+        int port = 0;
+    };
+    std::vector<Instance> instances;
+};
+
+// The summary of a loaded project. `valid` is false when `diagnostics` holds
+// an error.
+CheckSummary summarize(const Project& project, const std::vector<Diagnostic>& diagnostics);
+
+// `valid Procfile: web=2, worker (3 processes)`, with ", N warnings" when
+// there are any.
+std::string format_success(const CheckSummary& summary, std::size_t warnings);
+// `check failed: 2 errors, 1 warning`.
+std::string format_failure(std::size_t errors, std::size_t warnings);
+
+// --format=json: one document with the summary and every diagnostic.
+std::string format_check_json(const CheckSummary& summary,
+                              const std::vector<Diagnostic>& diagnostics);
+
+// --format=github: a workflow command (`::error file=F,line=L,col=C,title=CODE::message`)
+// per diagnostic, escaped as GitHub requires.
+std::string format_github(const Diagnostic& d);
+// GitHub's escaping for a workflow command's message (%, CR, LF) and for a
+// property value (the same plus ':' and ',').
+std::string github_escape_data(std::string_view text);
+std::string github_escape_property(std::string_view text);
+
+}  // namespace procrun
