@@ -1,0 +1,155 @@
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace procrun {
+
+// The longest line procrun prints in one piece. A longer line is printed as
+// several pieces, every piece after the first marked as a continuation.
+inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+
+// Splits one process's byte stream into lines. Complete lines are handed out
+// straight from the caller's buffer; only an unterminated tail is copied and
+// held until its newline (or finish()) arrives. Bytes are never altered: `\r`
+// and invalid UTF-8 pass through. A line longer than `max_line` is cut into
+// pieces of at most `max_line` bytes (never inside a UTF-8 sequence when one
+// ends within 3 bytes of the cut); `continued` is true for every piece after
+// the first of a line.
+class LineSplitter {
+  public:
+    explicit LineSplitter(std::size_t max_line = kMaxLineBytes)
+        : max_(max_line < 4 ? 4 : max_line) {}
+
+    // emit(std::string_view line, bool continued) for each complete line or
+    // piece in `bytes` (without the newline).
+    template <class Emit>
+    void feed(std::string_view bytes, Emit&& emit);
+
+    // End of stream: emits the held partial line, if any.
+    template <class Emit>
+    void finish(Emit&& emit);
+
+    [[nodiscard]] bool has_partial() const { return !partial_.empty(); }
+
+  private:
+    // Where to cut `piece` (longer than max_) so that a UTF-8 sequence is not split.
+    [[nodiscard]] std::size_t cut_point(std::string_view piece) const;
+
+    std::string partial_;
+    bool continuing_ = false;  // the next piece continues a line already partly emitted
+    std::size_t max_;
+};
+
+// How lines are decorated.
+struct OutputStyle {
+    bool colour = false;
+    bool timestamp = true;  // "HH:MM:SS " in local time
+    bool prefix = true;     // false: lines exactly as the process wrote them
+};
+
+// The fixed palette, one entry per process type by its Procfile position
+// (wrapping around), as SGR parameters ("36" is cyan).
+const std::vector<std::string_view>& colour_palette();
+
+// Formats lines into one growing buffer that the writer drains. After warm-up
+// appending a line allocates nothing: prefixes are built once per source and
+// the timestamp once per second.
+//
+//   12:00:00 web.1  | a line
+//   12:00:00 web.1  + the rest of a line longer than kMaxLineBytes
+//   12:00:00 system | web.1 started with pid 4242
+class OutputBuffer {
+  public:
+    // `name_width`: the longest name that will be printed (names are padded to
+    // at least the width of "system").
+    OutputBuffer(OutputStyle style, std::size_t name_width);
+
+    // Registers a source; returns its id. Source 0 is always `system`.
+    // `colour`: index into the palette, or -1 for procrun's own colour.
+    std::size_t add_source(std::string_view name, int colour);
+
+    // Sets the clock used for timestamps (seconds since the epoch).
+    void set_time(std::time_t now);
+
+    void append(std::size_t source, std::string_view line, bool continued = false);
+    void append_system(std::string_view line) { append(0, line, false); }
+
+    [[nodiscard]] std::size_t size() const { return buffer_.size() - consumed_; }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    [[nodiscard]] std::string_view pending() const {
+        return std::string_view(buffer_).substr(consumed_);
+    }
+    // Marks `n` bytes of pending() as written.
+    void consume(std::size_t n);
+    // Drops everything pending (the output is gone).
+    void clear();
+
+    [[nodiscard]] const OutputStyle& style() const { return style_; }
+
+  private:
+    struct Source {
+        std::string head;       // colour + padded name + " | " (after the timestamp)
+        std::string head_cont;  // the same with " + "
+    };
+    OutputStyle style_;
+    std::size_t width_;
+    std::vector<Source> sources_;
+    std::vector<std::string> colours_;  // SGR start sequence per source
+    std::string buffer_;
+    std::size_t consumed_ = 0;
+    std::time_t time_ = -1;
+    char stamp_[9] = {'0', '0', ':', '0', '0', ':', '0', '0', ' '};
+};
+
+// ---- template implementation ----
+
+template <class Emit>
+void LineSplitter::feed(std::string_view bytes, Emit&& emit) {
+    while (!bytes.empty()) {
+        const void* nl = std::char_traits<char>::find(bytes.data(), bytes.size(), '\n');
+        const std::size_t line_len =
+            nl == nullptr ? bytes.size()
+                          : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data());
+        if (partial_.empty() && line_len <= max_ && nl != nullptr) {
+            // The common case: a whole line inside the caller's buffer.
+            emit(bytes.substr(0, line_len), continuing_);
+            continuing_ = false;
+            bytes.remove_prefix(line_len + 1);
+            continue;
+        }
+        // Accumulate into the partial line, emitting full-size pieces.
+        std::size_t take = line_len;
+        while (partial_.size() + take > max_) {
+            const std::size_t room = max_ - partial_.size();
+            partial_.append(bytes.data(), room);
+            bytes.remove_prefix(room);
+            take -= room;
+            const std::size_t cut = cut_point(partial_);
+            emit(std::string_view(partial_).substr(0, cut), continuing_);
+            continuing_ = true;
+            partial_.erase(0, cut);
+        }
+        partial_.append(bytes.data(), take);
+        bytes.remove_prefix(take);
+        if (nl != nullptr) {
+            emit(std::string_view(partial_), continuing_);
+            continuing_ = false;
+            partial_.clear();
+            bytes.remove_prefix(1);
+        }
+    }
+}
+
+template <class Emit>
+void LineSplitter::finish(Emit&& emit) {
+    if (!partial_.empty())
+        emit(std::string_view(partial_), continuing_);
+    partial_.clear();
+    continuing_ = false;
+}
+
+}  // namespace procrun

@@ -1,0 +1,132 @@
+// procrun start [NAME...]: every process of the plan, interleaved output.
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "cli/common.hpp"
+#include "procrun/supervisor.hpp"
+#include "procrun/terminal.hpp"
+
+namespace procrun::cli {
+
+namespace {
+
+struct StartArgs {
+    ProjectArgs project;
+    std::vector<std::string> names;
+    std::vector<std::string> quiet;
+    bool color = false;
+    bool no_color = false;
+    bool no_timestamp = false;
+    bool no_prefix = false;
+    CLI::Option* color_opt = nullptr;
+    CLI::Option* no_color_opt = nullptr;
+    CLI::Option* no_timestamp_opt = nullptr;
+    CLI::Option* no_prefix_opt = nullptr;
+    CLI::Option* quiet_opt = nullptr;
+};
+
+template <class T>
+Sourced<T> from_command_line(T value) {
+    return Sourced<T>{std::move(value), Location{"command line", 0, 0}};
+}
+
+Settings start_settings(const StartArgs& args) {
+    Settings s = to_settings(args.project);
+    if (args.color_opt->count() > 0)
+        s.color = from_command_line(true);
+    if (args.no_color_opt->count() > 0)
+        s.color = from_command_line(false);
+    if (args.no_timestamp_opt->count() > 0)
+        s.timestamp = from_command_line(false);
+    if (args.no_prefix_opt->count() > 0)
+        s.prefix = from_command_line(false);
+    if (args.quiet_opt->count() > 0)
+        s.quiet = from_command_line(args.quiet);
+    return s;
+}
+
+int start_command(const StartArgs& args) {
+    const Environment os_env = Environment::from_process();
+    LoadOptions load;
+    load.cli = start_settings(args);
+    load.selected = args.names;
+    Parsed<Project> loaded = load_project(load, os_env);
+    std::optional<bool> colour_flag;
+    if (load.cli.color)
+        colour_flag = load.cli.color->value;
+    if (!loaded.diagnostics.empty())
+        print_diagnostics(loaded.diagnostics, colour_flag, os_env);
+    if (!loaded.ok())
+        return kExitInvalid;
+    const Project& project = loaded.value;
+    const Settings& settings = project.settings;
+
+    StartOptions options;
+    if (settings.color)
+        colour_flag = settings.color->value;
+    options.style.colour = should_colour(1, colour_flag, os_env);
+    options.style.timestamp = !settings.timestamp || settings.timestamp->value;
+    options.style.prefix = !settings.prefix || settings.prefix->value;
+    if (settings.quiet) {
+        for (const auto& name : settings.quiet->value) {
+            if (project.plan.find_type(name) == nullptr) {
+                std::string valid;
+                for (const auto& t : project.plan.types)
+                    valid += (valid.empty() ? "" : ", ") + t.name;
+                fmt::print(stderr,
+                           "procrun: --quiet names an unknown process type '{}' (valid: {})\n",
+                           name, valid);
+                return kExitUsage;
+            }
+        }
+        options.quiet = settings.quiet->value;
+    }
+    if (project.plan.instances.empty()) {
+        fmt::print(
+            stderr,
+            "procrun: nothing to start: the formation runs 0 instances of every process type\n");
+        return kExitInvalid;
+    }
+    return run_start(project.plan, options);
+}
+
+void add_start_command(CLI::App& app, Command& command) {
+    auto args = std::make_shared<StartArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "start", "Start the processes (all, or the named types) with interleaved, prefixed output");
+    add_project_options(*cmd, args->project);
+    cmd->add_option("names", args->names, "Process types to start (default: every one)")
+        ->type_name("NAME...");
+    args->color_opt =
+        cmd->add_flag("--color", args->color, "Colour the output even when it is not a terminal");
+    args->no_color_opt = cmd->add_flag("--no-color", args->no_color, "Never colour the output");
+    args->color_opt->excludes(args->no_color_opt);
+    args->no_timestamp_opt = cmd->add_flag("--no-timestamp", args->no_timestamp,
+                                           "Do not print the time before each line");
+    args->no_prefix_opt = cmd->add_flag("--no-prefix", args->no_prefix,
+                                        "Print lines exactly as written, without time and name");
+    args->quiet_opt =
+        cmd->add_option("-q,--quiet", args->quiet,
+                        "Hide the output of this process type (repeatable, or comma-separated)")
+            ->delimiter(',')
+            ->type_name("NAME");
+    cmd->footer(
+        "Output: HH:MM:SS NAME | LINE, coloured per process type on a terminal (NO_COLOR,\n"
+        "FORCE_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured; --color/--no-color win).\n"
+        "Stopping: on SIGINT, SIGTERM or SIGHUP, or when any process exits, every process\n"
+        "group gets SIGTERM, and SIGKILL after --timeout seconds; a second Ctrl-C kills at once.\n"
+        "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
+        "Exit status: the first process's exit code (128+N if killed by signal N);\n"
+        "130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when standard output\n"
+        "is closed; 1 when a process cannot be started or the files are invalid; 2 for usage.");
+    cmd->callback([args, &command] { command.run = [args] { return start_command(*args); }; });
+}
+
+const bool kRegistered = register_command(20, add_start_command);
+
+}  // namespace
+
+}  // namespace procrun::cli

@@ -1,0 +1,31 @@
+#include "posix/fd.hpp"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace procrun::posix {
+
+Pipe make_pipe(bool nonblocking_read) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2");
+    Pipe p{Fd(fds[0]), Fd(fds[1])};
+    if (nonblocking_read) {
+        const int flags = ::fcntl(fds[0], F_GETFL);
+        if (flags < 0 || ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) != 0) {
+            throw std::system_error(errno, std::generic_category(), "fcntl(O_NONBLOCK)");
+        }
+    }
+    return p;
+}
+
+Fd open_dev_null() {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw std::system_error(errno, std::generic_category(), "open /dev/null");
+    return Fd(fd);
+}
+
+}  // namespace procrun::posix

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace procrun::posix {
+
+// An owned file descriptor: closed on destruction, move-only.
+class Fd {
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) {
+            reset();
+            fd_ = std::exchange(other.fd_, -1);
+        }
+        return *this;
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+
+    [[nodiscard]] int get() const { return fd_; }
+    [[nodiscard]] bool valid() const { return fd_ >= 0; }
+    // Gives up ownership.
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = fd;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+struct Pipe {
+    Fd read;
+    Fd write;
+};
+
+// A close-on-exec pipe (pipe2 with O_CLOEXEC); the read end is non-blocking
+// when `nonblocking_read`. Throws std::system_error naming the call.
+Pipe make_pipe(bool nonblocking_read);
+
+// Opens /dev/null for reading, close-on-exec.
+Fd open_dev_null();
+
+}  // namespace procrun::posix

@@ -1,0 +1,145 @@
+#include "posix/process_group.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace procrun::posix {
+
+bool signal_group(pid_t pgid, int signal) {
+    if (pgid <= 0)
+        return true;
+    if (::kill(-pgid, signal) == 0)
+        return true;
+    return errno == ESRCH;
+}
+
+namespace {
+
+// Reads state and process group from /proc/PID/stat; false when it is gone.
+bool read_stat(const char* pid, char& state, pid_t& pgrp) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[512];
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const char* close = std::strrchr(buf, ')');
+    if (close == nullptr)
+        return false;
+    int ppid = 0;
+    int group = 0;
+    if (std::sscanf(close + 1, " %c %d %d", &state, &ppid, &group) != 3)
+        return false;
+    pgrp = group;
+    return true;
+}
+
+}  // namespace
+
+std::vector<pid_t> live_group_members(pid_t pgid) {
+    std::vector<pid_t> out;
+    DIR* dir = ::opendir("/proc");
+    if (dir == nullptr)
+        return out;
+    while (const dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char state = '?';
+        pid_t group = 0;
+        if (!read_stat(e->d_name, state, group))
+            continue;
+        if (group != pgid || state == 'Z' || state == 'X')
+            continue;
+        out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    }
+    ::closedir(dir);
+    return out;
+}
+
+void GroupWatch::start(pid_t pgid, std::function<void()> on_empty) {
+    pgid_ = pgid;
+    on_empty_ = std::move(on_empty);
+    active_ = true;
+    scan();
+}
+
+void GroupWatch::cancel() {
+    active_ = false;
+    ++generation_;
+    retry_.cancel();
+    pidfds_.clear();
+    pending_ = 0;
+}
+
+void GroupWatch::scan() {
+    if (!active_)
+        return;
+    ++generation_;
+    pidfds_.clear();
+    pending_ = 0;
+    // kill(-pgid, 0) fails with ESRCH for a group without any process, zombies included.
+    std::vector<pid_t> members;
+    if (::kill(-pgid_, 0) == 0 || errno != ESRCH)
+        members = live_group_members(pgid_);
+    if (members.empty()) {
+        active_ = false;
+        boost::asio::post(io_, [cb = std::move(on_empty_)] { cb(); });
+        return;
+    }
+    bool watched_all = true;
+    for (pid_t pid : members) {
+        const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0) {
+            if (errno != ESRCH)
+                watched_all = false;  // ESRCH: it just exited
+            continue;
+        }
+        auto d = std::make_unique<boost::asio::posix::stream_descriptor>(io_, static_cast<int>(fd));
+        d->async_wait(boost::asio::posix::descriptor_base::wait_read,
+                      [this, gen = generation_](const boost::system::error_code& ec) {
+                          if (ec || !active_ || gen != generation_)
+                              return;
+                          if (--pending_ == 0)
+                              scan();
+                      });
+        pidfds_.push_back(std::move(d));
+        ++pending_;
+    }
+    if (!watched_all) {
+        // No pidfd for some member (ENOSYS under valgrind, EMFILE): look again soon.
+        for (auto& d : pidfds_)
+            d->cancel();
+        pidfds_.clear();
+        pending_ = 0;
+        retry_.expires_after(std::chrono::milliseconds(50));
+        retry_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec)
+                scan();
+        });
+        return;
+    }
+    if (pending_ == 0) {
+        boost::asio::post(io_, [this, gen = generation_] {
+            if (gen == generation_)
+                scan();
+        });
+    }
+}
+
+}  // namespace procrun::posix

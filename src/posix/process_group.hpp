@@ -1,0 +1,52 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace procrun::posix {
+
+// Sends `signal` to every process of group `pgid`. A group that no longer
+// exists (ESRCH) is not an error. Returns false only for another failure.
+bool signal_group(pid_t pgid, int signal);
+
+// The processes of group `pgid` that have not exited (zombies excluded),
+// found by reading /proc.
+std::vector<pid_t> live_group_members(pid_t pgid);
+
+// Tells, without polling, when the last process of a group has exited: the
+// group's members are found in /proc and each is watched through a pidfd
+// (which becomes readable when that process exits, whoever its parent is);
+// when all have exited the group is looked at again, since a member may have
+// forked meanwhile. Where pidfd_open is unavailable (valgrind) it looks again
+// every 50 ms instead.
+class GroupWatch {
+  public:
+    explicit GroupWatch(boost::asio::io_context& io) : io_(io), retry_(io) {}
+    GroupWatch(const GroupWatch&) = delete;
+    GroupWatch& operator=(const GroupWatch&) = delete;
+
+    // Calls `on_empty` once, from the loop, when group `pgid` has no live process.
+    void start(pid_t pgid, std::function<void()> on_empty);
+    void cancel();
+    [[nodiscard]] bool active() const { return active_; }
+
+  private:
+    void scan();
+    boost::asio::io_context& io_;
+    boost::asio::steady_timer retry_;
+    pid_t pgid_ = -1;
+    bool active_ = false;
+    std::size_t pending_ = 0;
+    unsigned generation_ = 0;  // handlers of an earlier scan see a different value
+    std::vector<std::unique_ptr<boost::asio::posix::stream_descriptor>> pidfds_;
+    std::function<void()> on_empty_;
+};
+
+}  // namespace procrun::posix

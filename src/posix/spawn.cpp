@@ -1,0 +1,110 @@
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "posix/spawn.hpp"  // first: it includes what Boost.Process needs
+
+#include <boost/process/v2/posix/default_launcher.hpp>
+#include <boost/process/v2/process.hpp>
+
+#include <cerrno>
+#include <system_error>
+
+#include "posix/signals.hpp"
+
+#if __has_include(<linux/close_range.h>)
+#include <linux/close_range.h>
+#endif
+
+namespace procrun::posix {
+
+namespace bp = boost::process::v2;
+
+namespace {
+
+constexpr const char* kShell = "/bin/sh";
+
+bp::error_code last_error() {
+    return bp::error_code(errno, bp::system_category());
+}
+
+// Marks every descriptor from 3 up close-on-exec.
+int cloexec_from_3() {
+#if defined(CLOSE_RANGE_CLOEXEC)
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return 0;
+    if (errno != ENOSYS && errno != EINVAL)
+        return -1;
+#endif
+    const long max = ::sysconf(_SC_OPEN_MAX);
+    for (int fd = 3; fd < (max > 0 ? max : 65536); ++fd)
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+// Runs in the child between fork and exec. Every failure returns with errno
+// still set: Boost.Process sends errno to the parent through its pipe.
+struct ChildSetup {
+    const SpawnOptions& options;
+
+    bp::error_code on_exec_setup(bp::posix::default_launcher& /*launcher*/,
+                                 const bp::filesystem::path& /*exe*/,
+                                 const char* const*& /*argv*/) {
+        if (::setpgid(0, 0) != 0)
+            return last_error();
+        if (options.foreground_tty >= 0) {
+            // A background group may not take the terminal unless SIGTTOU is ignored;
+            // the reset below restores it.
+            ::signal(SIGTTOU, SIG_IGN);
+            if (::tcsetpgrp(options.foreground_tty, ::getpgrp()) != 0)
+                return last_error();
+        }
+        if (options.stdin_fd >= 0 && ::dup2(options.stdin_fd, 0) < 0)
+            return last_error();
+        if (options.output_fd >= 0) {
+            if (::dup2(options.output_fd, 1) < 0 || ::dup2(options.output_fd, 2) < 0)
+                return last_error();
+        }
+        if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
+            return last_error();
+        reset_signals_for_exec();
+        if (cloexec_from_3() != 0)
+            return last_error();
+        return {};
+    }
+};
+
+}  // namespace
+
+Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
+    std::vector<std::string> env = options.env;
+    std::vector<const char*> envp;
+    envp.reserve(env.size() + 1);
+    for (const auto& e : env)
+        envp.push_back(e.c_str());
+    envp.push_back(nullptr);
+
+    bp::posix::default_launcher launcher;
+    launcher.env = envp.data();
+    bp::error_code ec;
+    const std::vector<std::string> args{"-c", options.command};
+    bp::basic_process<Executor> process =
+        launcher(executor, ec, bp::filesystem::path(kShell), args, ChildSetup{options});
+    if (ec) {
+        // The child failed before exec and exited: reap it.
+        if (launcher.pid > 0)
+            ::waitpid(launcher.pid, nullptr, 0);
+        std::string what = "cannot start " + std::string(kShell);
+        if (!options.cwd.empty())
+            what += " in " + options.cwd.string();
+        throw std::system_error(ec.value(), std::generic_category(), what);
+    }
+    const pid_t pid = process.id();
+    // Also set the group from this side, so it exists before anyone signals it.
+    ::setpgid(pid, pid);
+    return Spawned{pid, process.detach()};
+}
+
+}  // namespace procrun::posix

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <sys/types.h>
+
+// Boost.Process 1.81 headers are not self-contained: with BOOST_PROCESS_USE_STD_FS
+// it names boost::optional without including it, and process.hpp must come
+// before the other headers. Include Boost.Process through this header.
+#include <boost/optional.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/process/v2/process.hpp>  // before any other Boost.Process header
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace procrun::posix {
+
+using Executor = boost::asio::io_context::executor_type;
+using ProcessHandle = boost::process::v2::basic_process_handle<Executor>;
+
+struct SpawnOptions {
+    std::string command;           // run as `/bin/sh -c COMMAND`
+    std::vector<std::string> env;  // the whole environment, "KEY=value"
+    std::filesystem::path cwd;     // empty: procrun's own
+    int stdin_fd = -1;             // dup'ed onto 0; -1 keeps procrun's
+    int output_fd = -1;            // dup'ed onto 1 and 2; -1 keeps procrun's
+    // A terminal whose foreground process group the child's group becomes
+    // (before exec, so the child never runs in the background); -1: none.
+    int foreground_tty = -1;
+};
+
+struct Spawned {
+    pid_t pid = -1;
+    ProcessHandle handle;  // async_wait() reaps; destroying it never kills the child
+};
+
+// Starts `/bin/sh -c COMMAND` through Boost.Process as the leader of a new
+// process group, with default signal dispositions, an empty signal mask and no
+// file descriptor but 0, 1 and 2 (everything else is made close-on-exec with
+// close_range, so a failure in the child is still reported through Boost's
+// exec-error pipe). Throws std::system_error naming what failed.
+Spawned spawn_shell(Executor executor, const SpawnOptions& options);
+
+}  // namespace procrun::posix

@@ -1,0 +1,163 @@
+// `procrun run`: one command in the foreground, the way a shell runs a job.
+// The child leads its own process group; when procrun's stdin is the
+// terminal it is in the foreground of, the child's group becomes the
+// terminal's foreground group before it execs (so Ctrl-C, Ctrl-\ and window
+// size changes reach it directly and it may read the terminal), and procrun
+// takes the terminal and its modes back afterwards. Signals procrun receives
+// are forwarded to the child's group. When the child is stopped (Ctrl-Z),
+// procrun stops too, so the shell gets the terminal back; when continued, it
+// hands the terminal back and continues the child.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cstring>
+#include <functional>
+#include <optional>
+
+#include "posix/process_group.hpp"
+#include "posix/signals.hpp"
+#include "posix/spawn.hpp"
+#include "procrun/supervisor.hpp"
+
+namespace procrun {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// procrun's hold on the terminal: given to the child, taken back at the end.
+class TerminalHandover {
+  public:
+    TerminalHandover() {
+        if (::isatty(0) != 1 || ::tcgetpgrp(0) != ::getpgrp())
+            return;
+        if (::tcgetattr(0, &modes_) != 0)
+            return;
+        active_ = true;
+        // Taking the terminal back from the background needs SIGTTOU ignored.
+        ::signal(SIGTTOU, SIG_IGN);
+        ::signal(SIGTTIN, SIG_IGN);
+    }
+    ~TerminalHandover() { take_back(); }
+    TerminalHandover(const TerminalHandover&) = delete;
+    TerminalHandover& operator=(const TerminalHandover&) = delete;
+
+    [[nodiscard]] int tty() const { return active_ ? 0 : -1; }
+
+    void take_back() {
+        if (!active_)
+            return;
+        ::tcsetpgrp(0, ::getpgrp());
+        ::tcsetattr(0, TCSADRAIN, &modes_);
+    }
+
+    // The child stopped: take the terminal, stop procrun itself; once
+    // continued in the foreground, give the terminal back.
+    // Only when procrun runs in a terminal's foreground: elsewhere nobody
+    // would be there to continue it.
+    void suspend(pid_t child) {
+        if (!active_)
+            return;
+        termios child_modes{};
+        ::tcgetattr(0, &child_modes);
+        take_back();
+        ::kill(::getpid(), SIGSTOP);
+        if (::tcgetpgrp(0) == ::getpgrp()) {
+            ::tcsetattr(0, TCSADRAIN, &child_modes);
+            ::tcsetpgrp(0, child);
+        }
+        ::kill(-child, SIGCONT);
+    }
+
+  private:
+    bool active_ = false;
+    termios modes_{};
+};
+
+}  // namespace
+
+std::string shell_quote(const std::string& word) {
+    std::string out = "'";
+    for (char c : word) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    out += '\'';
+    return out;
+}
+
+std::string shell_join(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) {
+        if (!out.empty())
+            out += ' ';
+        out += shell_quote(w);
+    }
+    return out;
+}
+
+int run_foreground(const ForegroundOptions& options) {
+    posix::set_supervisor_dispositions();
+    asio::io_context io;
+    // Installed before the child exists, so none of these is lost.
+    asio::signal_set signals(io);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD}) {
+        signals.add(sig);
+    }
+    TerminalHandover terminal;
+
+    posix::SpawnOptions spawn;
+    spawn.command = options.command;
+    spawn.env = options.env.to_strings();
+    spawn.cwd = options.cwd;
+    spawn.foreground_tty = terminal.tty();
+    std::optional<posix::Spawned> child;
+    try {
+        child.emplace(posix::spawn_shell(io.get_executor(), spawn));
+    } catch (const std::exception& e) {
+        terminal.take_back();
+        const std::string msg = std::string("procrun: ") + e.what() + "\n";
+        (void)!::write(2, msg.data(), msg.size());
+        return kExitSupervisorFailed;
+    }
+    const pid_t pid = child->pid;
+
+    std::optional<ExitStatus> status;
+    child->handle.async_wait([&](const boost::system::error_code& ec, int native) {
+        status =
+            ec ? ExitStatus::exited(kExitSupervisorFailed) : ExitStatus::from_wait_status(native);
+        signals.cancel();
+    });
+
+    std::function<void()> wait_signal = [&] {
+        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+            if (ec || status)
+                return;
+            if (sig == SIGCHLD) {
+                siginfo_t info{};
+                if (::waitid(P_PID, static_cast<id_t>(pid), &info, WSTOPPED | WNOHANG) == 0 &&
+                    info.si_pid == pid && info.si_code == CLD_STOPPED) {
+                    terminal.suspend(pid);
+                }
+            } else {
+                posix::signal_group(pid, sig);
+            }
+            wait_signal();
+        });
+    };
+    wait_signal();
+    io.run();
+    terminal.take_back();
+    return status ? status->shell_code() : kExitSupervisorFailed;
+}
+
+}  // namespace procrun

@@ -1,0 +1,394 @@
+// The event loop of `procrun start`: one thread, one io_context owning every
+// child's pipe, exit, process group, the stop deadline, procrun's signals and
+// its standard output. It turns what happens into Supervisor events and
+// carries out the actions the policy returns.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <array>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "output/writer.hpp"
+#include "posix/fd.hpp"
+#include "posix/process_group.hpp"
+#include "posix/signals.hpp"
+#include "posix/spawn.hpp"
+#include "procrun/supervisor.hpp"
+
+namespace procrun {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// One read(2) from a child's pipe takes at most this much.
+constexpr std::size_t kReadSize = 64 * 1024;
+// Formatted output waiting to be written: past kHighWater no child's pipe is
+// read until the writer has brought it back under kLowWater (back-pressure).
+constexpr std::size_t kHighWater = 1024 * 1024;
+constexpr std::size_t kLowWater = 256 * 1024;
+// Past this much, write at once instead of at the end of the loop's turn.
+constexpr std::size_t kFlushAt = 256 * 1024;
+// Read at most this much from a pipe when its process has exited, if the pipe
+// does not say how big it is: all the process wrote is within one pipe's capacity.
+constexpr int kDefaultPipeCapacity = 1024 * 1024;
+
+void write_stderr(const std::string& text) {
+    const char* p = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        const ssize_t n = ::write(2, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+class Runtime {
+  public:
+    Runtime(const Plan& plan, const StartOptions& options);
+    int run();
+
+  private:
+    struct Proc {
+        Proc(asio::io_context& io, const Instance& inst) : instance(&inst), pipe(io), group(io) {}
+        const Instance* instance;
+        std::size_t source = 0;
+        bool quiet = false;
+        pid_t pid = -1;
+        std::optional<posix::ProcessHandle> handle;
+        asio::posix::stream_descriptor pipe;
+        bool open = false;        // the pipe has not reached EOF
+        bool read_armed = false;  // a wait for readability is pending
+        bool paused = false;      // not read because the output is full
+        LineSplitter splitter;
+        posix::GroupWatch group;
+    };
+    enum class Read { data, would_block, eof };
+
+    void feed(Event event);
+    void apply_all(std::vector<Action> actions);
+    void apply(const Action& action);
+    void spawn(std::size_t id);
+    void on_reaped(std::size_t id, ExitStatus status);
+
+    void arm_read(Proc& p);
+    void on_readable(Proc& p);
+    Read read_once(Proc& p, std::size_t* got = nullptr);
+    void close_pipe(Proc& p);
+
+    void wait_signal();
+    void flush();
+    void resume_if_drained();
+    void announce(const std::string& text);
+
+    const Plan& plan_;
+    asio::io_context io_;
+    asio::signal_set signals_;
+    asio::steady_timer deadline_;
+    Supervisor policy_;
+    OutputBuffer buffer_;
+    OutputWriter writer_;
+    posix::Fd dev_null_;
+    std::vector<std::unique_ptr<Proc>> procs_;
+    std::array<char, kReadSize> read_buf_{};
+    std::deque<Event> events_;
+    bool dispatching_ = false;
+    bool any_paused_ = false;
+    bool abandon_output_ = false;
+    std::optional<int> finished_;
+};
+
+std::vector<std::string> names_of(const Plan& plan) {
+    std::vector<std::string> names;
+    for (const auto& inst : plan.instances)
+        names.push_back(inst.name);
+    return names;
+}
+
+std::chrono::milliseconds timeout_of(const Plan& plan) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(plan.timeout);
+}
+
+Runtime::Runtime(const Plan& plan, const StartOptions& options)
+    : plan_(plan),
+      signals_(io_),
+      deadline_(io_),
+      policy_(names_of(plan), timeout_of(plan)),
+      buffer_(options.style, plan.name_width()),
+      writer_(io_, options.output_fd),
+      dev_null_(posix::open_dev_null()) {
+    for (const auto& inst : plan.instances) {
+        auto p = std::make_unique<Proc>(io_, inst);
+        p->source = buffer_.add_source(inst.name, inst.colour);
+        p->quiet =
+            std::find(options.quiet.begin(), options.quiet.end(), inst.type) != options.quiet.end();
+        procs_.push_back(std::move(p));
+    }
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
+        signals_.add(sig);
+    writer_.on_error([this](int err) {
+        write_stderr("procrun: cannot write to standard output: " +
+                     std::string(std::strerror(err)) + "; stopping all processes\n");
+        feed(event::OutputFailed{err});
+    });
+    writer_.on_progress([this] { resume_if_drained(); });
+}
+
+int Runtime::run() {
+    wait_signal();
+    apply_all(policy_.start(SteadyClock::now()));
+    while (!finished_) {
+        // Block until something happens, handle everything else that is ready
+        // too, then write what this turn produced in as few writes as possible.
+        if (io_.run_one() == 0)
+            break;
+        io_.poll();
+        flush();
+    }
+    // Whatever is left in the pipes (a process outside its group may still
+    // hold one) is printed, unterminated last lines included.
+    for (auto& p : procs_) {
+        std::size_t total = 0;
+        std::size_t got = 0;
+        while (p->open && total < static_cast<std::size_t>(kDefaultPipeCapacity) &&
+               read_once(*p, &got) == Read::data) {
+            total += got;
+        }
+        if (p->open)
+            close_pipe(*p);
+        p->group.cancel();
+    }
+    deadline_.cancel();
+    while (!buffer_.empty() && writer_.error() == 0 && !abandon_output_) {
+        writer_.flush(buffer_);
+        if (!buffer_.empty() && writer_.waiting())
+            io_.run_one();
+    }
+    return finished_.value_or(kExitSupervisorFailed);
+}
+
+void Runtime::feed(Event event) {
+    events_.push_back(std::move(event));
+    if (!dispatching_)
+        apply_all({});
+}
+
+// Carries out `actions`, then every event they (and their consequences) raised,
+// in order. Events raised while dispatching are queued, never handled re-entrantly.
+void Runtime::apply_all(std::vector<Action> actions) {
+    dispatching_ = true;
+    for (const auto& action : actions)
+        apply(action);
+    while (!events_.empty()) {
+        Event next = std::move(events_.front());
+        events_.pop_front();
+        for (const auto& action : policy_.handle(next, SteadyClock::now()))
+            apply(action);
+    }
+    dispatching_ = false;
+}
+
+void Runtime::apply(const Action& action) {
+    std::visit(
+        [this](const auto& a) {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, action::Spawn>) {
+                spawn(a.process);
+            } else if constexpr (std::is_same_v<T, action::SignalGroups>) {
+                for (std::size_t id : a.processes) {
+                    const Proc& p = *procs_[id];
+                    if (p.pid > 0 && !posix::signal_group(p.pid, a.signal)) {
+                        announce("cannot send " + posix::signal_name(a.signal) + " to " +
+                                 p.instance->name + ": " + std::strerror(errno));
+                    }
+                }
+            } else if constexpr (std::is_same_v<T, action::Announce>) {
+                announce(a.text);
+            } else if constexpr (std::is_same_v<T, action::ArmDeadline>) {
+                deadline_.expires_at(a.at);
+                deadline_.async_wait([this](const boost::system::error_code& ec) {
+                    if (!ec)
+                        feed(event::DeadlineReached{});
+                });
+            } else if constexpr (std::is_same_v<T, action::CancelDeadline>) {
+                deadline_.cancel();
+            } else if constexpr (std::is_same_v<T, action::Finish>) {
+                finished_ = a.exit_code;
+            }
+        },
+        action);
+}
+
+void Runtime::announce(const std::string& text) {
+    buffer_.set_time(std::time(nullptr));
+    buffer_.append_system(text);
+}
+
+void Runtime::spawn(std::size_t id) {
+    Proc& p = *procs_[id];
+    try {
+        posix::Pipe pipe = posix::make_pipe(true);
+        posix::SpawnOptions options;
+        options.command = p.instance->command;
+        options.env = p.instance->env.to_strings();
+        options.cwd = plan_.root;
+        options.stdin_fd = dev_null_.get();
+        options.output_fd = pipe.write.get();
+        posix::Spawned spawned = posix::spawn_shell(io_.get_executor(), options);
+        pipe.write.reset();
+        p.pipe.assign(pipe.read.release());
+        p.open = true;
+        p.pid = spawned.pid;
+        p.handle.emplace(std::move(spawned.handle));
+    } catch (const std::exception& e) {
+        feed(event::SpawnFailed{id, e.what()});
+        return;
+    }
+    p.handle->async_wait([this, id](const boost::system::error_code& ec, int status) {
+        // ECHILD would mean someone else reaped it: report a failure, not a success.
+        on_reaped(id, ec ? ExitStatus::exited(kExitSupervisorFailed)
+                         : ExitStatus::from_wait_status(status));
+    });
+    feed(event::Started{id, p.pid});
+    arm_read(p);
+}
+
+void Runtime::on_reaped(std::size_t id, ExitStatus status) {
+    Proc& p = *procs_[id];
+    // Everything the process wrote is in its pipe now, within one pipe's
+    // capacity: print it before its exit line, whatever the back-pressure.
+    // Output after that comes from other processes still holding the pipe.
+    if (p.open) {
+        int capacity = ::fcntl(p.pipe.native_handle(), F_GETPIPE_SZ);
+        if (capacity <= 0)
+            capacity = kDefaultPipeCapacity;
+        std::size_t total = 0;
+        std::size_t got = 0;
+        while (p.open && total < static_cast<std::size_t>(capacity) &&
+               read_once(p, &got) == Read::data) {
+            total += got;
+        }
+    }
+    feed(event::Exited{id, status});
+    p.group.start(p.pid, [this, id] { feed(event::GroupEmpty{id}); });
+}
+
+void Runtime::arm_read(Proc& p) {
+    if (!p.open || p.read_armed)
+        return;
+    if (buffer_.size() >= kHighWater && writer_.error() == 0) {
+        p.paused = true;
+        any_paused_ = true;
+        return;
+    }
+    p.read_armed = true;
+    p.pipe.async_wait(asio::posix::descriptor_base::wait_read,
+                      [this, &p](const boost::system::error_code& ec) {
+                          p.read_armed = false;
+                          if (ec)
+                              return;
+                          on_readable(p);
+                      });
+}
+
+void Runtime::on_readable(Proc& p) {
+    if (!p.open)
+        return;
+    if (buffer_.size() < kHighWater || writer_.error() != 0)
+        read_once(p);
+    arm_read(p);
+}
+
+Runtime::Read Runtime::read_once(Proc& p, std::size_t* got) {
+    ssize_t n;
+    do {
+        n = ::read(p.pipe.native_handle(), read_buf_.data(), read_buf_.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return Read::would_block;
+    if (n <= 0) {
+        close_pipe(p);
+        return Read::eof;
+    }
+    if (got != nullptr)
+        *got = static_cast<std::size_t>(n);
+    buffer_.set_time(std::time(nullptr));
+    p.splitter.feed(std::string_view(read_buf_.data(), static_cast<std::size_t>(n)),
+                    [this, &p](std::string_view line, bool continued) {
+                        if (!p.quiet)
+                            buffer_.append(p.source, line, continued);
+                    });
+    if (buffer_.size() >= kFlushAt)
+        writer_.flush(buffer_);
+    return Read::data;
+}
+
+void Runtime::close_pipe(Proc& p) {
+    buffer_.set_time(std::time(nullptr));
+    p.splitter.finish([this, &p](std::string_view line, bool continued) {
+        if (!p.quiet)
+            buffer_.append(p.source, line, continued);
+    });
+    p.open = false;
+    p.paused = false;
+    boost::system::error_code ignored;
+    p.pipe.close(ignored);
+}
+
+void Runtime::wait_signal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec)
+            return;
+        if (finished_) {
+            // Only the last output is still being written: stop waiting for it.
+            if (sig == SIGINT || sig == SIGTERM)
+                abandon_output_ = true;
+        } else {
+            feed(event::SignalReceived{sig});
+        }
+        wait_signal();
+    });
+}
+
+void Runtime::flush() {
+    writer_.flush(buffer_);
+    resume_if_drained();
+}
+
+void Runtime::resume_if_drained() {
+    if (!any_paused_ || (buffer_.size() > kLowWater && writer_.error() == 0))
+        return;
+    any_paused_ = false;
+    for (auto& p : procs_) {
+        if (!p->paused)
+            continue;
+        p->paused = false;
+        arm_read(*p);
+    }
+}
+
+}  // namespace
+
+int run_start(const Plan& plan, const StartOptions& options) {
+    posix::set_supervisor_dispositions();
+    Runtime runtime(plan, options);
+    return runtime.run();
+}
+
+}  // namespace procrun
