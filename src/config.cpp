@@ -1,11 +1,12 @@
 #include "procrun/config.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <functional>
-#include <set>
+#include <sstream>
 
 namespace procrun {
 
@@ -379,28 +380,80 @@ void read_document(Reader& r, const YAML::Node& doc, ConfigDialect dialect) {
     }
 }
 
+// Walks the documents of a YAML stream without building nodes, to find what
+// YAML::LoadAll gets wrong in yaml-cpp 0.7: a stray token at the start of a
+// document (`,`, `]`, `}`) is read as an empty document without being
+// consumed, so LoadAll loops forever and Load returns null.
+class DocumentProbe : public YAML::EventHandler {
+  public:
+    YAML::Mark start;
+    bool content = false;
+
+    void reset() {
+        start = YAML::Mark::null_mark();
+        content = false;
+    }
+    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content = true; }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        content = true;
+    }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        content = true;
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        content = true;
+    }
+    void OnMapEnd() override {}
+};
+
+// Checks the stream has at most one document with content and no stray token.
+// Returns false (with a diagnostic) when it does not.
+bool probe_documents(Reader& r) {
+    std::istringstream in{std::string(r.text)};
+    YAML::Parser parser(in);
+    DocumentProbe probe;
+    int documents = 0;
+    YAML::Mark previous = YAML::Mark::null_mark();
+    while (true) {
+        probe.reset();
+        if (!parser.HandleNextDocument(probe))
+            return true;
+        if (documents > 0 && probe.start.pos == previous.pos) {
+            const auto pos = static_cast<std::size_t>(probe.start.pos);
+            const char c = pos < r.text.size() ? r.text[pos] : '?';
+            const bool printable = c > 0x20 && c < 0x7f;
+            r.error(probe.start, "config/invalid-yaml",
+                    printable ? fmt::format("invalid YAML: unexpected '{}'", c)
+                              : std::string("invalid YAML: unexpected character"));
+            return false;
+        }
+        if (probe.content && documents > 0) {
+            r.error(probe.start, "config/multiple-documents",
+                    "the config file holds more than one YAML document",
+                    "remove the `---` separator: all settings go in one mapping");
+            return false;
+        }
+        previous = probe.start;
+        ++documents;
+    }
+}
+
 }  // namespace
 
 Parsed<Settings> parse_config(std::string_view text, std::string_view file, ConfigDialect dialect) {
     Parsed<Settings> out;
     Reader reader{text, std::string(file), out};
-    std::vector<YAML::Node> docs;
     try {
-        docs = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
-        reader.error(e.mark, "config/invalid-yaml", fmt::format("invalid YAML: {}", e.msg));
-        return out;
-    }
-    if (docs.size() > 1) {
-        reader.error(docs[1].Mark(), "config/multiple-documents",
-                     "the config file holds more than one YAML document",
-                     "remove the `---` separator: all settings go in one mapping");
-        return out;
-    }
-    if (docs.empty())
-        return out;
-    try {
-        read_document(reader, docs.front(), dialect);
+        if (!probe_documents(reader))
+            return out;
+        read_document(reader, YAML::Load(std::string(text)), dialect);
     } catch (const YAML::Exception& e) {
         reader.error(e.mark, "config/invalid-yaml", fmt::format("invalid YAML: {}", e.msg));
     }

@@ -134,7 +134,9 @@ TEST_CASE("Config errors are located", "[config]") {
          "expected a mapping of settings (`key: value` lines)"},
         {"port: [1\n", 2, 1, "config/invalid-yaml", "invalid YAML: end of sequence flow not found"},
         {"port: 1\nroot: a: b\n", 2, 8, "config/invalid-yaml", "invalid YAML: illegal map value"},
-        {"port: 1\n---\nport: 2\n", 3, 1, "config/multiple-documents",
+        {",- a\n- b\n", 1, 1, "config/invalid-yaml", "invalid YAML: unexpected ','"},
+        {"---\n]\n", 2, 1, "config/invalid-yaml", "invalid YAML: illegal flow end"},
+        {"port: 1\n---\nport: 2\n", 2, 1, "config/multiple-documents",
          "the config file holds more than one YAML document"},
     };
     for (const auto& c : cases) {
