@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -48,15 +53,31 @@ bool is_quote(char c) {
     return c == '"' || c == '\'' || c == '`';
 }
 
-std::string describe(char c) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\t')
+// Names the character that starts `at` for a message: '+', a tab, U+00E9 'é'.
+std::string describe(std::string_view at) {
+    if (at.empty())
+        return "the end of the line";
+    const auto u = static_cast<unsigned char>(at.front());
+    if (at.front() == '\t')
         return "a tab";
     if (u < 0x20 || u == 0x7f)
-        return fmt::format("the control character 0x{:02x}", u);
-    if (u >= 0x80)
-        return "a non-ASCII character";
-    return fmt::format("'{}'", c);
+        return fmt::format("the control character 0x{:02X}", u);
+    if (u < 0x80)
+        return fmt::format("'{}'", at.front());
+    // A UTF-8 sequence: decode it to name the code point.
+    const std::size_t length = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+    char32_t cp = length == 4 ? u & 0x07u : length == 3 ? u & 0x0Fu : u & 0x1Fu;
+    bool valid = length > 1 && at.size() >= length;
+    for (std::size_t i = 1; valid && i < length; ++i) {
+        const auto b = static_cast<unsigned char>(at[i]);
+        valid = (b & 0xC0u) == 0x80u;
+        cp = (cp << 6) | (b & 0x3Fu);
+    }
+    if (!valid)
+        return fmt::format("the byte 0x{:02X} (not UTF-8)", u);
+    if (cp == 0xFEFF)
+        return "a byte order mark (U+FEFF)";
+    return fmt::format("U+{:04X} '{}'", static_cast<std::uint32_t>(cp), at.substr(0, length));
 }
 
 std::string_view quote_name(char quote) {
@@ -67,6 +88,17 @@ std::string_view quote_name(char quote) {
             return "single-quoted";
         default:
             return "backtick-quoted";
+    }
+}
+
+std::size_t quote_index(char quote) {
+    switch (quote) {
+        case '"':
+            return 0;
+        case '\'':
+            return 1;
+        default:
+            return 2;
     }
 }
 
@@ -92,10 +124,17 @@ class Parser {
         : file_(file), outside_(outside) {
         if (text.substr(0, kBom.size()) == kBom)
             text.remove_prefix(kBom.size());
+        utf16_ = text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF";
         src_ = normalise_newlines(text);
     }
 
     Parsed<std::vector<DotenvEntry>> run() {
+        if (utf16_) {
+            result_.diagnostics.push_back(
+                make_error(Location{file_, 1, 1}, "dotenv/utf-16", "the file is UTF-16 encoded", {},
+                           "save it as UTF-8 (Notepad: Save As, Encoding: UTF-8)"));
+            return std::move(result_);
+        }
         while (pos_ < src_.size())
             parse_line();
         return std::move(result_);
@@ -161,6 +200,10 @@ class Parser {
 
         const int line = line_;
         const std::size_t start = line_start_;
+        if (reject_nul(line, start, start, src_.find('\n', start))) {
+            skip_line();
+            return;
+        }
 
         // `export KEY=value`; `export` alone is an ordinary key (`export=1`).
         bool exported = false;
@@ -225,7 +268,7 @@ class Parser {
         std::string value;
         if (!parse_value(line, start, value))
             return;
-        defined_.set(key, value);
+        defined_[key] = value;
         result_.value.push_back(DotenvEntry{std::move(key), std::move(value), line});
     }
 
@@ -263,7 +306,8 @@ class Parser {
         }
         if (bad < key.size()) {
             error(line, start, open + 1 + bad, "dotenv/invalid-key",
-                  fmt::format("invalid character {} in key", describe(key[bad])),
+                  fmt::format("invalid character {} in key",
+                              describe(std::string_view(key).substr(bad))),
                   std::string(kKeyHint));
             return false;
         }
@@ -276,7 +320,8 @@ class Parser {
         pos_ = close + 1;
         if (!at_eol() && !is_blank(peek()) && peek() != '=' && peek() != ':') {
             error(line, start, pos_, "dotenv/invalid-key",
-                  fmt::format("unexpected {} after the quoted key", describe(peek())),
+                  fmt::format("unexpected {} after the quoted key",
+                              describe(std::string_view(src_).substr(pos_))),
                   "write 'KEY'=value");
             return false;
         }
@@ -299,7 +344,8 @@ class Parser {
             return;
         }
         error(line, start, pos_, "dotenv/invalid-key",
-              fmt::format("invalid character {} in key", describe(src_[pos_])),
+              fmt::format("invalid character {} in key",
+                          describe(std::string_view(src_).substr(pos_))),
               std::string(kKeyHint));
     }
 
@@ -338,27 +384,13 @@ class Parser {
         const int open_line = line_;
         const std::size_t open_line_start = line_start_;
         ++pos_;
+        std::size_t& unclosed_from = unclosed_from_[quote_index(quote)];
+        const bool known_unclosed = unclosed_from != std::string::npos && pos_ >= unclosed_from;
         bool closed = false;
-        while (!at_end()) {
-            const char ch = src_[pos_];
-            if (ch == quote) {
-                closed = true;
-                break;
-            }
-            if (ch == '\\' && quote != '`' && peek(1) != '\n' && peek(1) != '\0') {
-                // `\"` in double quotes, `\'` in single quotes: not the end.
-                if (quote == '"' || peek(1) == '\'') {
-                    pos_ += 2;
-                    continue;
-                }
-            }
-            if (ch == '\n') {
-                next_line();
-                continue;
-            }
-            ++pos_;
-        }
+        if (!known_unclosed)
+            closed = quote == '\'' ? scan_single_quoted() : scan_to_quote(quote);
         if (!closed) {
+            unclosed_from = std::min(unclosed_from, open + 1);
             error(line, start, open, "dotenv/unterminated-quote",
                   fmt::format("unterminated {} value", quote_name(quote)),
                   fmt::format("add the closing {}; a quoted value may span lines, so the rest of "
@@ -376,13 +408,98 @@ class Parser {
         skip_blanks();
         if (!at_eol() && peek() != '#') {
             error(line_, line_start_, pos_, "dotenv/text-after-quote",
-                  fmt::format("unexpected {} after the closing quote", describe(peek())),
+                  fmt::format("unexpected {} after the closing quote",
+                              describe(std::string_view(src_).substr(pos_))),
                   "put the whole value inside the quotes; a comment starts with ' #'");
             skip_line();
             return false;
         }
         skip_line();
+        if (reject_nul(open_line, open_line_start, open, pos_))
+            return false;
         out = quote == '"' ? render(raw, Mode::double_quoted, 0) : std::string(raw);
+        return true;
+    }
+
+    // Moves pos_ to the closing `quote` (true) or the end of the text
+    // (false). In double quotes a backslash escapes the next character.
+    bool scan_to_quote(char quote) {
+        while (!at_end()) {
+            const char ch = src_[pos_];
+            if (ch == quote)
+                return true;
+            if (quote == '"' && ch == '\\' && pos_ + 1 < src_.size() && peek(1) != '\n') {
+                pos_ += 2;
+                continue;
+            }
+            if (ch == '\n') {
+                next_line();
+                continue;
+            }
+            ++pos_;
+        }
+        return false;
+    }
+
+    // Single quotes as node, ruby and go dotenv read them: `\'` does not
+    // close the value (and stays as written), unless no other quote can:
+    // then the last `\'` that ends its line closes it, so 'C:\dir\' works.
+    bool scan_single_quoted() {
+        struct Mark {
+            std::size_t pos;
+            int line;
+            std::size_t line_start;
+        };
+        std::optional<Mark> fallback;
+        while (!at_end()) {
+            const char ch = src_[pos_];
+            if (ch == '\'') {
+                if (!fallback || ends_value(pos_ + 1))
+                    return true;
+                break;
+            }
+            if (ch == '\\' && peek(1) == '\'') {
+                if (ends_value(pos_ + 2))
+                    fallback = Mark{pos_ + 1, line_, line_start_};
+                pos_ += 2;
+                continue;
+            }
+            if (ch == '\n') {
+                next_line();
+                continue;
+            }
+            ++pos_;
+        }
+        if (!fallback)
+            return false;
+        pos_ = fallback->pos;
+        line_ = fallback->line;
+        line_start_ = fallback->line_start;
+        return true;
+    }
+
+    // Whether only blanks, then a comment or the end of the line, follow `i`.
+    [[nodiscard]] bool ends_value(std::size_t i) const {
+        while (i < src_.size() && is_blank(src_[i]))
+            ++i;
+        return i >= src_.size() || src_[i] == '\n' || src_[i] == '#';
+    }
+
+    // A NUL byte cannot be part of an environment variable: reports the first
+    // one in [from, to) of the text that starts on `line` at `start`.
+    bool reject_nul(int line, std::size_t start, std::size_t from, std::size_t to) {
+        const std::size_t found = std::string_view(src_).substr(from, to - from).find('\0');
+        if (found == std::string_view::npos)
+            return false;
+        const std::size_t nul = from + found;
+        for (std::size_t i = start; i < nul; ++i) {
+            if (src_[i] == '\n') {
+                ++line;
+                start = i + 1;
+            }
+        }
+        error(line, start, nul, "dotenv/nul-byte", "unexpected NUL byte",
+              "a .env file is text; is this file binary or UTF-16 encoded?");
         return true;
     }
 
@@ -391,8 +508,8 @@ class Parser {
     enum class Mode { unquoted, double_quoted };
 
     [[nodiscard]] std::optional<std::string> lookup_opt(std::string_view name) const {
-        if (const std::string* v = defined_.find(name))
-            return *v;
+        if (auto it = defined_.find(name); it != defined_.end())
+            return it->second;
         if (outside_)
             return outside_(name);
         return std::nullopt;
@@ -495,12 +612,20 @@ class Parser {
     }
 
     std::string src_;
+    bool utf16_ = false;
     std::string file_;
     const EnvLookup& outside_;
     std::size_t pos_ = 0;
     int line_ = 1;
     std::size_t line_start_ = 0;
-    Environment defined_;
+    // The variables defined so far in this file, for expansion.
+    std::map<std::string, std::string, std::less<>> defined_;
+    // Per quote character: the earliest offset from which a scan found no
+    // closing quote. A later scan would find none either (an escaped quote
+    // stays escaped whatever the start), so it can stop at once: hostile
+    // input of many unterminated quotes stays linear.
+    std::array<std::size_t, 3> unclosed_from_{std::string::npos, std::string::npos,
+                                              std::string::npos};
     Parsed<std::vector<DotenvEntry>> result_;
 };
 

@@ -86,6 +86,9 @@ TEST_CASE("dotenv: values", "[dotenv]") {
         {"export of a variable set earlier", "A=1\nexport A\n", {{"A", "1"}}},
         {"lone CR ends a line", "A=1\rB=2\r", {{"A", "1"}, {"B", "2"}}},
         {"backticks literal", "A=`x $Y \\n`\nB=`a # b` # c\n", {{"A", "x $Y \\n"}, {"B", "a # b"}}},
+        {"single quotes ending in a backslash",
+         "A='C:\\dir\\'\nB='\\\\'\n",
+         {{"A", "C:\\dir\\"}, {"B", "\\\\"}}},
         {"multi-line single quotes", "A='one\ntwo'\n", {{"A", "one\ntwo"}}},
         {"backslash-quote inside single quotes", "A='it\\'s'\n", {{"A", "it\\'s"}}},
         {"other escapes drop the backslash",
@@ -176,8 +179,12 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
         {"digit first", "1KEY=1\n", "invalid key '1KEY': a key must start with a letter or '_'", 1,
          1, "dotenv/invalid-key"},
         {"no key", "=value\n", "missing key before '='", 1, 1, "dotenv/invalid-key"},
-        {"non-ASCII key", "CAF\xC3\x89=1\n", "invalid character a non-ASCII character in key", 1, 4,
+        {"non-ASCII key", "CAF\xC3\x89=1\n", "invalid character U+00C9 '\xC3\x89' in key", 1, 4,
          "dotenv/invalid-key"},
+        {"byte order mark inside the file", "A=1\n\xEF\xBB\xBF" "B=2\n",
+         "invalid character a byte order mark (U+FEFF) in key", 2, 1, "dotenv/invalid-key"},
+        {"control character in key", "A\x01=1\n",
+         "invalid character the control character 0x01 in key", 1, 2, "dotenv/invalid-key"},
         {"bad quoted key", "'a b'=1\n", "invalid character ' ' in key", 1, 3, "dotenv/invalid-key"},
         {"unterminated quoted key", "'ab=1\n", "unterminated quoted key", 1, 1,
          "dotenv/unterminated-quote"},
@@ -205,6 +212,34 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
             CHECK(d.code == c.code);
             CHECK(d.source_line == std::string(procrun::line_at(c.input, c.line)));
         }
+    }
+}
+
+TEST_CASE("dotenv: NUL bytes and UTF-16 files", "[dotenv]") {
+    SECTION("NUL on an assignment line") {
+        auto parsed = parse_dotenv(std::string("A=1\nB=x\0y\nC=3\n", 14), ".env");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        CHECK(parsed.diagnostics[0].message == "unexpected NUL byte");
+        CHECK(parsed.diagnostics[0].where.line == 2);
+        CHECK(parsed.diagnostics[0].where.column == 4);
+        CHECK(pairs_of(parsed.value) == Pairs{{"A", "1"}, {"C", "3"}});
+    }
+    SECTION("NUL inside a multi-line value") {
+        auto parsed = parse_dotenv(std::string("A=\"1\n2\0\"\nC=3\n", 13), ".env");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        CHECK(parsed.diagnostics[0].where.line == 2);
+        CHECK(parsed.diagnostics[0].where.column == 2);
+        CHECK(pairs_of(parsed.value) == Pairs{{"C", "3"}});
+    }
+    SECTION("UTF-16") {
+        auto parsed = parse_dotenv(std::string("\xFF\xFE"
+                                               "A\0=\0"
+                                               "1\0",
+                                               8),
+                                   ".env");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        CHECK(parsed.diagnostics[0].message == "the file is UTF-16 encoded");
+        CHECK(parsed.value.empty());
     }
 }
 
