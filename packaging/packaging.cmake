@@ -154,3 +154,18 @@ if(GIT_FOUND AND EXISTS "${PROJECT_SOURCE_DIR}/.git")
     COMMENT "Writing the source tarball, the Homebrew formula and the Arch PKGBUILD"
     VERBATIM)
 endif()
+
+# The packaging test (tests/e2e/packaging_test.cpp, hidden from the test list
+# as [.packaging]) builds Release packages in a build tree of its own, so a
+# sanitizer or debug build still tests real ones. That build takes minutes:
+# its own ctest entry, with room for it, not run beside timing-sensitive tests.
+if(TARGET procrun_e2e_tests)
+  target_compile_definitions(procrun_e2e_tests PRIVATE
+    PROCRUN_PACKAGING_BUILD_DIR="${PROJECT_BINARY_DIR}/packaging-release"
+    PROCRUN_CMAKE="${CMAKE_COMMAND}"
+    PROCRUN_CPACK="${CMAKE_CPACK_COMMAND}")
+  add_test(NAME "e2e: packaging (.deb, .rpm, .tar.gz, lintian, Homebrew, Arch)"
+           COMMAND procrun_e2e_tests "[packaging]")
+  set_tests_properties("e2e: packaging (.deb, .rpm, .tar.gz, lintian, Homebrew, Arch)"
+                       PROPERTIES TIMEOUT 900 RUN_SERIAL ON)
+endif()
