@@ -1,0 +1,165 @@
+// Line assembly and formatting of `procrun start` output.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "procrun/output.hpp"
+
+using namespace procrun;
+
+namespace {
+
+using Pieces = std::vector<std::pair<std::string, bool>>;
+
+Pieces split(const std::vector<std::string>& chunks, std::size_t max = kMaxLineBytes,
+             bool finish = true) {
+    LineSplitter s(max);
+    Pieces out;
+    auto emit = [&](std::string_view line, bool continued) { out.emplace_back(line, continued); };
+    for (const auto& c : chunks) s.feed(c, emit);
+    if (finish) s.finish(emit);
+    return out;
+}
+
+// 2001-09-09 01:46:40 UTC.
+constexpr std::time_t kSomeTime = 1000000000;
+
+}  // namespace
+
+TEST_CASE("complete lines come out one by one, without their newline", "[output]") {
+    CHECK(split({"a\nbb\n\nccc\n"}) ==
+          Pieces{{"a", false}, {"bb", false}, {"", false}, {"ccc", false}});
+}
+
+TEST_CASE("a line split across reads is held until its newline", "[output]") {
+    LineSplitter s;
+    Pieces out;
+    auto emit = [&](std::string_view line, bool continued) { out.emplace_back(line, continued); };
+    s.feed("hel", emit);
+    CHECK(out.empty());
+    CHECK(s.has_partial());
+    s.feed("lo wo", emit);
+    CHECK(out.empty());
+    s.feed("rld\nnext", emit);
+    CHECK(out == Pieces{{"hello world", false}});
+    s.feed("\n", emit);
+    CHECK(out == Pieces{{"hello world", false}, {"next", false}});
+    CHECK_FALSE(s.has_partial());
+}
+
+TEST_CASE("the last line without a newline is emitted at the end", "[output]") {
+    CHECK(split({"one\ntwo"}) == Pieces{{"one", false}, {"two", false}});
+    CHECK(split({"one\ntwo"}, kMaxLineBytes, false) == Pieces{{"one", false}});
+    CHECK(split({}).empty());
+}
+
+TEST_CASE("carriage returns and invalid UTF-8 pass through as bytes", "[output]") {
+    const std::string bytes = "10%\r50%\r100%\r\n\xff\xfe\x80 raw\n";
+    CHECK(split({bytes}) == Pieces{{"10%\r50%\r100%\r", false}, {"\xff\xfe\x80 raw", false}});
+    CHECK(split({std::string("nul\0byte\n", 9)}) == Pieces{{std::string("nul\0byte", 8), false}});
+}
+
+TEST_CASE("a line longer than the cap comes out in pieces marked as continued", "[output]") {
+    const std::string long_line(25, 'x');
+    CHECK(split({long_line + "\nok\n"}, 10) ==
+          Pieces{{std::string(10, 'x'), false},
+                 {std::string(10, 'x'), true},
+                 {std::string(5, 'x'), true},
+                 {"ok", false}});
+    // The same across many small reads.
+    std::vector<std::string> chunks;
+    for (char c : long_line + "\nok\n") chunks.emplace_back(1, c);
+    CHECK(split(chunks, 10) == split({long_line + "\nok\n"}, 10));
+    // Exactly the cap: one piece.
+    CHECK(split({std::string(10, 'y') + "\n"}, 10) == Pieces{{std::string(10, 'y'), false}});
+}
+
+TEST_CASE("no byte is lost or duplicated over a 1 MiB line", "[output]") {
+    std::string line;
+    for (int i = 0; line.size() < 1024 * 1024; ++i) line += std::to_string(i) + ",";
+    const Pieces pieces = split({line + "\n"});
+    std::string joined;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        CHECK(pieces[i].first.size() <= kMaxLineBytes);
+        CHECK(pieces[i].second == (i != 0));
+        joined += pieces[i].first;
+    }
+    CHECK(joined == line);
+}
+
+TEST_CASE("a UTF-8 sequence is not cut in the middle", "[output]") {
+    // "é" is 2 bytes, "€" 3: with a cap of 8 the cut moves back to a boundary.
+    const std::string text = "abcdefg\xe2\x82\xac" "z\n";  // 7 ASCII + euro sign + z
+    const Pieces pieces = split({text}, 8);
+    REQUIRE(pieces.size() == 2);
+    CHECK(pieces[0] == std::pair<std::string, bool>{"abcdefg", false});
+    CHECK(pieces[1] == std::pair<std::string, bool>{"\xe2\x82\xac" "z", true});
+}
+
+TEST_CASE("lines are prefixed with the time and the padded name", "[output]") {
+    OutputBuffer out(OutputStyle{false, true, true}, 8);
+    const std::size_t web = out.add_source("web.1", 0);
+    const std::size_t worker = out.add_source("worker.1", 1);
+    out.set_time(kSomeTime);
+    std::tm local{};
+    const std::time_t t = kSomeTime;
+    ::localtime_r(&t, &local);
+    char stamp[16];
+    std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d", local.tm_hour, local.tm_min, local.tm_sec);
+    out.append(web, "hello");
+    out.append(worker, "working");
+    out.append_system("web.1 started with pid 42");
+    out.append(web, "more", true);
+    const std::string s = stamp;
+    CHECK(out.pending() == s + " web.1    | hello\n" + s + " worker.1 | working\n" + s +
+                               " system   | web.1 started with pid 42\n" + s + " web.1    + more\n");
+}
+
+TEST_CASE("names are padded to at least the width of system", "[output]") {
+    OutputBuffer out(OutputStyle{false, false, true}, 3);
+    const std::size_t a = out.add_source("a.1", 0);
+    out.append(a, "x");
+    CHECK(out.pending() == "a.1    | x\n");
+}
+
+TEST_CASE("colour wraps the prefix only, one palette colour per type", "[output]") {
+    OutputBuffer out(OutputStyle{true, false, true}, 5);
+    const std::size_t web = out.add_source("web.1", 0);
+    const std::size_t worker = out.add_source("wkr.1", 1);
+    const std::size_t wrapped = out.add_source("z.1", static_cast<int>(colour_palette().size()));
+    out.append(web, "a");
+    out.append(worker, "b");
+    out.append(wrapped, "c");
+    out.append_system("d");
+    CHECK(out.pending() ==
+          "\x1b[36mweb.1  | \x1b[0ma\n"
+          "\x1b[33mwkr.1  | \x1b[0mb\n"
+          "\x1b[36mz.1    | \x1b[0mc\n"
+          "\x1b[1msystem | \x1b[0md\n");
+}
+
+TEST_CASE("without prefix, lines are exactly what the process wrote", "[output]") {
+    OutputBuffer out(OutputStyle{true, true, false}, 5);
+    const std::size_t web = out.add_source("web.1", 0);
+    out.set_time(kSomeTime);
+    out.append(web, "raw \x1b[31mred\x1b[0m");
+    CHECK(out.pending() == "raw \x1b[31mred\x1b[0m\n");
+}
+
+TEST_CASE("consumed output is dropped and the buffer reused", "[output]") {
+    OutputBuffer out(OutputStyle{false, false, false}, 5);
+    const std::size_t a = out.add_source("a", 0);
+    out.append(a, "0123456789");
+    CHECK(out.size() == 11);
+    out.consume(4);
+    CHECK(out.pending() == "456789\n");
+    out.consume(100);
+    CHECK(out.empty());
+    out.append(a, "again");
+    CHECK(out.pending() == "again\n");
+    out.clear();
+    CHECK(out.empty());
+}

@@ -1,0 +1,358 @@
+// The supervisor's policy replayed against a fake launcher and a fake clock:
+// no real process, signal or timer.
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "procrun/supervisor.hpp"
+
+using namespace procrun;
+using namespace std::chrono_literals;
+
+namespace {
+
+// How a fake process reacts to SIGTERM.
+enum class OnTerm {
+    exits,            // its whole group exits
+    ignores,          // nothing happens; only SIGKILL ends it
+    leader_only,      // the leader exits, a grandchild in its group lingers
+};
+
+// Plays the runtime: carries out the policy's actions on fake processes and
+// feeds back what they would cause. Everything it does is logged in order.
+class FakeLauncher {
+public:
+    FakeLauncher(std::vector<std::string> names, std::chrono::milliseconds timeout)
+        : names_(names), supervisor_(std::move(names), timeout) {}
+
+    std::set<std::size_t> fail_spawn;
+    std::map<std::size_t, OnTerm> on_term;  // default: exits
+
+    void start() { run(supervisor_.start(now_)); }
+    void send(Event e) {
+        queue_.push_back(std::move(e));
+        run({});
+    }
+    // The fake clock: moves on; the deadline timer fires if it is due.
+    void advance(std::chrono::milliseconds d) {
+        now_ += d;
+        if (deadline_ && now_ >= *deadline_) {
+            deadline_.reset();
+            send(event::DeadlineReached{});
+        }
+    }
+    // A process exits by itself (leader and group).
+    void exit(std::size_t id, ExitStatus status) {
+        leader_alive_[id] = false;
+        send(event::Exited{id, status});
+        group_alive_[id] = false;
+        send(event::GroupEmpty{id});
+    }
+
+    [[nodiscard]] const std::vector<std::string>& log() const { return log_; }
+    [[nodiscard]] std::optional<int> finished() const { return finished_; }
+    [[nodiscard]] std::optional<TimePoint> deadline() const { return deadline_; }
+    [[nodiscard]] TimePoint now() const { return now_; }
+    [[nodiscard]] bool logged(const std::string& line) const {
+        for (const auto& l : log_) {
+            if (l == line) return true;
+        }
+        return false;
+    }
+    [[nodiscard]] std::size_t count_prefix(const std::string& prefix) const {
+        std::size_t n = 0;
+        for (const auto& l : log_) n += l.rfind(prefix, 0) == 0 ? 1 : 0;
+        return n;
+    }
+    void clear_log() { log_.clear(); }
+
+private:
+    void run(std::vector<Action> actions) {
+        for (;;) {
+            for (const auto& a : actions) apply(a);
+            if (queue_.empty()) return;
+            Event e = queue_.front();
+            queue_.pop_front();
+            actions = supervisor_.handle(e, now_);
+        }
+    }
+
+    void apply(const Action& action) {
+        if (const auto* a = std::get_if<action::Spawn>(&action)) {
+            log_.push_back("spawn " + names_[a->process]);
+            if (fail_spawn.count(a->process) != 0) {
+                queue_.push_back(event::SpawnFailed{a->process, "fork: Resource temporarily unavailable"});
+            } else {
+                leader_alive_[a->process] = true;
+                group_alive_[a->process] = true;
+                queue_.push_back(event::Started{a->process, 100 + static_cast<int>(a->process)});
+            }
+        } else if (const auto* s = std::get_if<action::SignalGroups>(&action)) {
+            for (std::size_t id : s->processes) {
+                log_.push_back("signal " + std::to_string(s->signal) + " " + names_[id]);
+                deliver(id, s->signal);
+            }
+        } else if (const auto* say = std::get_if<action::Announce>(&action)) {
+            log_.push_back("say " + say->text);
+        } else if (const auto* arm = std::get_if<action::ArmDeadline>(&action)) {
+            deadline_ = arm->at;
+        } else if (std::holds_alternative<action::CancelDeadline>(action)) {
+            deadline_.reset();
+        } else if (const auto* fin = std::get_if<action::Finish>(&action)) {
+            REQUIRE_FALSE(finished_.has_value());
+            finished_ = fin->exit_code;
+            log_.push_back("finish " + std::to_string(fin->exit_code));
+        }
+    }
+
+    void deliver(std::size_t id, int sig) {
+        if (!group_alive_[id]) return;  // ESRCH
+        OnTerm reaction = on_term.count(id) != 0 ? on_term[id] : OnTerm::exits;
+        if (sig == SIGKILL || (sig == SIGTERM && reaction == OnTerm::exits)) {
+            if (leader_alive_[id]) {
+                leader_alive_[id] = false;
+                queue_.push_back(event::Exited{id, ExitStatus::killed(sig)});
+            }
+            group_alive_[id] = false;
+            queue_.push_back(event::GroupEmpty{id});
+        } else if (sig == SIGTERM && reaction == OnTerm::leader_only && leader_alive_[id]) {
+            leader_alive_[id] = false;
+            queue_.push_back(event::Exited{id, ExitStatus::killed(SIGTERM)});
+        }
+    }
+
+    std::vector<std::string> names_;
+    Supervisor supervisor_;
+    TimePoint now_{};
+    std::optional<TimePoint> deadline_;
+    std::optional<int> finished_;
+    std::deque<Event> queue_;
+    std::map<std::size_t, bool> leader_alive_;
+    std::map<std::size_t, bool> group_alive_;
+    std::vector<std::string> log_;
+};
+
+}  // namespace
+
+TEST_CASE("every process is started in plan order, one after the other", "[supervisor]") {
+    FakeLauncher f({"web.1", "web.2", "worker.1"}, 5000ms);
+    f.start();
+    CHECK(f.log() == std::vector<std::string>{
+                         "spawn web.1", "say web.1 started with pid 100", "spawn web.2",
+                         "say web.2 started with pid 101", "spawn worker.1",
+                         "say worker.1 started with pid 102"});
+    CHECK_FALSE(f.finished());
+    CHECK_FALSE(f.deadline());
+}
+
+TEST_CASE("the first process to exit stops the others and its code is the exit code",
+          "[supervisor]") {
+    FakeLauncher f({"web.1", "worker.1", "clock.1"}, 5000ms);
+    f.start();
+    f.clear_log();
+    f.exit(1, ExitStatus::exited(3));
+    CHECK(f.log() == std::vector<std::string>{
+                         "say worker.1 exited with code 3",
+                         "say sending SIGTERM to all processes",
+                         "signal 15 web.1",
+                         "signal 15 worker.1",
+                         "signal 15 clock.1",
+                         "signal 18 web.1",
+                         "signal 18 worker.1",
+                         "signal 18 clock.1",
+                         "say web.1 terminated by SIGTERM",
+                         "say clock.1 terminated by SIGTERM",
+                         "finish 3",
+                     });
+    CHECK(f.finished() == 3);
+    CHECK_FALSE(f.deadline());  // cancelled once everything stopped
+}
+
+TEST_CASE("an exit code of 0 also stops everything and is returned", "[supervisor]") {
+    FakeLauncher f({"once.1", "web.1"}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(0));
+    CHECK(f.finished() == 0);
+}
+
+TEST_CASE("a process killed by a signal gives 128 + the signal", "[supervisor]") {
+    FakeLauncher f({"web.1", "worker.1"}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::killed(SIGSEGV));
+    CHECK(f.logged("say web.1 terminated by SIGSEGV"));
+    CHECK(f.finished() == 128 + SIGSEGV);
+}
+
+TEST_CASE("exits while stopping do not change the exit code", "[supervisor]") {
+    FakeLauncher f({"a.1", "b.1"}, 5000ms);
+    f.on_term[1] = OnTerm::ignores;
+    f.start();
+    f.exit(0, ExitStatus::exited(4));
+    CHECK_FALSE(f.finished());
+    f.exit(1, ExitStatus::exited(9));  // b gives up on its own during the wait
+    CHECK(f.finished() == 4);
+}
+
+TEST_CASE("SIGINT, SIGTERM and SIGHUP stop everything with 128 + the signal", "[supervisor]") {
+    const int sig = GENERATE(SIGINT, SIGTERM, SIGHUP);
+    FakeLauncher f({"web.1", "worker.1"}, 5000ms);
+    f.start();
+    f.send(event::SignalReceived{sig});
+    CHECK(f.count_prefix("signal 15 ") == 2);
+    CHECK(f.finished() == 128 + sig);
+}
+
+TEST_CASE("a process ignoring SIGTERM is killed exactly when the timeout has passed",
+          "[supervisor]") {
+    FakeLauncher f({"web.1", "stubborn.1"}, 3000ms);
+    f.on_term[1] = OnTerm::ignores;
+    f.start();
+    const TimePoint stop_at = f.now();
+    f.send(event::SignalReceived{SIGINT});
+    REQUIRE(f.deadline() == stop_at + 3000ms);
+    CHECK(f.logged("say web.1 terminated by SIGTERM"));
+    CHECK_FALSE(f.finished());
+
+    f.advance(2999ms);
+    CHECK(f.count_prefix("signal 9 ") == 0);
+    CHECK_FALSE(f.finished());
+
+    f.advance(1ms);
+    CHECK(f.logged("say sending SIGKILL to 1 process that did not stop"));
+    CHECK(f.logged("signal 9 stubborn.1"));
+    CHECK(f.count_prefix("signal 9 ") == 1);  // not the one already gone
+    CHECK(f.logged("say stubborn.1 terminated by SIGKILL"));
+    CHECK(f.finished() == 130);
+}
+
+TEST_CASE("a timer firing early does not kill", "[supervisor]") {
+    FakeLauncher f({"stubborn.1"}, 1000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.start();
+    f.send(event::SignalReceived{SIGTERM});
+    f.send(event::DeadlineReached{});  // spurious: the deadline is not reached
+    CHECK(f.count_prefix("signal 9 ") == 0);
+    f.advance(1000ms);
+    CHECK(f.count_prefix("signal 9 ") == 1);
+    CHECK(f.finished() == 143);
+}
+
+TEST_CASE("a second SIGINT or SIGTERM while stopping kills at once", "[supervisor]") {
+    const int second = GENERATE(SIGINT, SIGTERM);
+    FakeLauncher f({"a.1", "b.1", "c.1"}, 5000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.on_term[2] = OnTerm::ignores;
+    f.start();
+    f.send(event::SignalReceived{SIGINT});
+    CHECK_FALSE(f.finished());
+    f.advance(10ms);
+    f.send(event::SignalReceived{second});
+    CHECK(f.logged("say sending SIGKILL to 2 processes that did not stop"));
+    CHECK(f.count_prefix("signal 9 ") == 2);
+    CHECK(f.finished() == 130);  // the first signal decides
+    CHECK_FALSE(f.deadline());
+}
+
+TEST_CASE("a SIGHUP while stopping does not cut the wait short", "[supervisor]") {
+    FakeLauncher f({"a.1"}, 5000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.start();
+    f.send(event::SignalReceived{SIGHUP});
+    f.send(event::SignalReceived{SIGHUP});
+    CHECK(f.count_prefix("signal 9 ") == 0);
+    f.advance(5000ms);
+    CHECK(f.finished() == 129);
+}
+
+TEST_CASE("a group outliving its leader is waited for and killed after the timeout",
+          "[supervisor]") {
+    FakeLauncher f({"web.1", "shell.1"}, 2000ms);
+    f.on_term[1] = OnTerm::leader_only;
+    f.start();
+    f.send(event::SignalReceived{SIGTERM});
+    CHECK(f.logged("say shell.1 terminated by SIGTERM"));
+    CHECK_FALSE(f.finished());  // its grandchild is still in the group
+    f.advance(2000ms);
+    CHECK(f.logged("say sending SIGKILL to 1 process that did not stop"));
+    CHECK(f.logged("signal 9 shell.1"));
+    CHECK(f.finished() == 143);
+}
+
+TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to every group without stopping", "[supervisor]") {
+    const int sig = GENERATE(SIGUSR1, SIGUSR2);
+    FakeLauncher f({"web.1", "web.2"}, 5000ms);
+    f.start();
+    f.clear_log();
+    f.send(event::SignalReceived{sig});
+    CHECK(f.count_prefix("signal " + std::to_string(sig) + " ") == 2);
+    CHECK(f.count_prefix("signal 15 ") == 0);
+    CHECK_FALSE(f.finished());
+    CHECK_FALSE(f.deadline());
+}
+
+TEST_CASE("a process that cannot be spawned stops the others; later ones never start",
+          "[supervisor]") {
+    FakeLauncher f({"a.1", "b.1", "c.1"}, 5000ms);
+    f.fail_spawn = {1};
+    f.start();
+    CHECK(f.logged("say b.1 could not start: fork: Resource temporarily unavailable"));
+    CHECK_FALSE(f.logged("spawn c.1"));
+    CHECK(f.logged("signal 15 a.1"));
+    CHECK(f.finished() == kExitSupervisorFailed);
+}
+
+TEST_CASE("a closed output stops everything with 141; another failure with 1", "[supervisor]") {
+    FakeLauncher f({"a.1"}, 5000ms);
+    f.start();
+    const int error = GENERATE(EPIPE, ENOSPC);
+    f.send(event::OutputFailed{error});
+    CHECK(f.finished() == (error == EPIPE ? kExitOutputClosed : kExitSupervisorFailed));
+}
+
+TEST_CASE("a timeout of 0 kills as soon as the clock is looked at", "[supervisor]") {
+    FakeLauncher f({"stubborn.1"}, 0ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.start();
+    f.send(event::SignalReceived{SIGINT});
+    REQUIRE(f.deadline() == f.now());
+    f.advance(0ms);
+    CHECK(f.count_prefix("signal 9 ") == 1);
+    CHECK(f.finished() == 130);
+}
+
+TEST_CASE("events after the end are ignored", "[supervisor]") {
+    FakeLauncher f({"a.1"}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(2));
+    REQUIRE(f.finished() == 2);
+    f.clear_log();
+    f.send(event::SignalReceived{SIGINT});
+    f.send(event::Exited{0, ExitStatus::exited(5)});
+    CHECK(f.log().empty());
+}
+
+TEST_CASE("exit statuses are described the way the user reads them", "[supervisor]") {
+    CHECK(describe(ExitStatus::exited(0)) == "exited with code 0");
+    CHECK(describe(ExitStatus::exited(127)) == "exited with code 127");
+    CHECK(describe(ExitStatus::killed(SIGTERM)) == "terminated by SIGTERM");
+    CHECK(describe(ExitStatus{0, SIGSEGV, true}) == "terminated by SIGSEGV (core dumped)");
+    CHECK(ExitStatus::killed(SIGKILL).shell_code() == 137);
+    CHECK(ExitStatus::from_wait_status(3 << 8) == ExitStatus::exited(3));
+    CHECK(ExitStatus::from_wait_status(SIGINT) == ExitStatus::killed(SIGINT));
+}
+
+TEST_CASE("shell quoting passes words through /bin/sh unchanged", "[supervisor]") {
+    CHECK(shell_quote("plain") == "'plain'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    CHECK(shell_quote("") == "''");
+    CHECK(shell_join({"a b", "$HOME", "*"}) == "'a b' '$HOME' '*'");
+}
