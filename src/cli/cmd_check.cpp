@@ -167,7 +167,7 @@ void add_check_command(CLI::App& app, Command& command) {
         "  procrun check --strict --werror        fail on names and lints too\n"
         "  procrun check --format=github          annotate a pull request in GitHub Actions\n"
         "  procrun check --format=json | jq .summary.valid\n"
-        "  procrun check -f deploy/Procfile -e .env,.env.prod -c web=2,worker=1");
+        "  procrun check -f deploy/Procfile -e .env,.env.prod -c web=2,worker=1\n");
     cmd->callback([args, &command] { command.run = [args] { return run_check(*args); }; });
 }
 
