@@ -1,0 +1,204 @@
+// kubernetes: a Deployment per process type, a ConfigMap APP-env with the
+// ordinary variables, a Secret APP-secret with the ones that look like
+// credentials (or all, with --secret), and a Service for web. Written with
+// yaml-cpp's emitter; '$' is doubled so no $(VAR) reference is expanded.
+
+#include <fmt/format.h>
+#include <yaml-cpp/binary.h>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+
+#include "export/containers.hpp"
+#include "export/format.hpp"
+#include "procrun/procfile.hpp"
+
+namespace procrun::exporter {
+
+namespace {
+
+constexpr std::size_t kMaxName = 63;
+
+void labels(YAML::Emitter& out, const std::string& app, const std::string& component,
+            bool managed_by) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "app.kubernetes.io/name" << YAML::Value << app;
+    out << YAML::Key << "app.kubernetes.io/component" << YAML::Value << component;
+    if (managed_by)
+        out << YAML::Key << "app.kubernetes.io/managed-by" << YAML::Value << "procrun";
+    out << YAML::EndMap;
+}
+
+void metadata(YAML::Emitter& out, const std::string& name, const std::string& app,
+              const std::string& component) {
+    out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << name;
+    out << YAML::Key << "labels" << YAML::Value;
+    labels(out, app, component, true);
+    out << YAML::EndMap;
+}
+
+}  // namespace
+
+void render_kubernetes(Job& job) {
+    const ExportOptions& opt = job.options();
+    const Plan& plan = job.plan();
+    if (!opt.image) {
+        job.error("export/image", "the kubernetes format needs a container image",
+                  "give one with --image, e.g. --image registry.example.com/app:1.0");
+    }
+    std::string why;
+    if (!is_strict_process_name(opt.app, &why)) {
+        job.error("export/app-name",
+                  fmt::format("'{}' is not a valid Kubernetes name: {}", opt.app, why),
+                  "choose one with -a/--app: lowercase a-z, 0-9 and '-', at most 63 characters");
+    }
+    std::vector<TypeSpec> specs = type_specs(job);
+    for (const auto& spec : specs) {
+        const std::string& name = spec.type->name;
+        if (!is_strict_process_name(name, &why)) {
+            job.command_error(
+                make_instance(plan, *spec.type, 1),
+                fmt::format("process type '{}' is not a valid Kubernetes name: {}", name, why),
+                "rename it (procrun check --strict applies the same rule)");
+        } else if (opt.app.size() + 1 + name.size() > kMaxName) {
+            job.command_error(make_instance(plan, *spec.type, 1),
+                              fmt::format("'{}-{}' is longer than the {} characters Kubernetes "
+                                          "allows in a name",
+                                          opt.app, name, kMaxName),
+                              "choose a shorter -a/--app or process type");
+        }
+    }
+    if (job.failed())
+        return;
+
+    const std::string config_name = opt.app + "-env";
+    const std::string secret_name = opt.app + "-secret";
+    // Every type shares the env files' variables; PORT is set per container.
+    std::map<std::string, std::string> plain;
+    std::map<std::string, std::string> secret;
+    std::vector<std::string> order;
+    for (const auto& spec : specs) {
+        for (const auto& [k, v] : spec.env) {
+            if (plain.count(k) == 0 && secret.count(k) == 0)
+                order.push_back(k);
+            (opt.secret_all || looks_secret(k) ? secret : plain)[k] = v;
+        }
+    }
+
+    if (!plain.empty()) {
+        YAML::Emitter out;
+        out << YAML::BeginMap;
+        out << YAML::Key << "apiVersion" << YAML::Value << "v1";
+        out << YAML::Key << "kind" << YAML::Value << "ConfigMap";
+        metadata(out, config_name, opt.app, "env");
+        out << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
+        for (const auto& k : order) {
+            if (auto it = plain.find(k); it != plain.end()) {
+                out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << it->second;
+            }
+        }
+        out << YAML::EndMap << YAML::EndMap;
+        job.add(config_name + ".yaml", std::string(out.c_str()) + "\n");
+    }
+    if (!secret.empty()) {
+        YAML::Emitter out;
+        out << YAML::BeginMap;
+        out << YAML::Key << "apiVersion" << YAML::Value << "v1";
+        out << YAML::Key << "kind" << YAML::Value << "Secret";
+        metadata(out, secret_name, opt.app, "env");
+        out << YAML::Key << "type" << YAML::Value << "Opaque";
+        out << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
+        for (const auto& k : order) {
+            if (auto it = secret.find(k); it != secret.end()) {
+                const auto* bytes = reinterpret_cast<const unsigned char*>(it->second.data());
+                out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted
+                    << YAML::EncodeBase64(bytes, it->second.size());
+            }
+        }
+        out << YAML::EndMap << YAML::EndMap;
+        job.add(secret_name + ".yaml", std::string(out.c_str()) + "\n");
+    }
+
+    for (const auto& spec : specs) {
+        const std::string& type = spec.type->name;
+        const std::string name = fmt::format("{}-{}", opt.app, type);
+        YAML::Emitter out;
+        out << YAML::BeginMap;
+        out << YAML::Key << "apiVersion" << YAML::Value << "apps/v1";
+        out << YAML::Key << "kind" << YAML::Value << "Deployment";
+        metadata(out, name, opt.app, type);
+        out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "replicas" << YAML::Value << spec.replicas;
+        out << YAML::Key << "selector" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "matchLabels" << YAML::Value;
+        labels(out, opt.app, type, false);
+        out << YAML::EndMap;
+        out << YAML::Key << "template" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "labels" << YAML::Value;
+        labels(out, opt.app, type, true);
+        out << YAML::EndMap;
+        out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "terminationGracePeriodSeconds" << YAML::Value << opt.timeout.count();
+        out << YAML::Key << "containers" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << type;
+        out << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << *opt.image;
+        out << YAML::Key << "command" << YAML::Value << YAML::BeginSeq << YAML::DoubleQuoted
+            << "/bin/sh" << YAML::DoubleQuoted << "-c" << YAML::DoubleQuoted
+            << escape_dollars(spec.command) << YAML::EndSeq;
+        out << YAML::Key << "env" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << "PORT";
+        out << YAML::Key << "value" << YAML::Value << YAML::DoubleQuoted
+            << std::to_string(spec.port);
+        out << YAML::EndMap << YAML::EndSeq;
+        if (!plain.empty() || !secret.empty()) {
+            out << YAML::Key << "envFrom" << YAML::Value << YAML::BeginSeq;
+            if (!plain.empty()) {
+                out << YAML::BeginMap << YAML::Key << "configMapRef" << YAML::Value
+                    << YAML::BeginMap << YAML::Key << "name" << YAML::Value << config_name
+                    << YAML::EndMap << YAML::EndMap;
+            }
+            if (!secret.empty()) {
+                out << YAML::BeginMap << YAML::Key << "secretRef" << YAML::Value << YAML::BeginMap
+                    << YAML::Key << "name" << YAML::Value << secret_name << YAML::EndMap
+                    << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+        if (type == "web") {
+            out << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+            out << YAML::Key << "name" << YAML::Value << "http";
+            out << YAML::Key << "containerPort" << YAML::Value << spec.port;
+            out << YAML::Key << "protocol" << YAML::Value << "TCP";
+            out << YAML::EndMap << YAML::EndSeq;
+        }
+        out << YAML::EndMap << YAML::EndSeq;  // container, containers
+        out << YAML::EndMap;                  // pod spec
+        out << YAML::EndMap;                  // template
+        out << YAML::EndMap;                  // spec
+        out << YAML::EndMap;
+        job.add(name + "-deployment.yaml", std::string(out.c_str()) + "\n");
+
+        if (type == "web") {
+            YAML::Emitter svc;
+            svc << YAML::BeginMap;
+            svc << YAML::Key << "apiVersion" << YAML::Value << "v1";
+            svc << YAML::Key << "kind" << YAML::Value << "Service";
+            metadata(svc, name, opt.app, type);
+            svc << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+            svc << YAML::Key << "selector" << YAML::Value;
+            labels(svc, opt.app, type, false);
+            svc << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+            svc << YAML::Key << "name" << YAML::Value << "http";
+            svc << YAML::Key << "port" << YAML::Value << spec.port;
+            svc << YAML::Key << "targetPort" << YAML::Value << "http";
+            svc << YAML::Key << "protocol" << YAML::Value << "TCP";
+            svc << YAML::EndMap << YAML::EndSeq;
+            svc << YAML::EndMap << YAML::EndMap;
+            job.add(name + "-service.yaml", std::string(svc.c_str()) + "\n");
+        }
+    }
+}
+
+}  // namespace procrun::exporter

@@ -1,0 +1,158 @@
+// systemd: APP.target wants one APP-TYPE.target per process type, which wants
+// one APP-TYPE-N.service per instance. Each service reads its variables from
+// APP-TYPE-N.env (mode 0600) and runs its command through /bin/sh -c.
+
+#include <fmt/format.h>
+
+#include "export/format.hpp"
+#include "export/quote.hpp"
+
+namespace procrun::exporter {
+
+namespace {
+
+const char* const kAppTarget = R"([Unit]
+Description={{app}}: every process type
+{{#types}}
+Wants={{unit}}
+{{/types}}
+
+[Install]
+WantedBy=multi-user.target
+)";
+
+const char* const kTypeTarget = R"([Unit]
+Description={{app}}: {{type}} processes
+PartOf={{app_unit}}
+{{#instances}}
+Wants={{unit}}
+{{/instances}}
+)";
+
+const char* const kService = R"([Unit]
+Description={{app}}: {{name}}
+PartOf={{type_unit}}
+After=network.target
+
+[Service]
+Type=simple
+{{#user}}
+User={{user}}
+{{/user}}
+WorkingDirectory={{working_directory}}
+EnvironmentFile={{environment_file}}
+ExecStart={{exec_start}}
+KillMode=mixed
+TimeoutStopSec={{timeout}}
+Restart=on-failure
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier={{unit_name}}
+)";
+
+const std::vector<std::string> kCommon = {"app",     "app_unit", "user", "working_directory",
+                                          "timeout", "log",      "run",  "target_dir"};
+
+std::vector<std::string> with_common(std::vector<std::string> names) {
+    names.insert(names.end(), kCommon.begin(), kCommon.end());
+    return names;
+}
+
+}  // namespace
+
+const std::vector<TemplateDef>& systemd_templates() {
+    static const std::vector<TemplateDef> defs = {
+        {"app.target", kAppTarget,
+         tmpl::Schema{with_common({}), {{"types", tmpl::Schema{{"type", "unit"}, {}}}}}},
+        {"type.target", kTypeTarget,
+         tmpl::Schema{with_common({"type", "unit"}),
+                      {{"instances", tmpl::Schema{{"name", "unit", "port"}, {}}}}}},
+        {"service", kService,
+         tmpl::Schema{
+             with_common({"type", "type_unit", "name", "index", "port", "unit", "unit_name",
+                          "environment_file", "exec_start", "command", "log_file"}),
+             {}}},
+    };
+    return defs;
+}
+
+void render_systemd(Job& job) {
+    const auto& defs = systemd_templates();
+    auto app_target = job.load(defs[0]);
+    auto type_target = job.load(defs[1]);
+    auto service = job.load(defs[2]);
+    if (!app_target || !type_target || !service)
+        return;
+
+    const Plan& plan = job.plan();
+    const ExportOptions& opt = job.options();
+    std::string why;
+
+    auto value = [&](std::string_view what, const std::string& v) -> std::string {
+        auto q = quote::systemd_value(v, &why);
+        if (!q) {
+            job.error("export/unrepresentable",
+                      fmt::format("systemd cannot hold the {} '{}': {}", what, v, why));
+            return {};
+        }
+        return *q;
+    };
+
+    tmpl::Context common;
+    common.values["app"] = value("app name", opt.app);
+    common.values["app_unit"] = opt.app + ".target";
+    common.values["user"] = value("user", job.user());
+    common.values["working_directory"] = value("working directory", plan.root.string());
+    common.values["timeout"] = std::to_string(opt.timeout.count());
+    common.values["log"] = value("log directory", opt.log_dir.string());
+    common.values["run"] = value("run directory", opt.run_dir.string());
+    common.values["target_dir"] = value("export directory", opt.target_dir.string());
+
+    tmpl::Context app_ctx = common;
+    for (const auto& type : plan.types) {
+        bool has_instances = false;
+        tmpl::Context type_ctx = common;
+        type_ctx.values["type"] = type.name;
+        type_ctx.values["unit"] = fmt::format("{}-{}.target", opt.app, type.name);
+        for (const auto& inst : plan.instances) {
+            if (inst.type != type.name)
+                continue;
+            has_instances = true;
+            const std::string slug = job.slug(inst);
+            tmpl::Context i;
+            i.values["name"] = inst.name;
+            i.values["unit"] = slug + ".service";
+            i.values["port"] = std::to_string(inst.port);
+            type_ctx.lists["instances"].push_back(i);
+
+            const std::string env_file = slug + ".env";
+            tmpl::Context svc = common;
+            svc.values["type"] = type.name;
+            svc.values["type_unit"] = type_ctx.values["unit"];
+            svc.values["name"] = inst.name;
+            svc.values["index"] = std::to_string(inst.index);
+            svc.values["port"] = std::to_string(inst.port);
+            svc.values["unit"] = slug + ".service";
+            svc.values["unit_name"] = slug;
+            svc.values["environment_file"] =
+                value("environment file path", (opt.target_dir / env_file).string());
+            svc.values["command"] = quote::systemd_exec_word(inst.command);
+            svc.values["exec_start"] = "/bin/sh -c " + svc.values["command"];
+            svc.values["log_file"] = value("log file", job.log_file(inst));
+            job.add(slug + ".service", tmpl::render(*service, svc));
+
+            std::string env;
+            for (const auto& [k, v] : job.checked_env(inst))
+                env += quote::systemd_env_line(k, v);
+            job.add(env_file, env, 0600);
+        }
+        if (!has_instances)
+            continue;
+        app_ctx.lists["types"].push_back(
+            tmpl::Context{{{"type", type.name}, {"unit", type_ctx.values["unit"]}}, {}});
+        job.add(type_ctx.values["unit"], tmpl::render(*type_target, type_ctx));
+    }
+    job.add(opt.app + ".target", tmpl::render(*app_target, app_ctx));
+}
+
+}  // namespace procrun::exporter

@@ -1,0 +1,146 @@
+// upstart: APP.conf starts with the runlevels, APP-TYPE.conf with APP, and one
+// APP-TYPE-N.conf job per instance whose script block sets the variables and
+// execs the command through /bin/sh -c, appending its output to LOG/TYPE-N.log.
+
+#include <fmt/format.h>
+
+#include "export/format.hpp"
+#include "export/quote.hpp"
+
+namespace procrun::exporter {
+
+namespace {
+
+const char* const kAppConf = R"(# {{app}}: every process type
+start on runlevel [2345]
+stop on runlevel [!2345]
+)";
+
+const char* const kTypeConf = R"(# {{app}}: {{type}} processes
+start on starting {{app}}
+stop on stopping {{app}}
+)";
+
+const char* const kJobConf = R"(# {{app}}: {{name}}
+start on starting {{app}}-{{type}}
+stop on stopping {{app}}-{{type}}
+respawn
+kill timeout {{timeout}}
+{{#user}}
+setuid {{user}}
+{{/user}}
+
+script
+cd {{directory}}
+{{#env}}
+export {{key}}={{value}}
+{{/env}}
+exec /bin/sh -c {{command}} >> {{log_file}} 2>&1
+end script
+)";
+
+const std::vector<std::string> kCommon = {"app", "user", "timeout",   "directory",
+                                          "log", "run",  "target_dir"};
+
+std::vector<std::string> with_common(std::vector<std::string> names) {
+    names.insert(names.end(), kCommon.begin(), kCommon.end());
+    return names;
+}
+
+// Upstart ends a script block at the first line reading "end script".
+bool ends_script(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+            line.remove_prefix(1);
+        }
+        if (line.substr(0, 3) == "end" && line.size() > 3 && (line[3] == ' ' || line[3] == '\t')) {
+            line.remove_prefix(3);
+            while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+                line.remove_prefix(1);
+            }
+            if (line.substr(0, 6) == "script")
+                return true;
+        }
+        pos = end + 1;
+    }
+    return false;
+}
+
+}  // namespace
+
+const std::vector<TemplateDef>& upstart_templates() {
+    static const std::vector<TemplateDef> defs = {
+        {"app.conf", kAppConf, tmpl::Schema{with_common({}), {}}},
+        {"type.conf", kTypeConf, tmpl::Schema{with_common({"type"}), {}}},
+        {"process.conf", kJobConf,
+         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "log_file"}),
+                      {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
+    };
+    return defs;
+}
+
+void render_upstart(Job& job) {
+    const auto& defs = upstart_templates();
+    auto app_conf = job.load(defs[0]);
+    auto type_conf = job.load(defs[1]);
+    auto job_conf = job.load(defs[2]);
+    if (!app_conf || !type_conf || !job_conf)
+        return;
+    const Plan& plan = job.plan();
+    const ExportOptions& opt = job.options();
+
+    tmpl::Context common;
+    common.values["app"] = opt.app;
+    common.values["user"] = opt.user ? quote::sh(*opt.user) : "";
+    common.values["timeout"] = std::to_string(opt.timeout.count());
+    common.values["directory"] = quote::sh(plan.root.string());
+    common.values["log"] = quote::sh(opt.log_dir.string());
+    common.values["run"] = quote::sh(opt.run_dir.string());
+    common.values["target_dir"] = quote::sh(opt.target_dir.string());
+
+    for (const auto& type : plan.types) {
+        bool any = false;
+        for (const auto& inst : plan.instances) {
+            if (inst.type != type.name)
+                continue;
+            any = true;
+            tmpl::Context ctx = common;
+            ctx.values["type"] = inst.type;
+            ctx.values["name"] = inst.name;
+            ctx.values["index"] = std::to_string(inst.index);
+            ctx.values["port"] = std::to_string(inst.port);
+            ctx.values["command"] = quote::sh(inst.command);
+            ctx.values["log_file"] = quote::sh(job.log_file(inst));
+            if (ends_script(inst.command)) {
+                job.command_error(inst, fmt::format("the command of {} has a line reading "
+                                                    "'end script', which ends upstart's script "
+                                                    "block",
+                                                    inst.name));
+            }
+            for (const auto& [k, v] : job.checked_env(inst)) {
+                if (ends_script(v)) {
+                    job.error("export/unrepresentable",
+                              fmt::format("the value of {} has a line reading 'end script', "
+                                          "which ends upstart's script block",
+                                          k));
+                }
+                ctx.lists["env"].push_back(
+                    tmpl::Context{{{"key", k}, {"value", quote::sh(v)}}, {}});
+            }
+            job.add(job.slug(inst) + ".conf", tmpl::render(*job_conf, ctx));
+        }
+        if (!any)
+            continue;
+        tmpl::Context ctx = common;
+        ctx.values["type"] = type.name;
+        job.add(fmt::format("{}-{}.conf", opt.app, type.name), tmpl::render(*type_conf, ctx));
+    }
+    job.add(opt.app + ".conf", tmpl::render(*app_conf, common));
+}
+
+}  // namespace procrun::exporter
