@@ -393,8 +393,8 @@ class Parser {
             unclosed_from = std::min(unclosed_from, open + 1);
             error(line, start, open, "dotenv/unterminated-quote",
                   fmt::format("unterminated {} value", quote_name(quote)),
-                  fmt::format("add the closing {}; a quoted value may span lines, so the rest of "
-                              "the file was read as this value",
+                  fmt::format("add the closing {} (a quoted value may span lines, but no later "
+                              "line closes this one)",
                               quote));
             // Carry on from the line after the opening quote so later errors show too.
             line_ = open_line;
@@ -407,10 +407,20 @@ class Parser {
         ++pos_;
         skip_blanks();
         if (!at_eol() && peek() != '#') {
-            error(line_, line_start_, pos_, "dotenv/text-after-quote",
-                  fmt::format("unexpected {} after the closing quote",
-                              describe(std::string_view(src_).substr(pos_))),
-                  "put the whole value inside the quotes; a comment starts with ' #'");
+            const std::string what = describe(std::string_view(src_).substr(pos_));
+            if (line_ == open_line) {
+                error(line_, line_start_, pos_, "dotenv/text-after-quote",
+                      fmt::format("unexpected {} after the closing quote", what),
+                      "put the whole value inside the quotes; a comment starts with ' #'");
+            } else {
+                error(line_, line_start_, pos_, "dotenv/text-after-quote",
+                      fmt::format("unexpected {} after the quote that closes the value opened "
+                                  "on line {}",
+                                  what, open_line),
+                      fmt::format("if this quote was meant to open a value, the value on line {} "
+                                  "is missing its closing {}",
+                                  open_line, quote));
+            }
             skip_line();
             return false;
         }

@@ -29,6 +29,13 @@ using Map = std::map<std::string, std::string>;
 // An expected value of null: python-dotenv's binding for a bare `KEY` line.
 using ExpectedMap = std::map<std::string, std::optional<std::string>>;
 
+// What one parser made of an input: its variables (a null value is a key
+// without a value) and whether it reported any problem.
+struct Result {
+    ExpectedMap values;
+    bool reported_error = false;
+};
+
 struct Case {
     std::string id;
     std::string source;
@@ -41,6 +48,8 @@ struct Case {
     // python-dotenv's parse_stream tests also list the statements that are
     // errors (and are skipped): there the expectation includes an error.
     bool expects_error_statement = false;
+    // The reference parsers' own results for this input, by parser name.
+    std::map<std::string, Result> observed;
 
     [[nodiscard]] bool asserts_outcome() const { return expected || expects_error; }
 };
@@ -80,6 +89,15 @@ Case case_of(const YAML::Node& node) {
             c.absent_keys.push_back(k.as<std::string>());
     }
     c.expects_error = node["expected_error"] && !node["expected_error"].IsNull();
+    for (const auto& kv : node["observed"]) {
+        const YAML::Node& o = kv.second;
+        Result r;
+        // An error, or python-dotenv's "could not parse statement" warnings.
+        r.reported_error = o["error"] || (o["warnings"] && o["warnings"].size() > 0);
+        if (o["ok"])
+            r.values = *expected_of(o["ok"]);
+        c.observed[kv.first.as<std::string>()] = std::move(r);
+    }
     if (const auto bindings = node["python_bindings"]; bindings && bindings.IsSequence()) {
         for (const auto& b : bindings) {
             if (b["error"] && b["error"].as<bool>())
@@ -113,29 +131,33 @@ procrun::EnvLookup lookup_in(const std::optional<Map>& preset) {
     };
 }
 
-// Whether procrun's result for `c` meets the upstream test's expectation.
-bool meets_expectation(const Case& c) {
-    const auto lookup = lookup_in(c.env_preset);
-    const auto parsed = procrun::parse_dotenv(c.input, c.id, lookup);
-    if (c.expects_error)
-        return !parsed.ok();
-    if (parsed.ok() == c.expects_error_statement)
-        return false;
-    Map got;
+Result procrun_result(const Case& c) {
+    const auto parsed = procrun::parse_dotenv(c.input, c.id, lookup_in(c.env_preset));
+    Result r;
+    r.reported_error = !parsed.ok();
     for (const auto& e : parsed.value)
-        got[e.key] = e.value;
+        r.values[e.key] = e.value;
+    return r;
+}
+
+// Whether a parser's result for `c` meets the upstream test's expectation.
+bool meets_expectation(const Case& c, const Result& r) {
+    if (c.expects_error)
+        return r.reported_error;
+    if (r.reported_error != c.expects_error_statement)
+        return false;
     for (const auto& key : c.absent_keys) {
-        if (got.count(key) != 0)
+        if (r.values.count(key) != 0)
             return false;
     }
     if (!c.expected)
         return true;
     for (const auto& [key, value] : *c.expected) {
-        auto it = got.find(key);
-        if (!value || it == got.end() || it->second != *value)
+        auto it = r.values.find(key);
+        if (it == r.values.end() || it->second != value)
             return false;
     }
-    return !c.full_scope || got.size() == c.expected->size();
+    return !c.full_scope || r.values.size() == c.expected->size();
 }
 
 // Every case procrun does not meet, with the choice that decides it. Each is
@@ -197,13 +219,18 @@ TEST_CASE("dotenv conformance: upstream test vectors", "[dotenv][conformance]") 
     std::map<std::string, Score> by_source;
     Score total;
     std::vector<std::string> missed;
+    std::map<std::string, int> reference;  // the same count for each reference parser
     for (const auto& c : cases) {
         if (!c.asserts_outcome()) {
             // No expectation to meet, but the parser must still cope.
             (void)procrun::parse_dotenv(c.input, c.id, lookup_in(c.env_preset));
             continue;
         }
-        const bool met = meets_expectation(c);
+        const bool met = meets_expectation(c, procrun_result(c));
+        for (const auto& [parser, result] : c.observed) {
+            if (meets_expectation(c, result))
+                ++reference[parser];
+        }
         auto& s = by_source[c.source];
         ++s.asserted;
         ++total.asserted;
@@ -221,6 +248,10 @@ TEST_CASE("dotenv conformance: upstream test vectors", "[dotenv][conformance]") 
     }
     table += fmt::format("  {:<26} {:>3} / {:<3}\n", "total", total.met, total.asserted);
     table += fmt::format("  not met: {}\n", fmt::join(missed, " "));
+    table += "the reference parsers' own results, scored the same way:\n";
+    for (const auto& [parser, met] : reference) {
+        table += fmt::format("  {:>3} / {}  {}\n", met, total.asserted, parser);
+    }
     WARN(table);
 
     CHECK(total.asserted == 228);

@@ -181,7 +181,9 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
         {"no key", "=value\n", "missing key before '='", 1, 1, "dotenv/invalid-key"},
         {"non-ASCII key", "CAF\xC3\x89=1\n", "invalid character U+00C9 '\xC3\x89' in key", 1, 4,
          "dotenv/invalid-key"},
-        {"byte order mark inside the file", "A=1\n\xEF\xBB\xBF" "B=2\n",
+        {"byte order mark inside the file",
+         "A=1\n\xEF\xBB\xBF"
+         "B=2\n",
          "invalid character a byte order mark (U+FEFF) in key", 2, 1, "dotenv/invalid-key"},
         {"control character in key", "A\x01=1\n",
          "invalid character the control character 0x01 in key", 1, 2, "dotenv/invalid-key"},
@@ -196,8 +198,9 @@ TEST_CASE("dotenv: errors", "[dotenv]") {
          "dotenv/not-an-assignment"},
         {"text after closing quote", "A=\"x\" y\n", "unexpected 'y' after the closing quote", 1, 7,
          "dotenv/text-after-quote"},
-        {"text after a multi-line quote", "A=\"x\ny\"z\n", "unexpected 'z' after the closing quote",
-         2, 3, "dotenv/text-after-quote"},
+        {"text after a multi-line quote", "A=\"x\ny\"z\n",
+         "unexpected 'z' after the quote that closes the value opened on line 1", 2, 3,
+         "dotenv/text-after-quote"},
     };
     for (const auto& c : cases) {
         SECTION(c.name) {
