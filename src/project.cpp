@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -122,6 +123,7 @@ class Loader {
     }
 
     bool check_root(const fs::path& root, const Location& where);
+    void check_names_loosely(const std::optional<Formation>& formation);
     void read_config(const fs::path& root);
     void resolve_config_paths(Settings& s, const fs::path& dir);
     bool read_procfile(const fs::path& root);
@@ -351,8 +353,19 @@ void Loader::read_env_files(const fs::path& root) {
         for (const auto& e : parsed.value) {
             merged.set(e.key, e.value);
             if (e.key == "PORT") {
-                port_where_ = Location{shown, e.line, 0};
                 port_line_ = std::string(line_at(*text, e.line));
+                // Point at the value when the assignment is on one line.
+                int column = 0;
+                if (const auto key = port_line_.find("PORT"); key != std::string::npos) {
+                    const auto eq = port_line_.find_first_of("=:", key + 4);
+                    if (eq != std::string::npos) {
+                        auto value = port_line_.find_first_not_of(" \t", eq + 1);
+                        if (value == std::string::npos)
+                            value = eq + 1;
+                        column = static_cast<int>(value) + 1;
+                    }
+                }
+                port_where_ = Location{shown, e.line, column};
             }
         }
         project().env_files.push_back(EnvFile{shown, std::move(parsed.value)});
@@ -427,6 +440,53 @@ int Loader::base_port() {
     return kDefaultBasePort;
 }
 
+// The names a Procfile appears to define: the leading run of name characters
+// of every line that is not blank or a comment.
+std::vector<std::string> loose_names(std::string_view text) {
+    std::vector<std::string> names;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos)
+            nl = text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        std::size_t b = line.find_first_not_of(" \t\xEF\xBB\xBF");
+        if (b == std::string_view::npos || line[b] == '#')
+            continue;
+        std::size_t e = b;
+        while (e < line.size() && (std::isalnum(static_cast<unsigned char>(line[e])) != 0 ||
+                                   line[e] == '_' || line[e] == '-')) {
+            ++e;
+        }
+        if (e > b)
+            names.emplace_back(line.substr(b, e - b));
+    }
+    return names;
+}
+
+void Loader::check_names_loosely(const std::optional<Formation>& formation) {
+    const std::vector<std::string> names = loose_names(project().procfile_text);
+    std::vector<std::string> defined = project().procfile.names();
+    if (formation) {
+        for (auto& d : check_formation_names(*formation, names)) {
+            d.hint = defined.empty() ? std::string("the Procfile defines no valid process type")
+                                     : fmt::format("process types in the Procfile: {}",
+                                                   fmt::join(defined, ", "));
+            out_.diagnostics.push_back(std::move(d));
+        }
+    }
+    for (const auto& name : options_.selected) {
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            continue;
+        error(Location{std::string(kCommandLine), 0, 0}, "plan/unknown-process",
+              fmt::format("unknown process type '{}'", name),
+              defined.empty()
+                  ? std::string("the Procfile defines no valid process type")
+                  : fmt::format("process types in the Procfile: {}", fmt::join(defined, ", ")));
+    }
+}
+
 void Loader::run() {
     if (cwd_.empty()) {
         error(Location{}, "project/no-cwd", "cannot determine the current directory");
@@ -495,6 +555,13 @@ void Loader::run() {
 
     const std::optional<Formation> formation = this->formation();
     const int port = base_port();
+    if (procfile_found && !procfile_ok) {
+        // No plan from a broken Procfile, but the names the formation and the
+        // command line give are still checked, against every name the file
+        // appears to define (bad lines included).
+        check_names_loosely(formation);
+        return;
+    }
     if (!procfile_ok || !formation)
         return;
 

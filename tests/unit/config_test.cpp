@@ -156,8 +156,8 @@ TEST_CASE("Config errors are located", "[config]") {
 TEST_CASE("Config: unknown keys suggest the nearest one", "[config]") {
     const auto parsed = parse_config("formaton: web=1\n", ".procrun.yaml");
     REQUIRE(parsed.diagnostics.size() == 1);
-    CHECK(parsed.diagnostics[0].hint.rfind("did you mean 'formation'? Known keys: procfile, ", 0) ==
-          0);
+    CHECK(parsed.diagnostics[0].hint == "did you mean 'formation'?");
+    CHECK(parse_config("prot: 1\n", "c").diagnostics[0].hint == "did you mean 'port'?");
     const auto far = parse_config("xyzzy: 1\n", ".procrun.yaml");
     CHECK(far.diagnostics[0].hint.rfind("known keys: procfile, root, env, ", 0) == 0);
 }
@@ -187,7 +187,7 @@ TEST_CASE("Config: foreman's .foreman", "[config]") {
     CHECK(strict.diagnostics[0].message == "unknown key 'strict'");
     const auto tpl = parse_config("template: x\n", ".procrun.yaml");
     REQUIRE(tpl.diagnostics.size() == 1);
-    CHECK(tpl.diagnostics[0].hint.rfind("did you mean 'template-dir'?", 0) == 0);
+    CHECK(tpl.diagnostics[0].hint == "did you mean 'template-dir'?");
 }
 
 TEST_CASE("Settings::overlay: the command line wins over the config file", "[config]") {

@@ -321,6 +321,7 @@ TEST_CASE("Loader: env files", "[project]") {
         CHECK(d.where.file == ".env");
         CHECK(d.where.line == 2);
         CHECK(d.source_line == "PORT=abc");
+        CHECK(d.where.column == 6);
         CHECK(d.message == "PORT is not a port number (1-65535): 'abc'");
     }
     SECTION("a non-numeric PORT in the OS environment") {
@@ -472,4 +473,21 @@ TEST_CASE("Loader: foreman's .foreman", "[project]") {
     CHECK(both.diagnostics[0].code == "config/foreman-ignored");
     CHECK(both.ok());
     CHECK(both.value.plan.base_port == 6000);
+}
+
+TEST_CASE("Loader: names are still checked when the Procfile has errors", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web : a\nworker: b\n");
+    LoadOptions options;
+    options.cli.formation = cli("web=2,wrker=1");
+    options.selected = {"web", "clock"};
+    const auto loaded = load(options);
+    REQUIRE(loaded.diagnostics.size() == 3);
+    CHECK(loaded.diagnostics[0].code == "procfile/space-before-colon");
+    CHECK(loaded.diagnostics[1].code == "formation/unknown-process");
+    CHECK(loaded.diagnostics[1].message == "unknown process type 'wrker' in the formation");
+    CHECK(loaded.diagnostics[1].hint == "process types in the Procfile: worker");
+    CHECK(loaded.diagnostics[2].code == "plan/unknown-process");
+    CHECK(loaded.diagnostics[2].message == "unknown process type 'clock'");
+    CHECK(loaded.value.plan.instances.empty());
 }
