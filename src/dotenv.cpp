@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -88,17 +86,6 @@ std::string_view quote_name(char quote) {
             return "single-quoted";
         default:
             return "backtick-quoted";
-    }
-}
-
-std::size_t quote_index(char quote) {
-    switch (quote) {
-        case '"':
-            return 0;
-        case '\'':
-            return 1;
-        default:
-            return 2;
     }
 }
 
@@ -384,13 +371,11 @@ class Parser {
         const int open_line = line_;
         const std::size_t open_line_start = line_start_;
         ++pos_;
-        std::size_t& unclosed_from = unclosed_from_[quote_index(quote)];
-        const bool known_unclosed = unclosed_from != std::string::npos && pos_ >= unclosed_from;
-        bool closed = false;
-        if (!known_unclosed)
-            closed = quote == '\'' ? scan_single_quoted() : scan_to_quote(quote);
+        // A value that is not closed runs to the end of the file; the scan
+        // is still linear overall, since no later value can start with this
+        // quote character (it would have closed this one).
+        const bool closed = quote == '\'' ? scan_single_quoted() : scan_to_quote(quote);
         if (!closed) {
-            unclosed_from = std::min(unclosed_from, open + 1);
             error(line, start, open, "dotenv/unterminated-quote",
                   fmt::format("unterminated {} value", quote_name(quote)),
                   fmt::format("add the closing {} (a quoted value may span lines, but no later "
@@ -630,12 +615,6 @@ class Parser {
     std::size_t line_start_ = 0;
     // The variables defined so far in this file, for expansion.
     std::map<std::string, std::string, std::less<>> defined_;
-    // Per quote character: the earliest offset from which a scan found no
-    // closing quote. A later scan would find none either (an escaped quote
-    // stays escaped whatever the start), so it can stop at once: hostile
-    // input of many unterminated quotes stays linear.
-    std::array<std::size_t, 3> unclosed_from_{std::string::npos, std::string::npos,
-                                              std::string::npos};
     Parsed<std::vector<DotenvEntry>> result_;
 };
 

@@ -168,7 +168,7 @@ bool meets_expectation(const Case& c, const Result& r) {
 // purpose, not by accident.
 const std::map<std::string, std::string_view> kDecided = {
     {"c001", "'a#b' keeps the '#' (c124, c227); an undefined $VAR is empty (c063, c231)"},
-    {"c044", "\\\\ in double quotes is one backslash (c221)"},
+    {"c044", "\\\\ in double quotes is one backslash (c195)"},
     {"c047", "unquoted values keep backslashes, except \\$ (c007)"},
     {"c061", "the file overrides the OS environment, also in expansion (c178)"},
     {"c062", "the file overrides the OS environment, also in expansion (c178)"},

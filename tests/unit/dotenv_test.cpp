@@ -254,3 +254,78 @@ TEST_CASE("dotenv: every error is reported and good lines still parse", "[dotenv
     CHECK(parsed.diagnostics[2].where.line == 5);
     CHECK(pairs_of(parsed.value) == Pairs{{"A", "1"}, {"B", "2"}, {"F", "4"}});
 }
+
+TEST_CASE("dotenv: hints", "[dotenv]") {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"B=\"abc\n",
+         "add the closing \" (a quoted value may span lines, but no later line closes this one)"},
+        {"KEY\n", "write KEY=value, or KEY= for an empty value"},
+        {"just words\n", "write just=value, or just= for an empty value"},
+        {"MY+KEY=1\n", "a key is letters, digits, '_', '.' and '-', starting with a letter or '_'"},
+        {"A=\"x\" y\n", "put the whole value inside the quotes; a comment starts with ' #'"},
+        {"A=\"x\ny\" z\n",
+         "if this quote was meant to open a value, the value on line 1 is missing its closing \""},
+        {"export NOPE\n", "give it a value: export NOPE=value"},
+        {"@@@\n", "each line is KEY=value, a '#' comment, or blank"},
+    };
+    for (const auto& [input, hint] : cases) {
+        auto parsed = parse_dotenv(input, ".env");
+        INFO(input);
+        REQUIRE(parsed.diagnostics.size() == 1);
+        CHECK(parsed.diagnostics[0].hint == hint);
+    }
+}
+
+TEST_CASE("dotenv: an error renders with its line and a caret", "[dotenv]") {
+    auto parsed = parse_dotenv("A=1\r\nGREETING=\"hello\r\n", "config/.env");
+    REQUIRE(parsed.diagnostics.size() == 1);
+    CHECK(procrun::format_human(parsed.diagnostics[0], false) ==
+          "config/.env:2:10: error: unterminated double-quoted value\n"
+          " 2 | GREETING=\"hello\n"
+          "   |          ^\n"
+          "hint: add the closing \" (a quoted value may span lines, but no later line closes "
+          "this one)\n");
+}
+
+TEST_CASE("dotenv: expansion edge cases", "[dotenv]") {
+    const auto outside = lookup_in({{"HOME", "/home/u"}});
+    const std::vector<ValueCase> cases = {
+        {"self reference uses the outside value", "HOME=$HOME/x\n", {{"HOME", "/home/u/x"}}},
+        {"redefinition is seen by later lines",
+         "A=1\nA=2\nB=$A\n",
+         {{"A", "1"}, {"A", "2"}, {"B", "2"}}},
+        {"default with escapes in double quotes", "A=\"${NOPE:-a\\tb}\"\n", {{"A", "a\tb"}}},
+        {"default with a space, unquoted", "A=${NOPE:-two words}\n", {{"A", "two words"}}},
+        {"unsupported operator stays as written", "A=${HOME:?unset}\n", {{"A", "${HOME:?unset}"}}},
+        {"digit after dollar stays", "A=$1 ${1}\n", {{"A", "$1 ${1}"}}},
+        {"name ends at a non-name character",
+         "A=$HOME.d/$HOME-x\n",
+         {{"A", "/home/u.d//home/u-x"}}},
+        {"dashed keys cannot be referenced", "A-B=1\nC=$A-B\n", {{"A-B", "1"}, {"C", "-B"}}},
+        {"backtick is not command substitution", "A=`echo hi`\n", {{"A", "echo hi"}}},
+        {"deep nesting is bounded",
+         "A=" + std::string(200, '$') + "{X:-" + "\n",
+         {{"A", std::string(200, '$') + "{X:-"}}},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            auto parsed = parse_dotenv(c.input, ".env", outside);
+            INFO(c.input);
+            CHECK(parsed.diagnostics.empty());
+            CHECK(pairs_of(parsed.value) == c.expected);
+        }
+    }
+}
+
+TEST_CASE("dotenv: deeply nested defaults do not exhaust the stack", "[dotenv]") {
+    std::string input = "A=";
+    for (int i = 0; i < 5000; ++i)
+        input += "${X:-";
+    input += "end";
+    for (int i = 0; i < 5000; ++i)
+        input += "}";
+    auto parsed = parse_dotenv(input, ".env");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.value.size() == 1);
+    CHECK(parsed.value[0].value.find("end") != std::string::npos);
+}
