@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <deque>
 #include <filesystem>
 #include <set>
 
@@ -363,9 +364,17 @@ Invocation analyse(const std::vector<const Word*>& words, std::optional<std::str
 
 // Every simple command of `words`, with the directory a preceding `cd DIR &&`
 // moved to.
-std::vector<Invocation> invocations(const std::vector<Word>& words) {
-    std::vector<Invocation> out;
-    std::optional<std::string> dir = std::string();
+bool is_shell(std::string_view program) {
+    return program == "sh" || program == "bash" || program == "dash" || program == "zsh";
+}
+
+// Every simple command of `words`, with the directory a preceding `cd DIR &&`
+// moved to. The script of `sh -c '...'` is split in turn when its quoting maps
+// it character for character onto the Procfile line; its words are kept in
+// `storage`.
+void collect_invocations(const std::vector<Word>& words, std::optional<std::string> dir,
+                         std::deque<std::vector<Word>>& storage, int depth,
+                         std::vector<Invocation>& out) {
     std::vector<const Word*> segment;
     bool skip_next = false;
     auto flush = [&] {
@@ -377,10 +386,26 @@ std::vector<Invocation> invocations(const std::vector<Word>& words) {
             } else {
                 dir.reset();
             }
-        } else {
-            out.push_back(analyse(segment, dir));
+            segment.clear();
+            return;
         }
+        Invocation inv = analyse(segment, dir);
         segment.clear();
+        if (is_shell(inv.server) && depth < 4 && inv.args.size() >= 2 &&
+            inv.args[0]->text == "-c") {
+            const Word& script = *inv.args[1];
+            if (script.end - script.begin == script.text.size() + 2) {
+                std::vector<Word> inner = split_words(script.text);
+                for (Word& w : inner) {
+                    w.begin += script.begin + 1;
+                    w.end += script.begin + 1;
+                }
+                storage.push_back(std::move(inner));
+                collect_invocations(storage.back(), dir, storage, depth + 1, out);
+                return;
+            }
+        }
+        out.push_back(std::move(inv));
     };
     for (const Word& w : words) {
         if (skip_next) {
@@ -396,8 +421,20 @@ std::vector<Invocation> invocations(const std::vector<Word>& words) {
         }
     }
     flush();
-    return out;
 }
+
+// A Procfile command split into what it runs.
+struct Command {
+    std::vector<Word> words;
+    std::deque<std::vector<Word>> storage;  // words of nested `sh -c` scripts
+    std::vector<Invocation> invocations;
+
+    explicit Command(std::string_view text) : words(split_words(text)) {
+        collect_invocations(words, std::string(), storage, 0, invocations);
+    }
+    Command(const Command&) = delete;
+    Command& operator=(const Command&) = delete;
+};
 
 // The value of option `names` in `args` (`--opt VALUE`, `--opt=VALUE`, `-oVALUE`
 // for single-letter options), with the word it is in and where it starts.
@@ -513,6 +550,35 @@ PortUse port_use(const Invocation& inv, const RootFiles& files) {
                 return PortUse::reads;
         }
         return PortUse::ignores;
+    }
+    // A script of the app's own (bin/web, server.js, app.py) that mentions
+    // PORT is taken to read it.
+    if (!inv.dir)
+        return PortUse::unknown;
+    std::vector<const Word*> candidates;
+    if (inv.word != nullptr)
+        candidates.push_back(inv.word);
+    for (const Word* a : inv.args) {
+        if (!a->text.empty() && a->text[0] == '-')
+            continue;
+        candidates.push_back(a);
+        break;
+    }
+    for (const Word* w : candidates) {
+        const std::string_view t = w->text;
+        const auto dot = t.rfind('.');
+        const std::string_view ext = dot == std::string_view::npos ? "" : t.substr(dot);
+        const bool script = t.find('/') != std::string_view::npos || ext == ".js" ||
+                            ext == ".mjs" || ext == ".cjs" || ext == ".ts" || ext == ".py" ||
+                            ext == ".rb" || ext == ".sh" || ext == ".php" || ext == ".pl";
+        if (!script)
+            continue;
+        auto path = join_under_root(*inv.dir, t);
+        if (!path)
+            continue;
+        auto text = files.read(*path);
+        if (text && mentions_word(*text, "PORT"))
+            return PortUse::reads;
     }
     return PortUse::unknown;
 }
@@ -1383,8 +1449,8 @@ struct Linter {
     void run() {
         for (const auto& e : procfile.entries) {
             strict_name(e);
-            const std::vector<Word> words = split_words(e.command);
-            const std::vector<Invocation> invs = invocations(words);
+            const Command command(e.command);
+            const std::vector<Invocation>& invs = command.invocations;
             if (e.name == "web")
                 web(e, invs);
             for (const auto& inv : invs) {
@@ -1401,6 +1467,19 @@ std::vector<Diagnostic> lint_procfile(const Procfile& procfile, std::string_view
                                       const RootFiles& files, const LintOptions& options) {
     Linter linter{procfile, procfile_text, files, options, {}};
     linter.run();
+    // Procfile findings in line and column order, then the other files'.
+    std::stable_sort(linter.out.begin(), linter.out.end(),
+                     [&](const Diagnostic& a, const Diagnostic& b) {
+                         const bool a_other = a.where.file != procfile.file;
+                         const bool b_other = b.where.file != procfile.file;
+                         if (a_other != b_other)
+                             return b_other;
+                         if (a_other)
+                             return false;
+                         if (a.where.line != b.where.line)
+                             return a.where.line < b.where.line;
+                         return a.where.column < b.where.column;
+                     });
     return std::move(linter.out);
 }
 

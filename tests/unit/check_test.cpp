@@ -129,6 +129,32 @@ TEST_CASE("servers that read PORT themselves pass", "[check]") {
           Lines{"Procfile:1:6: check/web-port: web process runs puma without $PORT"});
 }
 
+TEST_CASE("a script of the app's own that reads PORT passes", "[check]") {
+    MemoryFiles node{{{"server.js", "app.listen(process.env.PORT || 3000)\n"},
+                      {"bin/web", "#!/bin/sh\nexec thin start -p \"$PORT\"\n"},
+                      {"src/app.py", "port = int(os.environ['PORT'])\n"},
+                      {"other.js", "app.listen(3000)\n"}}};
+    CHECK(run_lints("web: node server.js", node) == Lines{});
+    CHECK(run_lints("web: node --enable-source-maps server.js", node) == Lines{});
+    CHECK(run_lints("web: bin/web", node) == Lines{});
+    CHECK(run_lints("web: ./bin/web", node) == Lines{});
+    CHECK(run_lints("web: cd src && python app.py", node) == Lines{});
+    CHECK(run_lints("web: node other.js", node) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+    CHECK(run_lints("web: node missing.js", node) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+}
+
+TEST_CASE("the script of sh -c is checked like a command", "[check]") {
+    CHECK(run_lints("web: sh -c 'cd src && gunicorn app:app'") ==
+          Lines{"Procfile:1:32: check/gunicorn-module: gunicorn module 'app' not found: no "
+                "app.py or app/__init__.py under src/"});
+    CHECK(run_lints("web: bash -c \"uvicorn main:app --port 8000\"") ==
+          Lines{"Procfile:1:39: check/hard-coded-port: web command hard-codes port 8000"});
+    CHECK(run_lints("web: sh -c \"uvicorn main:app --port \\\"8000\\\"\"") ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+}
+
 TEST_CASE("only the web process is checked for PORT", "[check]") {
     CHECK(run_lints("worker: celery -A tasks worker\nclock: uvicorn app:app --port 9000") ==
           Lines{});

@@ -1,0 +1,2 @@
+const port = process.env.PORT || 3000;
+require('http').createServer((q, r) => r.end('ok')).listen(port);
