@@ -1,6 +1,11 @@
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -328,4 +333,49 @@ TEST_CASE("dotenv: deeply nested defaults do not exhaust the stack", "[dotenv]")
     REQUIRE(parsed.ok());
     REQUIRE(parsed.value.size() == 1);
     CHECK(parsed.value[0].value.find("end") != std::string::npos);
+}
+
+// testdata/dotenv/NAME.env is parsed with the `outside` variables of NAME.yaml
+// and must give exactly its `values` (in order) and `errors` ("line:col: message").
+TEST_CASE("dotenv: fixture files in testdata/dotenv", "[dotenv]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(PROCRUN_SOURCE_DIR) / "testdata" / "dotenv";
+    int fixtures = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() != ".env")
+            continue;
+        ++fixtures;
+        const fs::path env_path = entry.path();
+        fs::path expected_path = env_path;
+        expected_path.replace_extension(".yaml");
+        SECTION(env_path.filename().string()) {
+            REQUIRE(fs::exists(expected_path));
+            std::ifstream in(env_path, std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            const YAML::Node expected = YAML::LoadFile(expected_path.string());
+
+            std::map<std::string, std::string> outside;
+            for (const auto& kv : expected["outside"])
+                outside[kv.first.as<std::string>()] = kv.second.as<std::string>();
+            const auto parsed =
+                parse_dotenv(text.str(), env_path.filename().string(), lookup_in(outside));
+
+            Pairs values;
+            for (const auto& pair : expected["values"])
+                values.emplace_back(pair[0].as<std::string>(), pair[1].as<std::string>());
+            CHECK(pairs_of(parsed.value) == values);
+
+            std::vector<std::string> errors;
+            for (const auto& e : expected["errors"])
+                errors.push_back(e.as<std::string>());
+            std::vector<std::string> got;
+            for (const auto& d : parsed.diagnostics) {
+                CHECK(d.where.file == env_path.filename().string());
+                got.push_back(fmt::format("{}:{}: {}", d.where.line, d.where.column, d.message));
+            }
+            CHECK(got == errors);
+        }
+    }
+    CHECK(fixtures >= 4);
 }
