@@ -70,20 +70,9 @@ int start_command(const StartArgs& args) {
     options.style.colour = should_colour(1, colour_flag, os_env);
     options.style.timestamp = !settings.timestamp || settings.timestamp->value;
     options.style.prefix = !settings.prefix || settings.prefix->value;
-    if (settings.quiet) {
-        for (const auto& name : settings.quiet->value) {
-            if (project.plan.find_type(name) == nullptr) {
-                std::string valid;
-                for (const auto& t : project.plan.types)
-                    valid += (valid.empty() ? "" : ", ") + t.name;
-                fmt::print(stderr,
-                           "procrun: --quiet names an unknown process type '{}' (valid: {})\n",
-                           name, valid);
-                return kExitUsage;
-            }
-        }
+    // The loader has checked that every --quiet name is a process type.
+    if (settings.quiet)
         options.quiet = settings.quiet->value;
-    }
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,

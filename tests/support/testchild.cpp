@@ -13,8 +13,12 @@
 //   wait              pause until a trap-exit signal ends the process
 //   exit N            exit with code N
 //   raise SIG         kill itself with SIG
+//   barrier DIR N     create DIR/<pid>, then wait until DIR holds N files
+//   tty               write "tty: foreground", "tty: background" or "tty: none"
+//                     (whether its group is stdin's terminal's foreground group)
 // stdout is unbuffered: every action writes with write(2).
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -156,6 +160,26 @@ int main(int argc, char** argv) {
             ::kill(::getpid(), sig);
             sleep_for(5);
             return 99;
+        } else if (a == "barrier") {
+            const std::string dir = next();
+            const long n = std::atol(next().c_str());
+            const std::string mine = dir + "/" + std::to_string(::getpid());
+            const int fd = ::open(mine.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            if (fd >= 0) ::close(fd);
+            for (;;) {
+                long count = 0;
+                if (DIR* d = ::opendir(dir.c_str())) {
+                    while (const dirent* e = ::readdir(d)) count += e->d_name[0] != '.' ? 1 : 0;
+                    ::closedir(d);
+                }
+                if (count >= n) break;
+                sleep_for(0.01);
+            }
+        } else if (a == "tty") {
+            const pid_t fg = ::tcgetpgrp(0);
+            write_all(fg < 0                ? "tty: none\n"
+                      : fg == ::getpgrp() ? "tty: foreground\n"
+                                          : "tty: background\n");
         } else {
             std::fprintf(stderr, "procrun-testchild: unknown action '%s'\n", a.c_str());
             return 64;
