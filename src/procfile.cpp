@@ -72,6 +72,16 @@ std::string describe_char(std::string_view text, std::size_t pos) {
     return fmt::format("control character 0x{:02X}", u);
 }
 
+// At most `limit` bytes of `s` for a message, cut at a character boundary.
+std::string shorten(std::string_view s, std::size_t limit) {
+    if (s.size() <= limit)
+        return std::string(s);
+    std::size_t cut = limit - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+        --cut;
+    return std::string(s.substr(0, cut)) + "...";
+}
+
 int column_of(std::size_t offset) {
     return static_cast<int>(offset) + 1;
 }
@@ -142,8 +152,7 @@ struct LineParser {
                     before.remove_suffix(1);
                 message = fmt::format(
                     "expected `name: command`, but '{}' before the colon is not a process name",
-                    before.size() > 40 ? std::string(before.substr(0, 37)) + "..."
-                                       : std::string(before));
+                    shorten(before, 40));
             }
             error(line, start, text, "procfile/not-an-entry", std::move(message), std::move(hint));
             return;

@@ -164,6 +164,14 @@ TEST_CASE("Procfile: the line after a backslash is named as its continuation", "
           "put the whole command on one line or in a script");
 }
 
+TEST_CASE("Procfile: long text before a colon is shortened at a character boundary", "[procfile]") {
+    const std::string prefix = "ab " + std::string(33, 'c');  // 36 bytes
+    const auto parsed = parse_procfile(prefix + "\xC3\xA9 and more words: x\n", "Procfile");
+    REQUIRE(parsed.diagnostics.size() == 1);
+    CHECK(parsed.diagnostics[0].message == "expected `name: command`, but '" + prefix +
+                                               "...' before the colon is not a process name");
+}
+
 TEST_CASE("Procfile: an escaped backslash at the end is not a continuation", "[procfile]") {
     const auto parsed = parse_procfile("web: echo a\\\\\n", "Procfile");
     REQUIRE(parsed.diagnostics.empty());
