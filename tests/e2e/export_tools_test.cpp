@@ -1,0 +1,500 @@
+// Exports checked by the real tools: supervisord and runit run the processes;
+// systemd-analyze verifies the units; plistlib, yaml-cpp and the Kubernetes
+// schemas read the rest back. Hostile values (quotes, $, %, backslashes, ';',
+// '&&', '#', '=', newlines) must come out unchanged everywhere.
+
+#include <signal.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "export_support.hpp"
+
+namespace {
+
+using namespace procrun::test;
+using namespace procrun::test::exporting;
+using namespace std::chrono_literals;
+
+fs::path support_dir() {
+    return source_dir() / "tests/support/export";
+}
+
+// ---- supervisord ----------------------------------------------------------
+
+struct Supervisord {
+    fs::path conf;
+    std::unique_ptr<Child> daemon;
+
+    // Writes a supervisord.conf in `dir` (unix socket, logs and pid file in
+    // `dir`, no TCP) including `include`, and starts `supervisord -n`.
+    Supervisord(const fs::path& dir, const fs::path& include) : conf(dir / "supervisord.conf") {
+        std::ofstream(conf) << "[unix_http_server]\nfile=" << (dir / "supervisor.sock").string()
+                            << "\n\n[supervisord]\nlogfile=" << (dir / "supervisord.log").string()
+                            << "\npidfile=" << (dir / "supervisord.pid").string()
+                            << "\nchildlogdir=" << dir.string()
+                            << "\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+                               "supervisor.rpcinterface:make_main_rpcinterface\n\n"
+                               "[supervisorctl]\nserverurl=unix://"
+                            << (dir / "supervisor.sock").string()
+                            << "\n\n[include]\nfiles = " << include.string() << "\n";
+        daemon = std::make_unique<Child>(
+            std::vector<std::string>{"supervisord", "-n", "-c", conf.string()}, RunOptions{});
+    }
+
+    RunResult ctl(const std::vector<std::string>& args) const {
+        std::vector<std::string> argv = {"supervisorctl", "-c", conf.string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        RunOptions o;
+        o.timeout = 15s;
+        return run(argv, o);
+    }
+
+    // Waits until `status` shows exactly `programs`, every one RUNNING.
+    bool all_running(const std::set<std::string>& programs) const {
+        std::string last;
+        const bool ok = eventually(
+            [&] {
+                last = ctl({"status"}).out;
+                std::set<std::string> running;
+                for (const auto& line : split_lines(last)) {
+                    std::istringstream words(line);
+                    std::string name, state;
+                    words >> name >> state;
+                    if (state == "RUNNING")
+                        running.insert(name);
+                }
+                return running == programs;
+            },
+            20s);
+        if (!ok)
+            UNSCOPED_INFO("supervisorctl status:\n" << last);
+        return ok;
+    }
+
+    void shutdown() {
+        ctl({"shutdown"});
+        RunResult r = daemon->wait(20s);
+        CHECK_FALSE(r.timed_out);
+    }
+};
+
+TEST_CASE("supervisord runs every instance of an exported Procfile", "[e2e][export][supervisord]") {
+    if (!have_program("supervisord")) {
+        WARN("supervisord is not installed (Debian package 'supervisor'); skipped");
+        return;
+    }
+    TempDir dir;
+    const std::string child = testchild_binary();
+    const std::string say = " env PORT env PS env GREETING print ready sleep 30";
+    dir.write("app/Procfile", "web: exec " + child + say + "\nworker: exec " + child + say + "\n");
+    dir.write("app/.env", "GREETING=\"hello, world\"\n" + marker() + "\n");
+    fs::create_directories(dir.path() / "logs");
+    const RunResult e = export_to(
+        dir.path() / "app", {"supervisord", (dir.path() / "conf.d").string(), "-a", "e2e", "-c",
+                             "web=2,worker=1", "-p", "5000", "-l", (dir.path() / "logs").string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+
+    Supervisord sup(dir.path(), dir.path() / "conf.d" / "*.conf");
+    REQUIRE(sup.all_running({"e2e:e2e-web-1", "e2e:e2e-web-2", "e2e:e2e-worker-1"}));
+    const std::vector<std::tuple<std::string, int, std::string>> expected = {
+        {"web-1", 5000, "web.1"}, {"web-2", 5001, "web.2"}, {"worker-1", 5100, "worker.1"}};
+    for (const auto& [log, port, ps] : expected) {
+        const fs::path file = dir.path() / "logs" / (log + ".log");
+        CHECK(
+            eventually([&] { return read_file(file).find("ready\n") != std::string::npos; }, 10s));
+        CHECK(read_file(file) ==
+              "PORT=" + std::to_string(port) + "\nPS=" + ps + "\nGREETING=hello, world\nready\n");
+    }
+    CHECK(processes_with_env(marker()).size() == 3);
+    sup.shutdown();
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
+TEST_CASE("hostile values survive supervisord", "[e2e][export][supervisord][hostile]") {
+    if (!have_program("supervisord")) {
+        WARN("supervisord is not installed (Debian package 'supervisor'); skipped");
+        return;
+    }
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    fs::create_directories(dir.path() / "logs");
+    const RunResult e =
+        export_to(root, {"supervisord", (dir.path() / "conf.d").string(), "-a", "e2e", "-p", "5000",
+                         "-l", (dir.path() / "logs").string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    Supervisord sup(dir.path(), dir.path() / "conf.d" / "*.conf");
+    REQUIRE(sup.all_running({"e2e:e2e-hostile-1"}));
+    const fs::path log = dir.path() / "logs" / "hostile-1.log";
+    CHECK(eventually([&] { return read_file(log).find("ready\n") != std::string::npos; }, 10s));
+    CHECK(read_file(log) == hostile_output(5000));
+    sup.shutdown();
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
+// ---- runit ----------------------------------------------------------------
+
+// svlogd -tt prefixes every line with a timestamp and a space.
+std::string without_timestamps(const std::string& log) {
+    std::string out;
+    for (const auto& line : split_lines(log)) {
+        const auto space = line.find(' ');
+        out += (space == std::string::npos ? line : line.substr(space + 1)) + "\n";
+    }
+    return out;
+}
+
+TEST_CASE("runsv runs an exported service with its env dir; sv stop stops it",
+          "[e2e][export][runit][hostile]") {
+    if (!have_program("runsv") || !have_program("sv") || !have_program("svlogd")) {
+        WARN("runit is not installed (Debian package 'runit'); skipped");
+        return;
+    }
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    const RunResult e = export_to(root, {"runit", (dir.path() / "sv").string(), "-a", "e2e", "-p",
+                                         "5000", "-l", (dir.path() / "logs").string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const fs::path service = dir.path() / "sv" / "e2e-hostile-1";
+    Child runsv({"runsv", service.string()}, RunOptions{});
+    const fs::path current = dir.path() / "logs" / "hostile-1" / "current";
+    CHECK(
+        eventually([&] { return read_file(current).find(" ready\n") != std::string::npos; }, 15s));
+    CHECK(without_timestamps(read_file(current)) == hostile_output(5000));
+    const RunResult status = run({"sv", "status", service.string()});
+    CHECK(status.out.rfind("run: ", 0) == 0);
+    CHECK(processes_with_env(marker()).size() == 1);
+
+    const RunResult stop = run({"sv", "stop", service.string()});
+    CHECK(stop.out.rfind("ok: down: ", 0) == 0);
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 10s));
+    run({"sv", "exit", service.string()});
+    const RunResult done = runsv.wait(10s);
+    CHECK_FALSE(done.timed_out);
+}
+
+// ---- systemd --------------------------------------------------------------
+
+TEST_CASE("systemd units pass systemd-analyze verify and split back into the exact command",
+          "[e2e][export][systemd][hostile]") {
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    dir.write("app/Procfile", "hostile: " + hostile_command() + "\nworker: sleep 5\n");
+    const fs::path out = dir.path() / "units";
+    const RunResult e = export_to(root, {"systemd", out.string(), "-a", "e2e", "-u", "daemon", "-c",
+                                         "hostile=1,worker=2", "-p", "5000", "-t", "7"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    std::vector<std::string> units;
+    for (const auto& entry : fs::directory_iterator(out)) {
+        const std::string ext = entry.path().extension().string();
+        if (ext == ".service" || ext == ".target")
+            units.push_back(entry.path().string());
+    }
+    std::sort(units.begin(), units.end());
+    CHECK(units.size() == 3 + 3);  // 3 services, 2 type targets, the app target
+
+    if (have_program("systemd-analyze")) {
+        std::vector<std::string> argv = {"systemd-analyze", "verify", "--man=no"};
+        argv.insert(argv.end(), units.begin(), units.end());
+        RunOptions o;
+        o.set_env = {"SYSTEMD_UNIT_PATH=" + out.string() + ":"};
+        const RunResult verify = run(argv, o);
+        INFO(verify.err);
+        CHECK(verify.exit_code == 0);
+        // Any complaint about our files (unknown keys, bad quoting, bad
+        // specifiers) names the file.
+        CHECK(verify.err.find(out.string()) == std::string::npos);
+    } else {
+        WARN("systemd-analyze is not available; the units are only read back independently");
+    }
+
+    // An independent reader (tests/support/export/systemd_units.py) splits
+    // ExecStart with systemd's quoting rules and reads the EnvironmentFile.
+    std::vector<std::string> argv = {"python3", (support_dir() / "systemd_units.py").string()};
+    argv.insert(argv.end(), units.begin(), units.end());
+    const RunResult parsed = run(argv);
+    INFO(parsed.err);
+    REQUIRE(parsed.exit_code == 0);
+    const YAML::Node json = YAML::Load(parsed.out);  // JSON is YAML
+    const YAML::Node svc = json["e2e-hostile-1.service"];
+    REQUIRE(svc);
+    CHECK(svc["argv"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"/bin/sh", "-c", hostile_command()});
+    std::map<std::string, std::string> env = hostile_env();
+    env["PORT"] = "5000";
+    env["PS"] = "hostile.1";
+    CHECK(svc["env"].as<std::map<std::string, std::string>>() == env);
+    CHECK(svc["settings"]["Service.WorkingDirectory"][0].as<std::string>() == root.string());
+    CHECK(svc["settings"]["Service.User"][0].as<std::string>() == "daemon");
+    CHECK(svc["settings"]["Service.TimeoutStopSec"][0].as<std::string>() == "7");
+    CHECK(svc["settings"]["Service.KillMode"][0].as<std::string>() == "mixed");
+    CHECK(svc["settings"]["Service.Restart"][0].as<std::string>() == "on-failure");
+    CHECK(json["e2e-worker.target"]["settings"]["Unit.Wants"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"e2e-worker-1.service", "e2e-worker-2.service"});
+    CHECK(json["e2e.target"]["settings"]["Unit.Wants"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"e2e-hostile.target", "e2e-worker.target"});
+    const auto env_file = fs::status(out / "e2e-hostile-1.env");
+    CHECK((env_file.permissions() & fs::perms::all) ==
+          (fs::perms::owner_read | fs::perms::owner_write));
+}
+
+// ---- launchd --------------------------------------------------------------
+
+TEST_CASE("launchd plists parse with plistlib into the exact argv and environment",
+          "[e2e][export][launchd][hostile]") {
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    const fs::path out = dir.path() / "plists";
+    const RunResult e = export_to(
+        root, {"launchd", out.string(), "-a", "e2e", "-p", "5000", "-l", "/var/log/e2e & <co>"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const RunResult parsed = run({"python3", (support_dir() / "plist_dump.py").string(),
+                                  (out / "e2e-hostile-1.plist").string()});
+    INFO(parsed.err);
+    REQUIRE(parsed.exit_code == 0);
+    const YAML::Node plist = YAML::Load(parsed.out)["e2e-hostile-1.plist"];
+    CHECK(plist["ProgramArguments"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"/bin/sh", "-c", hostile_command()});
+    std::map<std::string, std::string> env = hostile_env();
+    env["PORT"] = "5000";
+    env["PS"] = "hostile.1";
+    CHECK(plist["EnvironmentVariables"].as<std::map<std::string, std::string>>() == env);
+    CHECK(plist["WorkingDirectory"].as<std::string>() == root.string());
+    CHECK(plist["Label"].as<std::string>() == "e2e-hostile-1");
+    CHECK(plist["KeepAlive"].as<bool>());
+    CHECK(plist["StandardOutPath"].as<std::string>() == "/var/log/e2e & <co>/hostile-1.log");
+    CHECK(plist["StandardErrorPath"].as<std::string>() ==
+          "/var/log/e2e & <co>/hostile-1.error.log");
+}
+
+// ---- upstart and inittab: their shell parts run under /bin/sh --------------
+
+// Runs `argv` until `log` shows "ready", then stops it; returns the log.
+std::string run_until_ready(const std::vector<std::string>& argv, const fs::path& log) {
+    Child child(argv, RunOptions{});
+    CHECK(eventually([&] { return read_file(log).find("ready\n") != std::string::npos; }, 10s));
+    child.signal(SIGKILL);
+    child.wait(5s);
+    return read_file(log);
+}
+
+TEST_CASE("upstart: the job's script block runs the exact command with the environment",
+          "[e2e][export][upstart][hostile]") {
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    const fs::path out = dir.path() / "init";
+    const fs::path logs = dir.path() / "logs";
+    fs::create_directories(logs);
+    const RunResult e =
+        export_to(root, {"upstart", out.string(), "-a", "e2e", "-p", "5000", "-l", logs.string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const std::string conf = read_file(out / "e2e-hostile-1.conf");
+    CHECK(conf.find("start on starting e2e-hostile\n") != std::string::npos);
+    CHECK(read_file(out / "e2e-hostile.conf").find("start on starting e2e\n") != std::string::npos);
+    // Upstart runs the lines between "script" and "end script" with sh -e.
+    const auto begin = conf.find("\nscript\n");
+    const auto end = conf.find("\nend script\n");
+    REQUIRE(begin != std::string::npos);
+    REQUIRE(end != std::string::npos);
+    const std::string script = conf.substr(begin + 8, end - begin - 7);
+    CHECK(run_until_ready({"/bin/sh", "-e", "-c", script}, logs / "hostile-1.log") ==
+          hostile_output(5000));
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
+TEST_CASE("inittab: the respawn line runs the exact command; line breaks are refused",
+          "[e2e][export][inittab][hostile]") {
+    TempDir dir;
+    const fs::path root = hostile_project(dir);
+    const fs::path out = dir.path() / "inittab";
+    const fs::path logs = dir.path() / "logs";
+    fs::create_directories(logs);
+    RunResult e =
+        export_to(root, {"inittab", out.string(), "-a", "e2e", "-p", "5000", "-l", logs.string()});
+    CHECK(e.exit_code == 1);
+    CHECK(e.err.find("error: inittab cannot hold the value of MULTI: it contains a line break") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+
+    dir.write("app/.env", hostile_dotenv(false));
+    e = export_to(root, {"inittab", out.string(), "-a", "e2e", "-p", "5000", "-l", logs.string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    std::string line;
+    for (const auto& l : split_lines(read_file(out / "e2e.inittab"))) {
+        if (!l.empty() && l[0] != '#')
+            line = l;
+    }
+    // id:runlevels:action:process; init runs the process as sh -c "exec PROCESS".
+    REQUIRE(line.rfind("E201:2345:respawn:", 0) == 0);
+    const std::string process = line.substr(std::string("E201:2345:respawn:").size());
+    CHECK(run_until_ready({"/bin/sh", "-c", "exec " + process}, logs / "hostile-1.log") ==
+          hostile_output(5000, false));
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
+// ---- compose and kubernetes: read back with yaml-cpp ------------------------
+
+// Compose and Kubernetes turn "$$" into "$".
+std::string unescape_dollars(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        out += s[i];
+        if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '$')
+            ++i;
+    }
+    return out;
+}
+
+fs::path two_type_project(TempDir& dir) {
+    dir.write("app/Procfile",
+              "web: " + hostile_command() + "\nworker: python -m worker --queue 'a b'\n");
+    dir.write("app/.env", hostile_dotenv() + "API_TOKEN=\"t0k3n $ %\"\n");
+    return dir.path() / "app";
+}
+
+TEST_CASE("compose.yaml reads back into the plan's commands, env, replicas and ports",
+          "[e2e][export][compose][hostile]") {
+    TempDir dir;
+    const fs::path root = two_type_project(dir);
+    const fs::path out = dir.path() / "compose";
+    const RunResult e = export_to(root, {"compose", out.string(), "-a", "e2e", "-c",
+                                         "web=1,worker=3", "-p", "5000", "--image", "img:1"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const YAML::Node doc = YAML::LoadFile((out / "compose.yaml").string());
+    const YAML::Node web = doc["services"]["web"];
+    const YAML::Node worker = doc["services"]["worker"];
+    std::vector<std::string> cmd;
+    for (const auto& w : web["command"])
+        cmd.push_back(unescape_dollars(w.as<std::string>()));
+    CHECK(cmd == std::vector<std::string>{"/bin/sh", "-c", hostile_command()});
+    CHECK(unescape_dollars(worker["command"][2].as<std::string>()) ==
+          "python -m worker --queue 'a b'");
+    std::map<std::string, std::string> env;
+    for (const auto& kv : web["environment"]) {
+        env[kv.first.as<std::string>()] = unescape_dollars(kv.second.as<std::string>());
+    }
+    std::map<std::string, std::string> expected = hostile_env();
+    expected["API_TOKEN"] = "t0k3n $ %";
+    expected["PORT"] = "5000";
+    CHECK(env == expected);
+    CHECK(worker["environment"]["PORT"].as<std::string>() == "5100");
+    CHECK(web["deploy"]["replicas"].as<int>() == 1);
+    CHECK(worker["deploy"]["replicas"].as<int>() == 3);
+    CHECK(web["ports"][0]["target"].as<int>() == 5000);
+    CHECK(web["ports"][0]["published"].as<std::string>() == "5000");
+    CHECK_FALSE(worker["ports"]);
+    CHECK(web["image"].as<std::string>() == "img:1");
+    CHECK(web["working_dir"].as<std::string>() == root.string());
+}
+
+// Installs kubernetes-models and yaml into a cache under the build directory
+// once; nullopt (with the reason) when npm or the registry is unavailable.
+std::optional<fs::path> kubernetes_models(std::string& why) {
+    const fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "npm-kubernetes";
+    if (fs::exists(cache / "node_modules/kubernetes-models/package.json") &&
+        fs::exists(cache / "node_modules/yaml/package.json")) {
+        return cache;
+    }
+    if (!have_program("node") || !have_program("npm")) {
+        why = "node or npm is not installed";
+        return std::nullopt;
+    }
+    fs::create_directories(cache);
+    RunOptions o;
+    o.timeout = 180s;
+    const RunResult r = run({"npm", "install", "--no-audit", "--no-fund", "--prefix",
+                             cache.string(), "kubernetes-models@4", "yaml@2"},
+                            o);
+    if (r.exit_code != 0) {
+        why = "npm install kubernetes-models yaml failed (is the registry reachable?): " + r.err;
+        return std::nullopt;
+    }
+    return cache;
+}
+
+TEST_CASE("kubernetes objects read back and pass the Kubernetes schemas",
+          "[e2e][export][kubernetes][hostile]") {
+    TempDir dir;
+    const fs::path root = two_type_project(dir);
+    const fs::path out = dir.path() / "k8s";
+    const RunResult e = export_to(root, {"kubernetes", out.string(), "-a", "e2e", "-c",
+                                         "web=2,worker=0", "-p", "5000", "--image", "img:1"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const YAML::Node web = YAML::LoadFile((out / "e2e-web-deployment.yaml").string());
+    const YAML::Node worker = YAML::LoadFile((out / "e2e-worker-deployment.yaml").string());
+    const YAML::Node service = YAML::LoadFile((out / "e2e-web-service.yaml").string());
+    const YAML::Node cm = YAML::LoadFile((out / "e2e-env.yaml").string());
+    const YAML::Node secret = YAML::LoadFile((out / "e2e-secret.yaml").string());
+
+    const YAML::Node c = web["spec"]["template"]["spec"]["containers"][0];
+    std::vector<std::string> cmd;
+    for (const auto& w : c["command"])
+        cmd.push_back(unescape_dollars(w.as<std::string>()));
+    CHECK(cmd == std::vector<std::string>{"/bin/sh", "-c", hostile_command()});
+    CHECK(web["spec"]["replicas"].as<int>() == 2);
+    CHECK(worker["spec"]["replicas"].as<int>() == 0);
+    CHECK(c["ports"][0]["containerPort"].as<int>() == 5000);
+    CHECK(c["env"][0]["name"].as<std::string>() == "PORT");
+    CHECK(c["env"][0]["value"].as<std::string>() == "5000");
+    CHECK(service["spec"]["ports"][0]["port"].as<int>() == 5000);
+    CHECK(web["metadata"]["labels"]["app.kubernetes.io/name"].as<std::string>() == "e2e");
+    CHECK(web["metadata"]["labels"]["app.kubernetes.io/component"].as<std::string>() == "web");
+
+    // The container's variables: the ConfigMap and the Secret it refers to.
+    std::map<std::string, std::string> env;
+    for (const auto& kv : cm["data"])
+        env[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    for (const auto& kv : secret["data"]) {
+        const auto bytes = YAML::DecodeBase64(kv.second.as<std::string>());
+        env[kv.first.as<std::string>()] = std::string(bytes.begin(), bytes.end());
+    }
+    std::map<std::string, std::string> expected = hostile_env();
+    expected["API_TOKEN"] = "t0k3n $ %";
+    CHECK(env == expected);
+    CHECK(secret["data"]["API_TOKEN"]);
+    CHECK_FALSE(cm["data"]["API_TOKEN"]);
+
+    std::string why;
+    const auto models = kubernetes_models(why);
+    if (!models) {
+        WARN("Kubernetes schema validation skipped: " << why);
+        return;
+    }
+    std::vector<std::string> argv = {"node", (support_dir() / "k8s_validate.cjs").string(),
+                                     models->string()};
+    for (const auto& entry : fs::directory_iterator(out)) {
+        if (entry.path().extension() == ".yaml")
+            argv.push_back(entry.path().string());
+    }
+    const RunResult v = run(argv);
+    INFO(v.out << v.err);
+    CHECK(v.exit_code == 0);
+    CHECK(split_lines(v.out).size() == 5);
+}
+
+TEST_CASE("a process type that is not a DNS-1123 label is reported with the --strict rule",
+          "[e2e][export][kubernetes]") {
+    TempDir dir;
+    dir.write("app/Procfile", "web: a\nBig_Worker: b\n");
+    const RunResult e = export_to(dir.path() / "app",
+                                  {"kubernetes", (dir.path() / "k8s").string(), "--image", "i"});
+    CHECK(e.exit_code == 1);
+    CHECK(e.err.find("Procfile:2: error: process type 'Big_Worker' is not a valid Kubernetes "
+                     "name") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path() / "k8s"));
+}
+
+}  // namespace
