@@ -63,6 +63,8 @@ class Runtime {
   public:
     Runtime(const Plan& plan, const StartOptions& options);
     int run();
+    // Last resort when the loop itself failed: SIGKILL to every group started.
+    void kill_all();
 
   private:
     struct Proc {
@@ -243,7 +245,10 @@ void Runtime::announce(const std::string& text) {
 void Runtime::spawn(std::size_t id) {
     Proc& p = *procs_[id];
     try {
+        // Everything that can fail but the fork itself comes first, so that a
+        // failure never leaves a started process unwatched.
         posix::Pipe pipe = posix::make_pipe(true);
+        p.pipe.assign(pipe.read.release());
         posix::SpawnOptions options;
         options.command = p.instance->command;
         options.env = p.instance->env.to_strings();
@@ -251,12 +256,12 @@ void Runtime::spawn(std::size_t id) {
         options.stdin_fd = dev_null_.get();
         options.output_fd = pipe.write.get();
         posix::Spawned spawned = posix::spawn_shell(io_.get_executor(), options);
-        pipe.write.reset();
-        p.pipe.assign(pipe.read.release());
         p.open = true;
         p.pid = spawned.pid;
         p.handle.emplace(std::move(spawned.handle));
     } catch (const std::exception& e) {
+        boost::system::error_code ignored;
+        p.pipe.close(ignored);
         feed(event::SpawnFailed{id, e.what()});
         return;
     }
@@ -383,12 +388,27 @@ void Runtime::resume_if_drained() {
     }
 }
 
+void Runtime::kill_all() {
+    for (const auto& p : procs_) {
+        if (p->pid > 0)
+            posix::signal_group(p->pid, SIGKILL);
+    }
+}
+
 }  // namespace
 
 int run_start(const Plan& plan, const StartOptions& options) {
     posix::set_supervisor_dispositions();
     Runtime runtime(plan, options);
-    return runtime.run();
+    try {
+        return runtime.run();
+    } catch (const std::exception& e) {
+        // Nothing the loop does should throw; if it does, leave nothing running.
+        runtime.kill_all();
+        write_stderr(std::string("procrun: internal error: ") + e.what() +
+                     "; killed all processes\n");
+        return kExitSupervisorFailed;
+    }
 }
 
 }  // namespace procrun
