@@ -95,7 +95,7 @@ void render_compose(Job& job) {
         job.error("export/yaml", fmt::format("the YAML emitter failed: {}", out.GetLastError()));
         return;
     }
-    job.add("compose.yaml", std::string(out.c_str()) + "\n");
+    job.add("compose.yaml", std::string(out.c_str()) + "\n", kPrivate);
 }
 
 }  // namespace procrun::exporter

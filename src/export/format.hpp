@@ -15,6 +15,10 @@
 
 namespace procrun::exporter {
 
+// The mode of every file that holds variable values (which may be
+// credentials): readable by its owner (root, for an init system) only.
+inline constexpr unsigned kPrivate = 0600;
+
 // A built-in template: its name (the file name --template-dir overrides it
 // with), its text and what it may refer to.
 struct TemplateDef {

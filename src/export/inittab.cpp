@@ -119,7 +119,7 @@ void render_inittab(Job& job) {
         p.values["log_file"] = log_file;
         ctx.lists["processes"].push_back(std::move(p));
     }
-    job.add(opt.app + ".inittab", tmpl::render(*inittab, ctx));
+    job.add(opt.app + ".inittab", tmpl::render(*inittab, ctx), kPrivate);
 }
 
 }  // namespace procrun::exporter

@@ -117,7 +117,7 @@ void render_kubernetes(Job& job) {
             }
         }
         out << YAML::EndMap << YAML::EndMap;
-        job.add(secret_name + ".yaml", std::string(out.c_str()) + "\n");
+        job.add(secret_name + ".yaml", std::string(out.c_str()) + "\n", kPrivate);
     }
 
     for (const auto& spec : specs) {

@@ -108,7 +108,7 @@ void render_launchd(Job& job) {
             ctx.lists["env"].push_back(
                 tmpl::Context{{{"key", k}, {"value", xml(fmt::format("value of {}", k), v)}}, {}});
         }
-        job.add(slug + ".plist", tmpl::render(*plist, ctx));
+        job.add(slug + ".plist", tmpl::render(*plist, ctx), kPrivate);
     }
 }
 

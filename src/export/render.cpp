@@ -206,7 +206,9 @@ Parsed<std::vector<ExportedFile>> render_export(std::string_view format, const P
                               format),
                   "drop --template-dir");
     }
-    for (const auto& [name, source] : options.templates) {
+    for (const auto& entry : options.templates) {
+        const std::string& name = entry.first;
+        const TemplateSource& source = entry.second;
         const auto& defs = def->templates();
         if (!defs.empty() &&
             std::none_of(defs.begin(), defs.end(), [&](const auto& t) { return t.name == name; })) {

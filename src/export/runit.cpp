@@ -83,7 +83,7 @@ void render_runit(Job& job) {
                     "remove the trailing whitespace, or export to another format");
                 continue;
             }
-            job.add(fmt::format("{}/env/{}", slug, k), *content, 0600);
+            job.add(fmt::format("{}/env/{}", slug, k), *content, kPrivate);
         }
     }
 }

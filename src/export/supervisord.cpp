@@ -99,7 +99,7 @@ void render_supervisord(Job& job) {
             script = fmt::format("set -a; . {}; set +a; {}", quote::sh(env_file), inst.command);
             job.add(slug + ".env",
                     "# Variables supervisord's environment= cannot carry exactly.\n" + sourced,
-                    0600);
+                    kPrivate);
         }
         auto command = quote::supervisor_word(script, &why);
         if (!command) {
@@ -124,7 +124,7 @@ void render_supervisord(Job& job) {
         ctx.lists["programs"].push_back(std::move(p));
     }
     ctx.values["program_list"] = program_list;
-    job.add(opt.app + ".conf", tmpl::render(*conf, ctx));
+    job.add(opt.app + ".conf", tmpl::render(*conf, ctx), kPrivate);
 }
 
 }  // namespace procrun::exporter

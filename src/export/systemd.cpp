@@ -144,7 +144,7 @@ void render_systemd(Job& job) {
             std::string env;
             for (const auto& [k, v] : job.checked_env(inst))
                 env += quote::systemd_env_line(k, v);
-            job.add(env_file, env, 0600);
+            job.add(env_file, env, kPrivate);
         }
         if (!has_instances)
             continue;

@@ -132,7 +132,7 @@ void render_upstart(Job& job) {
                 ctx.lists["env"].push_back(
                     tmpl::Context{{{"key", k}, {"value", quote::sh(v)}}, {}});
             }
-            job.add(job.slug(inst) + ".conf", tmpl::render(*job_conf, ctx));
+            job.add(job.slug(inst) + ".conf", tmpl::render(*job_conf, ctx), kPrivate);
         }
         if (!any)
             continue;
