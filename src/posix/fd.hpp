@@ -49,4 +49,8 @@ Pipe make_pipe(bool nonblocking_read);
 // Opens /dev/null for reading, close-on-exec.
 Fd open_dev_null();
 
+// Opens /dev/null on whichever of 0, 1 and 2 is closed, so that no pipe or
+// file procrun opens later can take one of those numbers.
+void ensure_standard_fds();
+
 }  // namespace procrun::posix

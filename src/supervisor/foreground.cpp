@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 
+#include "posix/fd.hpp"
 #include "posix/process_group.hpp"
 #include "posix/signals.hpp"
 #include "posix/spawn.hpp"
@@ -106,6 +107,7 @@ std::string shell_join(const std::vector<std::string>& words) {
 }
 
 int run_foreground(const ForegroundOptions& options) {
+    posix::ensure_standard_fds();
     posix::set_supervisor_dispositions();
     asio::io_context io;
     // Installed before the child exists, so none of these is lost.

@@ -398,6 +398,7 @@ void Runtime::kill_all() {
 }  // namespace
 
 int run_start(const Plan& plan, const StartOptions& options) {
+    posix::ensure_standard_fds();
     posix::set_supervisor_dispositions();
     Runtime runtime(plan, options);
     try {
