@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace procrun {
 
@@ -174,6 +176,24 @@ Parsed<Plan> make_plan(const PlanInput& input) {
             continue;
         for (int i = 1; i <= type.count; ++i)
             plan.instances.push_back(make_instance(plan, type, i));
+    }
+
+    // More than 100 instances of a type run into the next type's ports (as in
+    // foreman); two processes told to bind the same port is worth a warning.
+    std::map<int, const Instance*> by_port;
+    std::set<std::string> warned;
+    for (const auto& inst : plan.instances) {
+        auto [it, inserted] = by_port.emplace(inst.port, &inst);
+        if (inserted || !warned.insert(it->second->type).second)
+            continue;
+        const ProcessType* first = plan.find_type(it->second->type);
+        out.diagnostics.push_back(make_warning(
+            Location{input.procfile.file, first != nullptr ? first->line : 0, 0},
+            "plan/port-overlap",
+            fmt::format("{} and {} both get PORT={}", it->second->name, inst.name, inst.port), {},
+            fmt::format("each process type has a block of {} ports; run at most {} instances of "
+                        "'{}'",
+                        kPortStepPerType, kPortStepPerType, it->second->type)));
     }
     return out;
 }

@@ -164,6 +164,25 @@ TEST_CASE("Plan errors", "[plan]") {
     }
 }
 
+TEST_CASE("Plan: more than 100 instances of a type overlap the next type's ports", "[plan]") {
+    auto input = input_for("web: a\nworker: b\n");
+    input.formation = formation("web=102,worker=2");
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 1);
+    const Diagnostic& d = plan.diagnostics[0];
+    CHECK(d.severity == Severity::warning);
+    CHECK(d.code == "plan/port-overlap");
+    CHECK(d.where.line == 1);
+    CHECK(d.message == "web.101 and worker.1 both get PORT=5100");
+    CHECK(d.hint ==
+          "each process type has a block of 100 ports; run at most 100 instances of 'web'");
+    CHECK(plan.value.instances.size() == 104);
+    CHECK(plan.ok());
+
+    input.formation = formation("web=100,worker=2");
+    CHECK(make_plan(input).diagnostics.empty());
+}
+
 TEST_CASE("make_instance builds one instance outside the plan", "[plan]") {
     auto input = input_for("web: a\nworker: b\n");
     input.base_port = 6000;
