@@ -389,3 +389,22 @@ TEST_CASE("start exits with procrun's status for a closed pipe", "[e2e][start]")
     CHECK(r.out == "141\n");
     CHECK(r.err.find("Broken pipe") != std::string::npos);
 }
+
+TEST_CASE("output into a regular file and into a slow pipe arrives whole", "[e2e][start]") {
+    TempDir dir;
+    dir.write("Procfile",
+              "a: " + kTc + " lines 100000 A\nb: " + kTc + " lines 100000 B sleep 30\n");
+    const std::string procrun = "'" + procrun_binary() + "' start --no-timestamp";
+
+    // A regular file cannot be waited on with epoll: it is written with plain writes.
+    const RunResult file = run({"sh", "-c", procrun + " > out.txt"}, in(dir));
+    CHECK(file.exit_code == 0);
+    const RunResult count = run({"sh", "-c", "grep -c '^a\\.1 *| A ' out.txt"}, in(dir));
+    CHECK(count.out == "100000\n");
+
+    // A reader that starts late: procrun holds back (its buffer is bounded) and
+    // nothing is lost.
+    const RunResult slow =
+        run({"sh", "-c", procrun + " | (sleep 1; grep -c '^a\\.1 *| A ')"}, in(dir));
+    CHECK(slow.out == "100000\n");
+}
