@@ -29,7 +29,7 @@ def read_unit(path):
     sections = {}
     current = None
     pending = ""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", newline="") as f:
         for raw in f.read().split("\n"):
             line = pending + raw
             pending = ""
@@ -131,7 +131,7 @@ def substitute_dollars(word):
 
 def read_env_file(path):
     env = {}
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", newline="") as f:
         s = f.read()
     i = 0
     n = len(s)
