@@ -24,11 +24,11 @@ struct EnvFile {
 // plan built from them. The only place that reads the user's files.
 struct Project {
     std::filesystem::path root;
-    std::string procfile_path;     // as shown to the user
+    std::string procfile_path;  // as shown to the user
     std::string procfile_text;
     Procfile procfile;
     std::optional<std::string> config_path;  // .procrun.yaml or .foreman, if one was read
-    Settings settings;             // command line overlaid on the config file
+    Settings settings;                       // command line overlaid on the config file
     std::vector<EnvFile> env_files;
     Plan plan;
 };
@@ -43,10 +43,15 @@ struct LoadOptions {
 
 // Finds and reads the Procfile, the config file and the env files, then builds
 // the plan. Reports every problem found, located in its file.
-//   - Procfile: --procfile, else ROOT/Procfile (ROOT = --root or the current
-//     directory). Near misses (procfile, Procfile.txt, ...) are named in the error.
-//   - Config: ROOT/.procrun.yaml, else ROOT/.foreman.
+//   - ROOT: --root, else the directory of --procfile, else the current directory.
+//   - Config: ROOT/.procrun.yaml, else ROOT/.foreman. Its settings apply under
+//     the command line's; its paths are relative to its directory, and its
+//     `root` / `procfile` move ROOT for what follows.
+//   - Procfile: --procfile, else ROOT/Procfile. Near misses (procfile,
+//     Procfile.txt, ...) are named in the error.
 //   - Env files: --env (each must exist), else ROOT/.env if it exists.
+// Paths in diagnostics and in Project are relative to the current directory
+// when under it, else absolute. The rules are in docs/procfile.md.
 Parsed<Project> load_project(const LoadOptions& options, const Environment& os_env);
 
 // Looks in `dir` for files that are almost a Procfile (wrong case, an
