@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,8 +20,10 @@ Pieces split(const std::vector<std::string>& chunks, std::size_t max = kMaxLineB
     LineSplitter s(max);
     Pieces out;
     auto emit = [&](std::string_view line, bool continued) { out.emplace_back(line, continued); };
-    for (const auto& c : chunks) s.feed(c, emit);
-    if (finish) s.finish(emit);
+    for (const auto& c : chunks)
+        s.feed(c, emit);
+    if (finish)
+        s.finish(emit);
     return out;
 }
 
@@ -64,14 +67,14 @@ TEST_CASE("carriage returns and invalid UTF-8 pass through as bytes", "[output]"
 
 TEST_CASE("a line longer than the cap comes out in pieces marked as continued", "[output]") {
     const std::string long_line(25, 'x');
-    CHECK(split({long_line + "\nok\n"}, 10) ==
-          Pieces{{std::string(10, 'x'), false},
-                 {std::string(10, 'x'), true},
-                 {std::string(5, 'x'), true},
-                 {"ok", false}});
+    CHECK(split({long_line + "\nok\n"}, 10) == Pieces{{std::string(10, 'x'), false},
+                                                      {std::string(10, 'x'), true},
+                                                      {std::string(5, 'x'), true},
+                                                      {"ok", false}});
     // The same across many small reads.
     std::vector<std::string> chunks;
-    for (char c : long_line + "\nok\n") chunks.emplace_back(1, c);
+    for (char c : long_line + "\nok\n")
+        chunks.emplace_back(1, c);
     CHECK(split(chunks, 10) == split({long_line + "\nok\n"}, 10));
     // Exactly the cap: one piece.
     CHECK(split({std::string(10, 'y') + "\n"}, 10) == Pieces{{std::string(10, 'y'), false}});
@@ -79,7 +82,8 @@ TEST_CASE("a line longer than the cap comes out in pieces marked as continued", 
 
 TEST_CASE("no byte is lost or duplicated over a 1 MiB line", "[output]") {
     std::string line;
-    for (int i = 0; line.size() < 1024 * 1024; ++i) line += std::to_string(i) + ",";
+    for (int i = 0; line.size() < 1024 * 1024; ++i)
+        line += std::to_string(i) + ",";
     const Pieces pieces = split({line + "\n"});
     std::string joined;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
@@ -92,11 +96,15 @@ TEST_CASE("no byte is lost or duplicated over a 1 MiB line", "[output]") {
 
 TEST_CASE("a UTF-8 sequence is not cut in the middle", "[output]") {
     // "é" is 2 bytes, "€" 3: with a cap of 8 the cut moves back to a boundary.
-    const std::string text = "abcdefg\xe2\x82\xac" "z\n";  // 7 ASCII + euro sign + z
+    const std::string text =
+        "abcdefg\xe2\x82\xac"
+        "z\n";  // 7 ASCII + euro sign + z
     const Pieces pieces = split({text}, 8);
     REQUIRE(pieces.size() == 2);
     CHECK(pieces[0] == std::pair<std::string, bool>{"abcdefg", false});
-    CHECK(pieces[1] == std::pair<std::string, bool>{"\xe2\x82\xac" "z", true});
+    CHECK(pieces[1] == std::pair<std::string, bool>{"\xe2\x82\xac"
+                                                    "z",
+                                                    true});
 }
 
 TEST_CASE("lines are prefixed with the time and the padded name", "[output]") {
@@ -115,7 +123,8 @@ TEST_CASE("lines are prefixed with the time and the padded name", "[output]") {
     out.append(web, "more", true);
     const std::string s = stamp;
     CHECK(out.pending() == s + " web.1    | hello\n" + s + " worker.1 | working\n" + s +
-                               " system   | web.1 started with pid 42\n" + s + " web.1    + more\n");
+                               " system   | web.1 started with pid 42\n" + s +
+                               " web.1    + more\n");
 }
 
 TEST_CASE("names are padded to at least the width of system", "[output]") {
@@ -162,4 +171,38 @@ TEST_CASE("consumed output is dropped and the buffer reused", "[output]") {
     CHECK(out.pending() == "again\n");
     out.clear();
     CHECK(out.empty());
+}
+
+TEST_CASE("any chunking of any bytes comes back whole", "[output]") {
+    std::mt19937 rng(12345);
+    for (int round = 0; round < 300; ++round) {
+        std::string stream;
+        const std::size_t len = rng() % 400;
+        for (std::size_t i = 0; i < len; ++i) {
+            const unsigned r = rng() % 10;
+            stream += r == 0 ? '\n' : r == 1 ? '\r' : static_cast<char>(rng() % 256);
+        }
+        const std::size_t max = 4 + rng() % 12;
+        std::vector<std::string> chunks;
+        for (std::size_t at = 0; at < stream.size();) {
+            const std::size_t n = 1 + rng() % 40;
+            chunks.push_back(stream.substr(at, n));
+            at += n;
+        }
+        // Rebuild the stream: a newline before every piece that starts a line.
+        std::string rebuilt;
+        bool first = true;
+        for (const auto& [piece, continued] : split(chunks, max)) {
+            CHECK(piece.size() <= max);
+            if (!first && !continued)
+                rebuilt += '\n';
+            rebuilt += piece;
+            first = false;
+        }
+        std::string expected = stream;
+        if (!expected.empty() && expected.back() == '\n')
+            expected.pop_back();
+        INFO("round " << round);
+        REQUIRE(rebuilt == expected);
+    }
 }
