@@ -429,8 +429,8 @@ struct Command {
     std::deque<std::vector<Word>> storage;  // words of nested `sh -c` scripts
     std::vector<Invocation> invocations;
 
-    explicit Command(std::string_view text) : words(split_words(text)) {
-        collect_invocations(words, std::string(), storage, 0, invocations);
+    explicit Command(std::string_view text, std::string dir = {}) : words(split_words(text)) {
+        collect_invocations(words, std::move(dir), storage, 0, invocations);
     }
     Command(const Command&) = delete;
     Command& operator=(const Command&) = delete;
@@ -518,7 +518,69 @@ bool mentions_word(std::string_view text, std::string_view word) {
     return false;
 }
 
-PortUse port_use(const Invocation& inv, const RootFiles& files) {
+// The command of script `name` in package.json's "scripts", if it has one.
+std::optional<std::string> package_script(std::string_view json, std::string_view name) {
+    const auto scripts = json.find("\"scripts\"");
+    if (scripts == std::string_view::npos)
+        return std::nullopt;
+    const auto open = json.find('{', scripts);
+    if (open == std::string_view::npos)
+        return std::nullopt;
+    const auto close = json.find('}', open);
+    std::string_view body =
+        json.substr(open, close == std::string_view::npos ? close : close - open);
+    const std::string key = fmt::format("\"{}\"", name);
+    auto skip_space = [](std::string_view v) {
+        while (!v.empty() &&
+               (v.front() == ' ' || v.front() == '\t' || v.front() == '\n' || v.front() == '\r')) {
+            v.remove_prefix(1);
+        }
+        return v;
+    };
+    for (auto at = body.find(key); at != std::string_view::npos; at = body.find(key, at + 1)) {
+        std::string_view rest = skip_space(body.substr(at + key.size()));
+        if (rest.empty() || rest.front() != ':')
+            continue;
+        rest = skip_space(rest.substr(1));
+        if (rest.empty() || rest.front() != '"')
+            continue;
+        std::string value;
+        for (std::size_t k = 1; k < rest.size(); ++k) {
+            if (rest[k] == '"')
+                return value;
+            if (rest[k] == '\\' && k + 1 < rest.size())
+                ++k;
+            value += rest[k];
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+// The package.json script `npm start`, `npm run NAME`, `yarn NAME`, `pnpm
+// NAME` or `bun run NAME` runs, or nullopt when the command is not one.
+std::optional<std::string> package_script_name(const Invocation& inv) {
+    const std::string& s = inv.server;
+    if (s != "npm" && s != "yarn" && s != "pnpm" && s != "bun")
+        return std::nullopt;
+    std::vector<std::string_view> words;
+    for (const Word* a : inv.args) {
+        if (!a->text.empty() && a->text[0] != '-')
+            words.push_back(a->text);
+    }
+    if (words.empty())
+        return std::nullopt;
+    if (words[0] == "run" || words[0] == "run-script") {
+        if (words.size() < 2)
+            return std::nullopt;
+        return std::string(words[1]);
+    }
+    if (words[0] == "start" || s == "yarn" || s == "pnpm")
+        return std::string(words[0]);
+    return std::nullopt;
+}
+
+PortUse port_use(const Invocation& inv, const RootFiles& files, int depth = 0) {
     auto given = [&](std::initializer_list<std::string_view> names) {
         return !option_values(inv.args, names).empty();
     };
@@ -551,10 +613,30 @@ PortUse port_use(const Invocation& inv, const RootFiles& files) {
         }
         return PortUse::ignores;
     }
-    // A script of the app's own (bin/web, server.js, app.py) that mentions
-    // PORT is taken to read it.
     if (!inv.dir)
         return PortUse::unknown;
+    // A package.json script: what it runs (npm's default start is
+    // `node server.js`).
+    if (auto name = package_script_name(inv); name && depth < 4) {
+        const auto json = files.read(under(*inv.dir, "package.json"));
+        std::optional<std::string> script;
+        if (json)
+            script = package_script(*json, *name);
+        if (!script && *name == "start")
+            script = "node server.js";
+        if (!script)
+            return PortUse::unknown;
+        if (mentions_port(*script))
+            return PortUse::reads;
+        const Command command(*script, *inv.dir);
+        for (const auto& nested : command.invocations) {
+            if (port_use(nested, files, depth + 1) == PortUse::reads)
+                return PortUse::reads;
+        }
+        return PortUse::unknown;
+    }
+    // A script of the app's own (bin/web, server.js, app.py) that mentions
+    // PORT is taken to read it.
     std::vector<const Word*> candidates;
     if (inv.word != nullptr)
         candidates.push_back(inv.word);

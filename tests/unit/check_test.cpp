@@ -145,6 +145,37 @@ TEST_CASE("a script of the app's own that reads PORT passes", "[check]") {
           Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
 }
 
+TEST_CASE("package.json scripts are followed", "[check]") {
+    MemoryFiles app{{{"package.json", R"({
+  "name": "app",
+  "scripts": {
+    "build": "tsc",
+    "start": "node dist/index.js",
+    "serve": "next start",
+    "plain": "node plain.js",
+    "quoted": "node \"dist/index.js\""
+  }
+})"},
+                     {"dist/index.js", "server.listen(process.env.PORT)\n"},
+                     {"plain.js", "server.listen(8080)\n"}}};
+    CHECK(run_lints("web: npm start", app) == Lines{});
+    CHECK(run_lints("web: npm run serve", app) == Lines{});
+    CHECK(run_lints("web: yarn quoted", app) == Lines{});
+    CHECK(run_lints("web: pnpm run start", app) == Lines{});
+    CHECK(run_lints("web: npm run plain", app) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+    CHECK(run_lints("web: npm run missing", app) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+    // Without a start script npm runs `node server.js`.
+    MemoryFiles bare{{{"package.json", "{}"}, {"server.js", "listen(process.env.PORT)"}}};
+    CHECK(run_lints("web: npm start", bare) == Lines{});
+    CHECK(run_lints("web: cd web && npm start", bare) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+    MemoryFiles loop{{{"package.json", R"({"scripts": {"start": "npm start"}})"}}};
+    CHECK(run_lints("web: npm start", loop) ==
+          Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
+}
+
 TEST_CASE("the script of sh -c is checked like a command", "[check]") {
     CHECK(run_lints("web: sh -c 'cd src && gunicorn app:app'") ==
           Lines{"Procfile:1:32: check/gunicorn-module: gunicorn module 'app' not found: no "
