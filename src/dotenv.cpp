@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 // The dialect, and why each choice was made where the dotenv libraries
 // disagree, is documented in docs/dotenv.md.
@@ -360,7 +361,7 @@ class Parser {
         std::size_t stop = end;
         while (stop > begin && is_blank(src_[stop - 1]))
             --stop;
-        out = render(std::string_view(src_).substr(begin, stop - begin), Mode::unquoted, 0);
+        out = render(std::string_view(src_).substr(begin, stop - begin), Mode::unquoted);
         pos_ = end;
         skip_line();
     }
@@ -412,7 +413,7 @@ class Parser {
         skip_line();
         if (reject_nul(open_line, open_line_start, open, pos_))
             return false;
-        out = quote == '"' ? render(raw, Mode::double_quoted, 0) : std::string(raw);
+        out = quote == '"' ? render(raw, Mode::double_quoted) : std::string(raw);
         return true;
     }
 
@@ -514,14 +515,37 @@ class Parser {
     // escapes: `\n \t \r` are control characters, a backslash before any
     // other character keeps just that character (`\$` is a literal `$`).
     // Unquoted text only knows `\$`.
-    std::string render(std::string_view text, Mode mode, int depth) const {
+    std::string render(std::string_view text, Mode mode) const {
+        // The matching '}' of every '{', found once, so that nested defaults
+        // like ${A:-${B:-...}} cost linear time however they are written.
+        std::vector<std::size_t> match(text.size(), std::string_view::npos);
+        std::vector<std::size_t> open;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] == '{') {
+                open.push_back(i);
+            } else if (text[i] == '}' && !open.empty()) {
+                match[open.back()] = i;
+                open.pop_back();
+            }
+        }
         std::string out;
         out.reserve(text.size());
-        std::size_t i = 0;
-        while (i < text.size()) {
+        render_range(Span{text, match}, 0, text.size(), mode, 0, out);
+        return out;
+    }
+
+    struct Span {
+        std::string_view text;
+        const std::vector<std::size_t>& match;
+    };
+
+    void render_range(const Span& s, std::size_t begin, std::size_t end, Mode mode, int depth,
+                      std::string& out) const {
+        const std::string_view text = s.text;
+        std::size_t i = begin;
+        while (i < end) {
             const char c = text[i];
-            if (c == '\\' && i + 1 < text.size() &&
-                (mode == Mode::double_quoted || text[i + 1] == '$')) {
+            if (c == '\\' && i + 1 < end && (mode == Mode::double_quoted || text[i + 1] == '$')) {
                 const char next = text[i + 1];
                 switch (next) {
                     case 'n':
@@ -539,65 +563,54 @@ class Parser {
                 }
                 i += 2;
             } else if (c == '$') {
-                i = expand_reference(text, i, out, mode, depth);
+                i = expand_reference(s, i, end, mode, depth, out);
             } else {
                 out += c;
                 ++i;
             }
         }
-        return out;
     }
 
     // Expands the reference at `text[at]` (a '$') into `out` and returns the
     // offset just past it. A '$' that starts no reference stays literal.
-    std::size_t expand_reference(std::string_view text, std::size_t at, std::string& out, Mode mode,
-                                 int depth) const {
+    std::size_t expand_reference(const Span& s, std::size_t at, std::size_t end, Mode mode,
+                                 int depth, std::string& out) const {
+        const std::string_view text = s.text;
         const std::size_t i = at + 1;
-        if (i < text.size() && text[i] == '{') {
+        if (i < end && text[i] == '{') {
             std::size_t j = i + 1;
-            while (j < text.size() && is_name_char(text[j]))
+            while (j < end && is_name_char(text[j]))
                 ++j;
             const std::string_view name = text.substr(i + 1, j - i - 1);
-            if (name.empty() || is_digit(name.front()) || j >= text.size()) {
+            const std::size_t close = s.match[i];
+            if (name.empty() || is_digit(name.front()) || close >= end) {
                 out += '$';
                 return at + 1;
             }
-            if (text[j] == '}') {
+            if (close == j) {
                 out += lookup_opt(name).value_or("");
-                return j + 1;
+                return close + 1;
             }
             // ${NAME:-default} (unset or empty) and ${NAME-default} (unset).
             const bool colon = text[j] == ':';
             const std::size_t dash = colon ? j + 1 : j;
-            if (dash >= text.size() || text[dash] != '-') {
+            if (dash >= close || text[dash] != '-') {
                 out += '$';
                 return at + 1;
             }
-            std::size_t k = dash + 1;
-            int nest = 1;
-            for (; k < text.size(); ++k) {
-                if (text[k] == '{')
-                    ++nest;
-                if (text[k] == '}' && --nest == 0)
-                    break;
-            }
-            if (k >= text.size()) {
-                out += '$';
-                return at + 1;
-            }
-            const std::string_view fallback = text.substr(dash + 1, k - dash - 1);
             const auto value = lookup_opt(name);
-            if (!value || (colon && value->empty())) {
-                out += depth < kMaxExpansionDepth ? render(fallback, mode, depth + 1)
-                                                  : std::string(fallback);
-            } else {
+            if (value && !(colon && value->empty())) {
                 out += *value;
+            } else if (depth < kMaxExpansionDepth) {
+                render_range(s, dash + 1, close, mode, depth + 1, out);
+            } else {
+                out += text.substr(dash + 1, close - dash - 1);
             }
-            return k + 1;
+            return close + 1;
         }
-        if (i < text.size() && is_name_start(text[i])) {
+        if (i < end && is_name_start(text[i])) {
             std::size_t j = i;
-            while (j < text.size() && is_name_char(text[j]))
+            while (j < end && is_name_char(text[j]))
                 ++j;
             out += lookup_opt(text.substr(i, j - i)).value_or("");
             return j;

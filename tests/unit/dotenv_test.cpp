@@ -379,3 +379,13 @@ TEST_CASE("dotenv: fixture files in testdata/dotenv", "[dotenv]") {
     }
     CHECK(fixtures >= 4);
 }
+
+TEST_CASE("dotenv: unclosed references in a long value stay literal, in linear time", "[dotenv]") {
+    std::string references;
+    for (int i = 0; i < 100000; ++i)
+        references += "${X:-";
+    auto parsed = parse_dotenv("A=\"" + references + "\"\n", ".env");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.value.size() == 1);
+    CHECK(parsed.value[0].value == references);
+}
