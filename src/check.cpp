@@ -671,6 +671,7 @@ struct HardCodedPort {
     std::size_t index = 0;  // where the digits start in word->text
     std::string port;
     std::string replacement;  // the word's text with $PORT instead of the number
+    bool loopback = false;    // it listened on 127.0.0.1 / localhost
 };
 
 // The port at the end of a listen address: "8000", ":8000", "0.0.0.0:8000",
@@ -697,7 +698,16 @@ void find_hard_coded(const Invocation& inv, std::vector<HardCodedPort>& out) {
         h.word = w;
         h.index = index;
         h.port = w->text.substr(index, length);
-        h.replacement = w->text.substr(0, index) + "$PORT" + w->text.substr(index + length);
+        std::string host = w->text.substr(0, index);
+        // A loopback address is unreachable from the platform's router.
+        for (std::string_view loopback : {"127.0.0.1:", "localhost:", "[::1]:"}) {
+            if (host.size() >= loopback.size() &&
+                host.compare(host.size() - loopback.size(), loopback.size(), loopback) == 0) {
+                host = host.substr(0, host.size() - loopback.size()) + "0.0.0.0:";
+                h.loopback = true;
+            }
+        }
+        h.replacement = host + "$PORT" + w->text.substr(index + length);
         out.push_back(std::move(h));
     };
     auto digits_at = [](const std::string& text, std::size_t from) {
@@ -1284,8 +1294,9 @@ struct Linter {
             } else {
                 hint = fmt::format(
                     "the platform sets PORT for the web process and routes traffic only to that "
-                    "port: use `{}`",
-                    h.replacement);
+                    "port: use `{}`{}",
+                    h.replacement,
+                    h.loopback ? " (on 0.0.0.0: the router cannot reach a loopback address)" : "");
             }
             warn(at(e, word_column(e, e.command, *h.word, h.index)), lint::kHardCodedPort,
                  fmt::format("web command hard-codes port {}", h.port), source(e), std::move(hint));

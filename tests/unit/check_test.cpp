@@ -216,6 +216,11 @@ TEST_CASE("hard-coded ports in the web command", "[check]") {
     CHECK(d[0].hint ==
           "the platform sets PORT for the web process and routes traffic only to that port: use "
           "`0.0.0.0:$PORT`");
+    const auto loopback = lint_full("web: uvicorn main:app --bind localhost:8000");
+    REQUIRE(loopback.size() == 1);
+    CHECK(loopback[0].hint ==
+          "the platform sets PORT for the web process and routes traffic only to that port: use "
+          "`0.0.0.0:$PORT` (on 0.0.0.0: the router cannot reach a loopback address)");
     const auto assignment = lint_full("web: PORT=3000 node index.js");
     REQUIRE(assignment.size() == 1);
     CHECK(assignment[0].hint ==

@@ -1,0 +1,1 @@
+require('./app').listen(Number(process.env.PORT) || 3000);

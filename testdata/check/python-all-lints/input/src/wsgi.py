@@ -1,0 +1,4 @@
+from dash import Dash
+
+app = Dash(__name__)
+server = app.server
