@@ -1,6 +1,7 @@
 // libFuzzer target for the Procfile lints and the check reports. The input is
 // up to four parts separated by a line "%%": the Procfile, a Python module
-// (app.py and pkg/__init__.py), requirements.txt and config/puma.rb. Any bytes
+// (app.py and pkg/__init__.py), requirements.txt and a file read as
+// config/puma.rb, package.json and server.js. Any bytes
 // must lint without a crash or undefined behaviour, every warning must point
 // at a real line and column of its file, and every report format must render.
 
@@ -62,6 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     files.add("pkg/__init__.py", std::string(parts[1]));
     files.add("requirements.txt", std::string(parts[2]));
     files.add("config/puma.rb", std::string(parts[3]));
+    files.add("package.json", std::string(parts[3]));
+    files.add("server.js", std::string(parts[3]));
 
     const auto parsed = procrun::parse_procfile(procfile_text, "Procfile");
     for (bool strict : {false, true}) {
