@@ -372,9 +372,9 @@ bool is_shell(std::string_view program) {
 // moved to. The script of `sh -c '...'` is split in turn when its quoting maps
 // it character for character onto the Procfile line; its words are kept in
 // `storage`.
-void collect_invocations(const std::vector<Word>& words, std::optional<std::string> dir,
-                         std::deque<std::vector<Word>>& storage, int depth,
-                         std::vector<Invocation>& out) {
+void collect_invocations(std::string_view command, const std::vector<Word>& words,
+                         std::optional<std::string> dir, std::deque<std::vector<Word>>& storage,
+                         int depth, std::vector<Invocation>& out) {
     std::vector<const Word*> segment;
     bool skip_next = false;
     auto flush = [&] {
@@ -394,14 +394,17 @@ void collect_invocations(const std::vector<Word>& words, std::optional<std::stri
         if (is_shell(inv.server) && depth < 4 && inv.args.size() >= 2 &&
             inv.args[0]->text == "-c") {
             const Word& script = *inv.args[1];
-            if (script.end - script.begin == script.text.size() + 2) {
+            const std::string_view raw = command.substr(script.begin, script.end - script.begin);
+            if (raw.size() == script.text.size() + 2 &&
+                (raw.front() == '\'' || raw.front() == '"') && raw.back() == raw.front() &&
+                raw.substr(1, script.text.size()) == script.text) {
                 std::vector<Word> inner = split_words(script.text);
                 for (Word& w : inner) {
                     w.begin += script.begin + 1;
                     w.end += script.begin + 1;
                 }
                 storage.push_back(std::move(inner));
-                collect_invocations(storage.back(), dir, storage, depth + 1, out);
+                collect_invocations(command, storage.back(), dir, storage, depth + 1, out);
                 return;
             }
         }
@@ -430,7 +433,7 @@ struct Command {
     std::vector<Invocation> invocations;
 
     explicit Command(std::string_view text, std::string dir = {}) : words(split_words(text)) {
-        collect_invocations(words, std::move(dir), storage, 0, invocations);
+        collect_invocations(text, words, std::move(dir), storage, 0, invocations);
     }
     Command(const Command&) = delete;
     Command& operator=(const Command&) = delete;

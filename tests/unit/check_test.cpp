@@ -186,6 +186,14 @@ TEST_CASE("the script of sh -c is checked like a command", "[check]") {
           Lines{"Procfile:1:6: check/web-port: web process does not use $PORT"});
 }
 
+TEST_CASE("an sh -c script whose quoting does not map onto the line is not split", "[check]") {
+    // 'gunicorn '"wsgi:app" is one word; its columns would be off, so it is left alone.
+    CHECK(run_lints("worker: sh -c 'gunicorn '\"wsgi:app\"") == Lines{});
+    CHECK(run_lints("worker: sh -c 'gunicorn wsgi:app'") ==
+          Lines{"Procfile:1:25: check/gunicorn-module: gunicorn module 'wsgi' not found: no "
+                "wsgi.py or wsgi/__init__.py under the root"});
+}
+
 TEST_CASE("only the web process is checked for PORT", "[check]") {
     CHECK(run_lints("worker: celery -A tasks worker\nclock: uvicorn app:app --port 9000") ==
           Lines{});
