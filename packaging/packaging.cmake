@@ -167,5 +167,5 @@ if(TARGET procrun_e2e_tests)
   add_test(NAME "e2e: packaging (.deb, .rpm, .tar.gz, lintian, Homebrew, Arch)"
            COMMAND procrun_e2e_tests "[packaging]")
   set_tests_properties("e2e: packaging (.deb, .rpm, .tar.gz, lintian, Homebrew, Arch)"
-                       PROPERTIES TIMEOUT 900 RUN_SERIAL ON)
+                       PROPERTIES TIMEOUT 2400 RUN_SERIAL ON)
 endif()

@@ -6,6 +6,7 @@
 #   OUT_DIR/procrun-VERSION.tar.gz
 #   OUT_DIR/homebrew/procrun.rb     (url: SOURCE_URL, else file:// of the tarball)
 #   OUT_DIR/arch/PKGBUILD           (with the tarball beside it, so `makepkg` works there)
+cmake_minimum_required(VERSION 3.25)
 set(name "procrun-${VERSION}")
 set(tarball "${OUT_DIR}/${name}.tar.gz")
 file(MAKE_DIRECTORY "${OUT_DIR}/homebrew" "${OUT_DIR}/arch")

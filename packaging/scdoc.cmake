@@ -1,5 +1,6 @@
 # cmake -D SCDOC=... -D INPUT=docs/procrun.1.scd -D OUTPUT=procrun.1 -D VERSION=x.y.z -P scdoc.cmake
 # Renders the man page with scdoc, writing the version into its footer.
+cmake_minimum_required(VERSION 3.25)
 file(READ "${INPUT}" text)
 string(REPLACE "@VERSION@" "${VERSION}" text "${text}")
 get_filename_component(out_dir "${OUTPUT}" DIRECTORY)

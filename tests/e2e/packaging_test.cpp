@@ -1,5 +1,6 @@
 // The packages, built for real: a Release build of procrun (without
-// sanitizers, whatever this build uses) in its own build directory, packaged
+// sanitizers, whatever this build uses; with Debian's hardening flags from
+// dpkg-buildflags) in its own build directory, packaged
 // by CPack as .deb, .rpm and .tar.gz. The .deb is unpacked into a scratch root,
 // its procrun runs and its man page renders, and lintian finds no error in it.
 // The Homebrew formula and the PKGBUILD are generated for the source tarball.
@@ -71,19 +72,36 @@ std::string version_of(const std::string& version_output) {
 
 const fs::path kBuildDir = PROCRUN_PACKAGING_BUILD_DIR;
 
+// The compiler and linker flags Debian builds its packages with (hardening
+// included), when dpkg-buildflags is there.
+std::string debian_flags(const std::string& which) {
+    if (!have("dpkg-buildflags"))
+        return "";
+    RunResult r = procrun::test::run(
+        {"sh", "-c", "DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get \"$0\"", which});
+    REQUIRE(r.exit_code == 0);
+    std::string flags = r.out;
+    while (!flags.empty() && (flags.back() == '\n' || flags.back() == ' '))
+        flags.pop_back();
+    return flags;
+}
+
 // Configures and builds the Release tree the packages are made from.
 void build_release_tree() {
     fs::create_directories(kBuildDir);
+    const std::string cxxflags = debian_flags("CPPFLAGS") + " " + debian_flags("CXXFLAGS");
+    const std::string ldflags = debian_flags("LDFLAGS");
     RunResult configure =
         run_in(kBuildDir,
                {PROCRUN_CMAKE, "-S", procrun::test::source_dir().string(), "-B", kBuildDir.string(),
                 "-DCMAKE_BUILD_TYPE=Release", "-DPROCRUN_BUILD_TESTS=OFF",
-                "-DPROCRUN_SANITIZE=", "-DPROCRUN_FUZZ=OFF", "-DCMAKE_CXX_FLAGS="},
+                "-DPROCRUN_SANITIZE=", "-DPROCRUN_FUZZ=OFF", "-DCMAKE_CXX_FLAGS=" + cxxflags,
+                "-DCMAKE_EXE_LINKER_FLAGS=" + ldflags},
                120s);
     INFO("cmake configure: " << configure.out << configure.err);
     REQUIRE(configure.exit_code == 0);
     RunResult build =
-        run_in(kBuildDir, {PROCRUN_CMAKE, "--build", kBuildDir.string(), "-j2"}, 600s);
+        run_in(kBuildDir, {PROCRUN_CMAKE, "--build", kBuildDir.string(), "-j2"}, 1500s);
     INFO(
         "cmake --build: " << build.out.substr(build.out.size() > 4000 ? build.out.size() - 4000 : 0)
                           << build.err);
