@@ -22,15 +22,15 @@ namespace {
 
 // How a fake process reacts to SIGTERM.
 enum class OnTerm {
-    exits,            // its whole group exits
-    ignores,          // nothing happens; only SIGKILL ends it
-    leader_only,      // the leader exits, a grandchild in its group lingers
+    exits,        // its whole group exits
+    ignores,      // nothing happens; only SIGKILL ends it
+    leader_only,  // the leader exits, a grandchild in its group lingers
 };
 
 // Plays the runtime: carries out the policy's actions on fake processes and
 // feeds back what they would cause. Everything it does is logged in order.
 class FakeLauncher {
-public:
+  public:
     FakeLauncher(std::vector<std::string> names, std::chrono::milliseconds timeout)
         : names_(names), supervisor_(std::move(names), timeout) {}
 
@@ -64,22 +64,26 @@ public:
     [[nodiscard]] TimePoint now() const { return now_; }
     [[nodiscard]] bool logged(const std::string& line) const {
         for (const auto& l : log_) {
-            if (l == line) return true;
+            if (l == line)
+                return true;
         }
         return false;
     }
     [[nodiscard]] std::size_t count_prefix(const std::string& prefix) const {
         std::size_t n = 0;
-        for (const auto& l : log_) n += l.rfind(prefix, 0) == 0 ? 1 : 0;
+        for (const auto& l : log_)
+            n += l.rfind(prefix, 0) == 0 ? 1 : 0;
         return n;
     }
     void clear_log() { log_.clear(); }
 
-private:
+  private:
     void run(std::vector<Action> actions) {
         for (;;) {
-            for (const auto& a : actions) apply(a);
-            if (queue_.empty()) return;
+            for (const auto& a : actions)
+                apply(a);
+            if (queue_.empty())
+                return;
             Event e = queue_.front();
             queue_.pop_front();
             actions = supervisor_.handle(e, now_);
@@ -90,7 +94,8 @@ private:
         if (const auto* a = std::get_if<action::Spawn>(&action)) {
             log_.push_back("spawn " + names_[a->process]);
             if (fail_spawn.count(a->process) != 0) {
-                queue_.push_back(event::SpawnFailed{a->process, "fork: Resource temporarily unavailable"});
+                queue_.push_back(
+                    event::SpawnFailed{a->process, "fork: Resource temporarily unavailable"});
             } else {
                 leader_alive_[a->process] = true;
                 group_alive_[a->process] = true;
@@ -115,7 +120,8 @@ private:
     }
 
     void deliver(std::size_t id, int sig) {
-        if (!group_alive_[id]) return;  // ESRCH
+        if (!group_alive_[id])
+            return;  // ESRCH
         OnTerm reaction = on_term.count(id) != 0 ? on_term[id] : OnTerm::exits;
         if (sig == SIGKILL || (sig == SIGTERM && reaction == OnTerm::exits)) {
             if (leader_alive_[id]) {
@@ -146,10 +152,10 @@ private:
 TEST_CASE("every process is started in plan order, one after the other", "[supervisor]") {
     FakeLauncher f({"web.1", "web.2", "worker.1"}, 5000ms);
     f.start();
-    CHECK(f.log() == std::vector<std::string>{
-                         "spawn web.1", "say web.1 started with pid 100", "spawn web.2",
-                         "say web.2 started with pid 101", "spawn worker.1",
-                         "say worker.1 started with pid 102"});
+    CHECK(f.log() == std::vector<std::string>{"spawn web.1", "say web.1 started with pid 100",
+                                              "spawn web.2", "say web.2 started with pid 101",
+                                              "spawn worker.1",
+                                              "say worker.1 started with pid 102"});
     CHECK_FALSE(f.finished());
     CHECK_FALSE(f.deadline());
 }
