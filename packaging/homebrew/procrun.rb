@@ -1,7 +1,7 @@
-# Homebrew formula for procrun. The @...@ fields are filled in for one release
-# tarball by `cmake --build BUILD --target procrun-recipes`, which writes the
-# finished formula to BUILD/packaging/homebrew/procrun.rb (with the tarball's
-# sha256, and its URL from -DPROCRUN_SOURCE_URL=...); put that file in a tap.
+# Homebrew formula for procrun. Its release values (url, sha256) are written
+# for one source tarball by `cmake --build BUILD --target procrun-recipes`,
+# which makes BUILD/packaging/homebrew/procrun.rb from this template (the URL
+# from -DPROCRUN_SOURCE_URL=..., else the local tarball); put that file in a tap.
 #
 # procrun is Linux-only (pidfd, close_range, process groups as Linux has them),
 # so this formula is for Homebrew on Linux. Boost (Asio, Process v2) and CLI11
