@@ -145,6 +145,47 @@ TEST_CASE("the packages install procrun, its man page and completions; lintian p
     const RunResult tested = procrun::test::run_procrun({"--version"});
     const std::string version = version_of(tested.out);
 
+    // --- cmake --install
+    // ---------------------------------------------------------------------------
+    {
+        TempDir prefix;
+        RunResult install = run_in(kBuildDir, {PROCRUN_CMAKE, "--install", kBuildDir.string(),
+                                               "--prefix", prefix.path().string()});
+        INFO("cmake --install: " << install.out << install.err);
+        REQUIRE(install.exit_code == 0);
+        for (const char* file :
+             {"bin/procrun", "share/man/man1/procrun.1.gz",
+              "share/bash-completion/completions/procrun", "share/zsh/site-functions/_procrun",
+              "share/fish/vendor_completions.d/procrun.fish"}) {
+            INFO("installed under the prefix: " << file);
+            CHECK(fs::is_regular_file(prefix.path() / file));
+        }
+        CHECK_FALSE(fs::exists(prefix.path() / "share/doc/procrun"));
+        const fs::path completions = procrun::test::source_dir() / "packaging/completions";
+        CHECK(read_file(prefix.path() / "share/bash-completion/completions/procrun") ==
+              read_file(completions / "procrun.bash"));
+        CHECK(read_file(prefix.path() / "share/zsh/site-functions/_procrun") ==
+              read_file(completions / "_procrun"));
+        CHECK(read_file(prefix.path() / "share/fish/vendor_completions.d/procrun.fish") ==
+              read_file(completions / "procrun.fish"));
+        RunResult v =
+            run_in(prefix.path(), {(prefix.path() / "bin/procrun").string(), "--version"});
+        CHECK(version_of(v.out) == version);
+    }
+    if (fs::exists("/etc/debian_version")) {
+        // Debian's zsh reads /usr/share/zsh/vendor-completions, not /usr/share/zsh/site-functions.
+        TempDir destdir;
+        RunOptions o;
+        o.cwd = kBuildDir;
+        o.set_env = {"DESTDIR=" + destdir.path().string()};
+        RunResult install = procrun::test::run(
+            {PROCRUN_CMAKE, "--install", kBuildDir.string(), "--prefix", "/usr"}, o);
+        INFO("DESTDIR=... cmake --install --prefix /usr: " << install.out << install.err);
+        REQUIRE(install.exit_code == 0);
+        CHECK(fs::is_regular_file(destdir.path() / "usr/share/zsh/vendor-completions/_procrun"));
+        CHECK(fs::is_regular_file(destdir.path() / "usr/bin/procrun"));
+    }
+
     // --- .deb
     // -------------------------------------------------------------------------------------
     const fs::path deb = cpack("DEB", ".deb");
