@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "export/format.hpp"
 #include "export/quote.hpp"
 
@@ -96,7 +98,8 @@ void render_launchd(Job& job) {
         }
         ctx.values["directory"] = xml("working directory", plan.root.string());
         ctx.values["user"] = xml("user", job.user());
-        ctx.values["timeout"] = std::to_string(opt.timeout.count());
+        // launchd reads an ExitTimeOut of 0 as "wait forever"; 1 s is the least.
+        ctx.values["timeout"] = std::to_string(std::max<long long>(opt.timeout.count(), 1));
         ctx.values["stdout_path"] = xml("log file", job.log_file(inst));
         ctx.values["stderr_path"] =
             xml("log file",

@@ -103,7 +103,9 @@ void render_systemd(Job& job) {
     common.values["app_unit"] = opt.app + ".target";
     common.values["user"] = value("user", job.user());
     common.values["working_directory"] = value("working directory", plan.root.string());
-    common.values["timeout"] = std::to_string(opt.timeout.count());
+    // TimeoutStopSec=0 would wait forever; --timeout 0 means no grace at all.
+    common.values["timeout"] =
+        opt.timeout.count() == 0 ? "1ms" : std::to_string(opt.timeout.count());
     common.values["log"] = value("log directory", opt.log_dir.string());
     common.values["run"] = value("run directory", opt.run_dir.string());
     common.values["target_dir"] = value("export directory", opt.target_dir.string());

@@ -16,7 +16,8 @@ struct Token {
 };
 
 bool is_blank(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
 }
 
 std::string_view trim(std::string_view s) {

@@ -17,7 +17,7 @@ using namespace procrun::test;
 using namespace procrun::test::exporting;
 using namespace std::chrono_literals;
 
-constexpr int kValues = 40;
+constexpr int kValues = 60;
 constexpr int kWords = 12;
 
 struct Case {
@@ -138,7 +138,7 @@ TEST_CASE("random values round-trip through supervisord", "[e2e][export][supervi
         WARN("supervisord or python3 is not installed; skipped");
         return;
     }
-    for (unsigned seed : {1u, 2u, 3u}) {
+    for (unsigned seed : {1u, 2u}) {
         INFO("seed " << seed);
         TempDir dir;
         const Case c = make_case(seed, true);

@@ -203,6 +203,20 @@ TEST_CASE("systemd: units, env files 0600 and the timeout", "[export][systemd]")
           std::string::npos);
 }
 
+TEST_CASE("a timeout of 0 means no grace, not an infinite wait", "[export]") {
+    ExportOptions o = reference_options();
+    o.timeout = std::chrono::seconds(0);
+    const auto units = render_ok("systemd", reference_plan(), o);
+    CHECK(find(units, "blog-web-1.service")->content.find("TimeoutStopSec=1ms\n") !=
+          std::string::npos);
+    const auto plists = render_ok("launchd", reference_plan(), o);
+    CHECK(find(plists, "blog-web-1.plist")
+              ->content.find("<key>ExitTimeOut</key>\n\t<integer>1</integer>") !=
+          std::string::npos);
+    const auto conf = render_ok("supervisord", reference_plan(), o);
+    CHECK(find(conf, "blog.conf")->content.find("stopwaitsecs=0\n") != std::string::npos);
+}
+
 TEST_CASE("supervisord: variables environment= cannot carry go to a sourced file",
           "[export][supervisord]") {
     const Plan plan =

@@ -55,6 +55,7 @@ TEST_CASE("standalone tag lines vanish, inline ones keep the line", "[export][te
     CHECK(render("x {{#user}}-u {{user}}{{/user}}\n", context("me")) == "x -u me\n");
     CHECK(render("x {{#user}}-u {{user}}{{/user}}\n", context("")) == "x \n");
     CHECK(render("no newline at end {{app}}", context("")) == "no newline at end blog");
+    CHECK(render("a\r\n{{#user}}\r\nu\r\n{{/user}}\r\nb\r\n", context("x")) == "a\r\nu\r\nb\r\n");
 }
 
 TEST_CASE("template errors are located and name what is known", "[export][template]") {
