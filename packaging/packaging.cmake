@@ -134,6 +134,19 @@ install(CODE "
          TYPE FILE FILES \"${PROCRUN_DEB_DOC_DIR}/copyright\" \"${PROCRUN_DEB_DOC_DIR}/changelog.gz\")
   endif()
 ")
+# Strip the .deb's binary as Debian's dh_strip does (also the .comment and .note sections).
+if(CMAKE_STRIP)
+  install(CODE "
+    if(\"\$ENV{PROCRUN_CPACK_GENERATOR}\" STREQUAL \"DEB\" AND CMAKE_INSTALL_DO_STRIP)
+      execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note
+                      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/procrun\"
+                      RESULT_VARIABLE _procrun_strip)
+      if(NOT _procrun_strip EQUAL 0)
+        message(FATAL_ERROR \"strip failed on procrun\")
+      endif()
+    endif()
+  ")
+endif()
 configure_file("${PROCRUN_PACKAGING_DIR}/CPackProjectConfig.cmake.in"
                "${CPACK_PROJECT_CONFIG_FILE}" @ONLY)
 
