@@ -1,7 +1,9 @@
 // inittab: APP.inittab holds one respawn line per instance, to paste into
-// /etc/inittab. Each line's process field is a /bin/sh -c script that changes
-// to the root, exports the variables and execs the command, appending its
-// output to LOG/TYPE-N.log; with --user it runs through su.
+// /etc/inittab; each line runs the instance's script APP-TYPE-N.sh (mode 0700),
+// which appends its output to LOG/TYPE-N.log, changes to the root, exports the
+// variables and execs the command through /bin/sh -c (through su with --user).
+// Keeping the variables in the script keeps the inittab lines short: sysvinit
+// reads at most 127 characters of a process field.
 
 #include <fmt/format.h>
 
@@ -14,6 +16,8 @@ namespace procrun::exporter {
 
 namespace {
 
+constexpr std::size_t kSysvinitProcessMax = 127;
+
 const char* const kInittab = R"(# ----- {{app}} -----
 {{#processes}}
 {{id}}:2345:respawn:{{process}}
@@ -21,7 +25,29 @@ const char* const kInittab = R"(# ----- {{app}} -----
 # ----- end {{app}} -----
 )";
 
-constexpr std::size_t kSysvinitProcessMax = 127;
+const char* const kScript = R"(#!/bin/sh
+# {{app}} {{name}}
+mkdir -p {{log}} || exit 111
+exec >> {{log_file}} 2>&1
+cd {{directory}} || exit 111
+{{#env}}
+export {{key}}={{value}}
+{{/env}}
+{{#user}}
+exec /bin/su -s /bin/sh -c {{su_command}} {{user}}
+{{/user}}
+{{^user}}
+exec /bin/sh -c {{command}}
+{{/user}}
+)";
+
+const std::vector<std::string> kCommon = {"app", "user", "directory", "timeout",
+                                          "log", "run",  "target_dir"};
+
+std::vector<std::string> with_common(std::vector<std::string> names) {
+    names.insert(names.end(), kCommon.begin(), kCommon.end());
+    return names;
+}
 
 // Two letters of the app and a two-digit counter: inittab ids are at most four
 // characters.
@@ -42,29 +68,35 @@ std::string make_id(std::string_view app, int n) {
 const std::vector<TemplateDef>& inittab_templates() {
     static const std::vector<TemplateDef> defs = {
         {"inittab", kInittab,
-         tmpl::Schema{{"app", "user", "directory", "timeout", "log", "run", "target_dir"},
-                      {{"processes", tmpl::Schema{{"id", "type", "name", "index", "port", "process",
-                                                   "script", "command", "log_file"},
-                                                  {}}}}}},
+         tmpl::Schema{
+             with_common({}),
+             {{"processes",
+               tmpl::Schema{{"id", "type", "name", "index", "port", "process", "script"}, {}}}}}},
+        {"process.sh", kScript,
+         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "su_command",
+                                   "log_file", "script"}),
+                      {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;
 }
 
 void render_inittab(Job& job) {
-    auto inittab = job.load(inittab_templates()[0]);
-    if (!inittab)
+    const auto& defs = inittab_templates();
+    auto inittab = job.load(defs[0]);
+    auto script = job.load(defs[1]);
+    if (!inittab || !script)
         return;
     const Plan& plan = job.plan();
     const ExportOptions& opt = job.options();
 
-    tmpl::Context ctx;
-    ctx.values["app"] = opt.app;
-    ctx.values["user"] = opt.user ? quote::sh(*opt.user) : "";
-    ctx.values["directory"] = quote::sh(plan.root.string());
-    ctx.values["timeout"] = std::to_string(opt.timeout.count());
-    ctx.values["log"] = quote::sh(opt.log_dir.string());
-    ctx.values["run"] = quote::sh(opt.run_dir.string());
-    ctx.values["target_dir"] = quote::sh(opt.target_dir.string());
+    tmpl::Context common;
+    common.values["app"] = opt.app;
+    common.values["user"] = opt.user ? quote::sh(*opt.user) : "";
+    common.values["directory"] = quote::sh(plan.root.string());
+    common.values["timeout"] = std::to_string(opt.timeout.count());
+    common.values["log"] = quote::sh(opt.log_dir.string());
+    common.values["run"] = quote::sh(opt.run_dir.string());
+    common.values["target_dir"] = quote::sh(opt.target_dir.string());
 
     if (plan.instances.size() > 99) {
         job.error("export/too-many",
@@ -73,39 +105,33 @@ void render_inittab(Job& job) {
                   "lower the formation, or export to another format");
         return;
     }
+    tmpl::Context tab = common;
     int n = 0;
     for (const auto& inst : plan.instances) {
         ++n;
-        std::string script = "cd " + quote::sh(plan.root.string());
+        const std::string slug = job.slug(inst);
+        const std::string script_path = (opt.target_dir / (slug + ".sh")).string();
+        tmpl::Context ctx = common;
+        ctx.values["type"] = inst.type;
+        ctx.values["name"] = inst.name;
+        ctx.values["index"] = std::to_string(inst.index);
+        ctx.values["port"] = std::to_string(inst.port);
+        ctx.values["command"] = quote::sh(inst.command);
+        ctx.values["su_command"] = quote::sh("exec /bin/sh -c " + quote::sh(inst.command));
+        ctx.values["log_file"] = quote::sh(job.log_file(inst));
+        ctx.values["script"] = quote::sh(script_path);
         for (const auto& [k, v] : job.checked_env(inst)) {
-            if (v.find_first_of("\n\r") != std::string::npos) {
-                job.error("export/unrepresentable",
-                          fmt::format("inittab cannot hold the value of {}: it contains a line "
-                                      "break and inittab entries are single lines",
-                                      k),
-                          "export to another format");
-            }
-            script += fmt::format(" && export {}={}", k, quote::sh(v));
+            ctx.lists["env"].push_back(tmpl::Context{{{"key", k}, {"value", quote::sh(v)}}, {}});
         }
-        if (inst.command.find_first_of("\n\r") != std::string::npos) {
-            job.command_error(inst, fmt::format("inittab cannot hold the command of {}: it "
-                                                "contains a line break",
-                                                inst.name));
-        }
-        const std::string log_file = quote::sh(job.log_file(inst));
-        script +=
-            fmt::format(" && exec /bin/sh -c {} >> {} 2>&1", quote::sh(inst.command), log_file);
-        std::string process = "/bin/sh -c " + quote::sh(script);
-        if (opt.user) {
-            process =
-                fmt::format("/bin/su -s /bin/sh -c {} {}", quote::sh(script), quote::sh(*opt.user));
-        }
+        job.add(slug + ".sh", tmpl::render(*script, ctx), 0700);
+
+        const std::string process = "/bin/sh " + quote::sh(script_path);
         if (process.size() > kSysvinitProcessMax) {
             job.warning("export/inittab-length",
                         fmt::format("the inittab line of {} is {} characters long; sysvinit "
                                     "reads at most {} of a process field",
                                     inst.name, process.size(), kSysvinitProcessMax),
-                        "move variables into the program, or export to another format");
+                        "export into a directory with a shorter path");
         }
         tmpl::Context p;
         p.values["id"] = make_id(opt.app, n);
@@ -114,12 +140,10 @@ void render_inittab(Job& job) {
         p.values["index"] = std::to_string(inst.index);
         p.values["port"] = std::to_string(inst.port);
         p.values["process"] = process;
-        p.values["script"] = quote::sh(script);
-        p.values["command"] = quote::sh(inst.command);
-        p.values["log_file"] = log_file;
-        ctx.lists["processes"].push_back(std::move(p));
+        p.values["script"] = quote::sh(script_path);
+        tab.lists["processes"].push_back(std::move(p));
     }
-    job.add(opt.app + ".inittab", tmpl::render(*inittab, ctx), kPrivate);
+    job.add(opt.app + ".inittab", tmpl::render(*inittab, tab));
 }
 
 }  // namespace procrun::exporter

@@ -266,12 +266,19 @@ TEST_CASE("upstart: a line 'end script' would end the script block", "[export][u
           std::string::npos);
 }
 
-TEST_CASE("inittab: line breaks cannot be held", "[export][inittab]") {
+TEST_CASE("inittab: short lines run a private script holding the variables", "[export][inittab]") {
     const Plan plan = make_test_plan("web: run-it\n", Environment{{"X", "a\nb"}});
-    CHECK(render_error("inittab", plan, reference_options()) ==
-          "export inittab: error: inittab cannot hold the value of X: it contains a line break "
-          "and inittab entries are single lines\n"
-          "hint: export to another format\n");
+    const auto files = render_ok("inittab", plan, reference_options());
+    REQUIRE(find(files, "blog.inittab") != nullptr);
+    CHECK(find(files, "blog.inittab")->content ==
+          "# ----- blog -----\nBL01:2345:respawn:/bin/sh /etc/procrun-export/blog-web-1.sh\n"
+          "# ----- end blog -----\n");
+    const ExportedFile* script = find(files, "blog-web-1.sh");
+    REQUIRE(script != nullptr);
+    CHECK(script->mode == 0700);
+    CHECK(script->content.find("export X='a\nb'\n") != std::string::npos);
+    CHECK(script->content.find("exec /bin/su -s /bin/sh -c 'exec /bin/sh -c run-it' blog\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("kubernetes needs an image and DNS-1123 names", "[export][kubernetes]") {
