@@ -220,6 +220,14 @@ Parsed<std::vector<ExportedFile>> render_export(std::string_view format, const P
                       "its templates are: " + known);
         }
     }
+    // Init systems get one service per instance; compose and Kubernetes keep
+    // types scaled to 0 as replicas: 0.
+    if (plan.instances.empty() && !def->templates().empty()) {
+        job.error("export/no-instances",
+                  fmt::format("the formation runs no instance, so there is nothing for {} to run",
+                              format),
+                  "scale a process type up, e.g. -c web=1");
+    }
     if (job.failed())
         return job.finish();
     def->render(job);

@@ -165,6 +165,16 @@ TEST_CASE("an unknown format lists the known ones", "[export]") {
           "compose, kubernetes\n");
 }
 
+TEST_CASE("a formation of zero instances is an error for init systems only", "[export]") {
+    const Plan plan = make_test_plan("web: a\n", Environment{}, "web=0");
+    CHECK(render_error("supervisord", plan, reference_options()) ==
+          "export supervisord: error: the formation runs no instance, so there is nothing for "
+          "supervisord to run\nhint: scale a process type up, e.g. -c web=1\n");
+    const auto files = render_ok("kubernetes", plan, reference_options());
+    CHECK(YAML::Load(find(files, "blog-web-deployment.yaml")->content)["spec"]["replicas"]
+              .as<int>() == 0);
+}
+
 TEST_CASE("options are checked before rendering", "[export]") {
     ExportOptions o = reference_options();
     o.app = "my app";
