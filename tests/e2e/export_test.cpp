@@ -41,7 +41,7 @@ TEST_CASE("export without a known format lists the formats and exits 2", "[e2e][
     CHECK(missing.exit_code == 2);
 }
 
-TEST_CASE("export prints every path it writes; the app defaults to the root's name",
+TEST_CASE("export prints every path it writes and the app defaults to the root's name",
           "[e2e][export]") {
     TempDir dir;
     const fs::path root = simple_project(dir, "blog");
@@ -113,7 +113,8 @@ TEST_CASE("options come from the config file too", "[e2e][export]") {
     CHECK(fs::exists(out / "cli.conf"));
 }
 
-TEST_CASE("--template-dir replaces a template; a bad one is a located error", "[e2e][export]") {
+TEST_CASE("a template directory replaces a template and a bad one is a located error",
+          "[e2e][export]") {
     TempDir dir;
     const fs::path root = simple_project(dir);
     dir.write("tpl/systemd/service",

@@ -150,7 +150,7 @@ std::string without_timestamps(const std::string& log) {
     return out;
 }
 
-TEST_CASE("runsv runs an exported service with its env dir; sv stop stops it",
+TEST_CASE("runsv runs an exported service with its env dir and sv stop stops it",
           "[e2e][export][runit][hostile]") {
     if (!have_program("runsv") || !have_program("sv") || !have_program("svlogd")) {
         WARN("runit is not installed (Debian package 'runit'); skipped");

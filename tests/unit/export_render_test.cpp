@@ -312,7 +312,7 @@ TEST_CASE("kubernetes needs an image and DNS-1123 names", "[export][kubernetes]"
               .find("'Blog' is not a valid Kubernetes name") != std::string::npos);
 }
 
-TEST_CASE("kubernetes: secrets by name or all with --secret; $ doubled in commands",
+TEST_CASE("kubernetes: secrets by name or all with --secret, and $ doubled in commands",
           "[export][kubernetes]") {
     const Plan plan = make_test_plan("web: echo $HOME $(id)\n",
                                      Environment{{"API_TOKEN", "t"}, {"MODE", "prod"}});
