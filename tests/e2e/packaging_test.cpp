@@ -129,7 +129,7 @@ const std::vector<std::string> kInstalledFiles = {
 
 }  // namespace
 
-TEST_CASE("the packages install procrun, its man page and completions; lintian passes the .deb",
+TEST_CASE("the packages install procrun, its man page and completions, and lintian passes the .deb",
           "[.packaging]") {
     for (const char* tool : {"dpkg-deb", "dpkg-shlibdeps", "gzip"}) {
         if (!have(tool)) {
