@@ -212,7 +212,12 @@ TEST_CASE("background grandchildren of a shell die with its group", "[e2e][start
     dir.write(".env", marker + "\n");
     Child c({procrun_binary(), "start", "--timeout", "1"}, in(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
-    REQUIRE(processes_with_env(marker).size() >= 7);
+    // Every process of both groups is up (they fork on their own schedule).
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (processes_with_env(marker).size() < 8 && std::chrono::steady_clock::now() < until) {
+        c.wait_for_output("not printed", 20ms);
+    }
+    REQUIRE(processes_with_env(marker).size() >= 8);
     c.signal(SIGTERM);
     const RunResult r = c.wait(20s);
     CHECK(r.exit_code == 143);
