@@ -57,7 +57,8 @@ static int write_all(const char* p, size_t n) {
     while (n > 0) {
         ssize_t w = write(1, p, n);
         if (w < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return -1;
         }
         p += w;
@@ -82,11 +83,13 @@ static int cmd_lines(unsigned long n, unsigned tag) {
         fill_line(buf + used, tag, i);
         used += kLine;
         if (used == sizeof buf) {
-            if (write_all(buf, used) != 0) return 1;
+            if (write_all(buf, used) != 0)
+                return 1;
             used = 0;
         }
     }
-    if (used > 0 && write_all(buf, used) != 0) return 1;
+    if (used > 0 && write_all(buf, used) != 0)
+        return 1;
     return 0;
 }
 
@@ -96,15 +99,19 @@ static void barrier(const char* dir, unsigned tag, unsigned long count) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%u", dir, tag);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) close(fd);
+    if (fd >= 0)
+        close(fd);
     for (int naps = 0; naps < 120000; ++naps) {
         DIR* d = opendir(dir);
-        if (!d) return;
+        if (!d)
+            return;
         unsigned long n = 0;
         for (struct dirent* e; (e = readdir(d)) != NULL;)
-            if (e->d_name[0] != '.') ++n;
+            if (e->d_name[0] != '.')
+                ++n;
         closedir(d);
-        if (n >= count) return;
+        if (n >= count)
+            return;
         struct timespec nap = {0, 1000000};
         nanosleep(&nap, NULL);
     }
@@ -114,8 +121,10 @@ static int cmd_hold(unsigned tag) {
     const char* port = getenv("PORT");
     char line[kLine];
     fill_line(line, tag, port ? strtoul(port, NULL, 10) : 0);
-    if (write_all(line, kLine) != 0) return 1;
-    for (;;) pause();
+    if (write_all(line, kLine) != 0)
+        return 1;
+    for (;;)
+        pause();
 }
 
 /* Strips trailing "\033[...m" sequences and '\r' from [line, end). */
@@ -127,7 +136,8 @@ static const char* strip_end(const char* line, const char* end) {
         }
         if (end > line && end[-1] == 'm') {
             const char* p = end - 2;
-            while (p >= line && ((*p >= '0' && *p <= '9') || *p == ';')) --p;
+            while (p >= line && ((*p >= '0' && *p <= '9') || *p == ';'))
+                --p;
             if (p > line && *p == '[' && p[-1] == '\033') {
                 end = p - 1;
                 continue;
@@ -145,7 +155,8 @@ static int cmd_verify(const char* path, unsigned tags, unsigned long n) {
     }
     size_t cells = (size_t)tags * n;
     unsigned char* seen = calloc(cells ? cells : 1, 1);
-    if (!seen) return 2;
+    if (!seen)
+        return 2;
     unsigned long intact = 0, duplicated = 0, torn = 0, other = 0;
     size_t cap = 1 << 20, len = 0;
     char* buf = malloc(cap);
@@ -156,7 +167,8 @@ static int cmd_verify(const char* path, unsigned tags, unsigned long n) {
             buf = realloc(buf, cap);
         }
         ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r < 0) {
             perror("read");
             return 2;
@@ -167,8 +179,10 @@ static int cmd_verify(const char* path, unsigned tags, unsigned long n) {
         for (;;) {
             char* nl = memchr(start, '\n', (size_t)(stop - start));
             if (!nl) {
-                if (r == 0 && start < stop) nl = stop; /* last line without a newline */
-                else break;
+                if (r == 0 && start < stop)
+                    nl = stop; /* last line without a newline */
+                else
+                    break;
             }
             const char* end = strip_end(start, nl);
             int ok = 0;
@@ -194,22 +208,26 @@ static int cmd_verify(const char* path, unsigned tags, unsigned long n) {
             }
             if (!ok) {
                 /* A piece of a generator line: its start or end marker without a whole line. */
-                if (memchr(start, '^', (size_t)(end - start)) || memchr(start, '$', (size_t)(end - start)))
+                if (memchr(start, '^', (size_t)(end - start)) ||
+                    memchr(start, '$', (size_t)(end - start)))
                     ++torn;
                 else
                     ++other;
             }
             start = nl == stop ? stop : nl + 1;
-            if (start >= stop) break;
+            if (start >= stop)
+                break;
         }
         size_t rest = (size_t)(stop - start);
         memmove(buf, start, rest);
         len = rest;
-        if (r == 0) break;
+        if (r == 0)
+            break;
     }
     close(fd);
-    printf("{\"expected\": %lu, \"seen\": %lu, \"duplicated\": %lu, \"torn\": %lu, \"other\": %lu}\n",
-           (unsigned long)cells, intact, duplicated, torn, other);
+    printf(
+        "{\"expected\": %lu, \"seen\": %lu, \"duplicated\": %lu, \"torn\": %lu, \"other\": %lu}\n",
+        (unsigned long)cells, intact, duplicated, torn, other);
     free(buf);
     free(seen);
     return 0;
@@ -220,12 +238,15 @@ int main(int argc, char** argv) {
     if ((argc == 4 || argc == 6) && strcmp(argv[1], "lines") == 0) {
         unsigned tag = parse_tag(argv[3]);
         int rc = cmd_lines(strtoul(argv[2], NULL, 10), tag);
-        if (rc == 0 && argc == 6) barrier(argv[4], tag, strtoul(argv[5], NULL, 10));
+        if (rc == 0 && argc == 6)
+            barrier(argv[4], tag, strtoul(argv[5], NULL, 10));
         return rc;
     }
-    if (argc == 3 && strcmp(argv[1], "hold") == 0) return cmd_hold(parse_tag(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "hold") == 0)
+        return cmd_hold(parse_tag(argv[2]));
     if (argc == 5 && strcmp(argv[1], "verify") == 0)
-        return cmd_verify(argv[2], (unsigned)strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
+        return cmd_verify(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
+                          strtoul(argv[4], NULL, 10));
     fprintf(stderr, "usage: gen lines N TAG [DIR COUNT] | gen hold TAG | gen verify FILE TAGS N\n");
     return 2;
 }
