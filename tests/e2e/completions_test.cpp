@@ -1,4 +1,4 @@
-// The shell completions (packaging/completions/) against the real command line:
+// The shell completions (packaging/completions/) and the man page against the real command line:
 // for every command `procrun --help` lists, the options each shell offers must
 // be exactly those `procrun COMMAND --help` lists. bash and fish are asked for
 // their completions for real; zsh's _arguments specs are read by running the
@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -355,4 +356,33 @@ TEST_CASE("fish completion offers exactly the commands and options of --help",
     CHECK(fish_complete("procrun start ", dir.path()) == Names{"web", "worker_2", "clock-A"});
     REQUIRE_FALSE(cli.export_formats.empty());
     CHECK(joined(fish_complete("procrun export ", dir.path())) == joined(cli.export_formats));
+}
+
+TEST_CASE("the man page documents every command and option of --help", "[completions][man]") {
+    const fs::path page = procrun::test::source_dir() / "docs" / "procrun.1.scd";
+    std::ifstream in(page);
+    REQUIRE(in.good());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string man = text.str();
+    const Cli cli = read_cli();
+    for (const auto& command : cli.commands) {
+        INFO("procrun(1) has no section '## procrun " << command << "'");
+        CHECK(man.find("\n## procrun " + command + " ") != std::string::npos);
+    }
+    // Options are written *-f*, *--procfile* in scdoc.
+    for (const auto& name : cli.top_options) {
+        INFO("procrun(1) does not mention " << name);
+        CHECK(man.find("*" + name + "*") != std::string::npos);
+    }
+    for (const auto& [command, options] : cli.command_options) {
+        for (const auto& name : options) {
+            INFO("procrun(1) does not mention " << name << " (procrun " << command << ")");
+            CHECK(man.find("*" + name + "*") != std::string::npos);
+        }
+    }
+    for (const auto& format : cli.export_formats) {
+        INFO("procrun(1) does not describe the export format " << format);
+        CHECK(man.find("*" + format + "*") != std::string::npos);
+    }
 }
