@@ -84,6 +84,10 @@ struct SignalGroups {  // send `signal` to each process's group
     int signal;
     std::vector<std::size_t> processes;
 };
+struct ForwardSignal {  // pass `signal` on to each process's app (see forward_to_group)
+    int signal;
+    std::vector<std::size_t> processes;
+};
 struct Announce {  // a line under `system`
     std::string text;
 };
@@ -96,8 +100,9 @@ struct Finish {  // stop the loop; procrun exits with this code
 };
 }  // namespace action
 
-using Action = std::variant<action::Spawn, action::SignalGroups, action::Announce,
-                            action::ArmDeadline, action::CancelDeadline, action::Finish>;
+using Action =
+    std::variant<action::Spawn, action::SignalGroups, action::ForwardSignal, action::Announce,
+                 action::ArmDeadline, action::CancelDeadline, action::Finish>;
 
 // What `procrun start` decides, as a state machine:
 //   - start every process, in plan order;
@@ -106,7 +111,8 @@ using Action = std::variant<action::Spawn, action::SignalGroups, action::Announc
 //     SIGTERM (then SIGCONT, for stopped ones) to every process group, a
 //     deadline `timeout` later, then SIGKILL to every group still alive;
 //   - a second SIGINT or SIGTERM while stopping sends SIGKILL at once;
-//   - SIGUSR1 and SIGUSR2 are forwarded to every process group;
+//   - SIGUSR1 and SIGUSR2 are forwarded to every process group (but not to
+//     procrun's own `sh -c`, which their default action would kill);
 //   - it finishes when every process has exited and its group is empty;
 //     the exit code is the first exit's (128 + signal when killed), 128 +
 //     the signal that stopped procrun, 141 for a closed output, 1 for a

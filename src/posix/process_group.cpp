@@ -8,7 +8,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -70,6 +73,63 @@ std::vector<pid_t> live_group_members(pid_t pgid) {
     }
     ::closedir(dir);
     return out;
+}
+
+namespace {
+
+std::string exe_of(pid_t pid) {
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/%d/exe", static_cast<int>(pid));
+    char target[4096];
+    const ssize_t n = ::readlink(link, target, sizeof target - 1);
+    return n > 0 ? std::string(target, static_cast<std::size_t>(n)) : std::string();
+}
+
+const std::string& shell_exe() {
+    static const std::string exe = [] {
+        char resolved[4096];
+        return ::realpath("/bin/sh", resolved) != nullptr ? std::string(resolved) : std::string();
+    }();
+    return exe;
+}
+
+// Whether `pid` catches or ignores `signal` (SigCgt / SigIgn of /proc/PID/status).
+bool handles(pid_t pid, int signal) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
+    FILE* f = std::fopen(path, "re");
+    if (f == nullptr)
+        return false;
+    bool handled = false;
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        unsigned long long mask = 0;
+        if (std::sscanf(line, "SigCgt: %llx", &mask) == 1 ||
+            std::sscanf(line, "SigIgn: %llx", &mask) == 1) {
+            if ((mask >> (signal - 1)) & 1ULL)
+                handled = true;
+        }
+    }
+    std::fclose(f);
+    return handled;
+}
+
+}  // namespace
+
+int forward_to_group(pid_t pgid, int signal) {
+    const std::vector<pid_t> members = live_group_members(pgid);
+    const bool others =
+        std::any_of(members.begin(), members.end(), [pgid](pid_t p) { return p != pgid; });
+    int sent = 0;
+    for (pid_t pid : members) {
+        if (pid == pgid && others && !shell_exe().empty() && exe_of(pid) == shell_exe() &&
+            !handles(pid, signal)) {
+            continue;
+        }
+        if (::kill(pid, signal) == 0)
+            ++sent;
+    }
+    return sent;
 }
 
 void GroupWatch::start(pid_t pgid, std::function<void()> on_empty) {

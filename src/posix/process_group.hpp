@@ -16,6 +16,14 @@ namespace procrun::posix {
 // exists (ESRCH) is not an error. Returns false only for another failure.
 bool signal_group(pid_t pgid, int signal);
 
+// Passes `signal` on to the processes of group `pgid`, except its leader when
+// that is still the `/bin/sh -c` procrun started and the signal's default
+// action would kill it (dash does not exec the last command: a SIGUSR1 would
+// end the shell, and so the instance, while the program itself handles it).
+// A leader that traps or ignores the signal, exec'd the program, or is the
+// only process left gets it. Returns how many processes were signalled.
+int forward_to_group(pid_t pgid, int signal);
+
 // The processes of group `pgid` that have not exited (zombies excluded),
 // found by reading /proc.
 std::vector<pid_t> live_group_members(pid_t pgid);

@@ -4,7 +4,8 @@
 // terminal's foreground group before it execs (so Ctrl-C, Ctrl-\ and window
 // size changes reach it directly and it may read the terminal), and procrun
 // takes the terminal and its modes back afterwards. Signals procrun receives
-// are forwarded to the child's group. When the child is stopped (Ctrl-Z),
+// are forwarded to the child's group (past the `sh -c` wrapper, which would
+// otherwise die of them and leave the program running). When the child is stopped (Ctrl-Z),
 // procrun stops too, so the shell gets the terminal back; when continued, it
 // hands the terminal back and continues the child.
 
@@ -151,7 +152,7 @@ int run_foreground(const ForegroundOptions& options) {
                     terminal.suspend(pid);
                 }
             } else {
-                posix::signal_group(pid, sig);
+                posix::forward_to_group(pid, sig);
             }
             wait_signal();
         });

@@ -110,7 +110,7 @@ void Supervisor::on(const event::SignalReceived& e, TimePoint now, std::vector<A
             return;
         out.emplace_back(action::Announce{"forwarding " + posix::signal_name(sig) + " to " +
                                           processes(targets.size())});
-        out.emplace_back(action::SignalGroups{sig, targets});
+        out.emplace_back(action::ForwardSignal{sig, targets});
         return;
     }
     if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)

@@ -220,6 +220,11 @@ void Runtime::apply(const Action& action) {
                                  p.instance->name + ": " + std::strerror(errno));
                     }
                 }
+            } else if constexpr (std::is_same_v<T, action::ForwardSignal>) {
+                for (std::size_t id : a.processes) {
+                    if (procs_[id]->pid > 0)
+                        posix::forward_to_group(procs_[id]->pid, a.signal);
+                }
             } else if constexpr (std::is_same_v<T, action::Announce>) {
                 announce(a.text);
             } else if constexpr (std::is_same_v<T, action::ArmDeadline>) {

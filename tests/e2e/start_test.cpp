@@ -413,3 +413,24 @@ TEST_CASE("output into a regular file and into a slow pipe arrives whole", "[e2e
         run({"sh", "-c", procrun + " | (sleep 1; grep -c '^a\\.1 *| A ')"}, in(dir));
     CHECK(slow.out == "100000\n");
 }
+
+TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs and stop nothing", "[e2e][start]") {
+    TempDir dir;
+    // Run through `sh -c` like every command: the shell must not die of them.
+    dir.write("Procfile", "web: " + kTc + " trap USR1 trap USR2 print ready sleep 30\n" +
+                              "shell: trap 'echo shell got USR1' USR1; " + kTc +
+                              " trap USR1 trap USR2 print ready2 sleep 30\n");
+    Child c({procrun_binary(), "start", "--no-timestamp"}, in(dir));
+    REQUIRE(c.wait_for_output("ready2", 10s));
+    REQUIRE(c.wait_for_output("web.1   | ready", 10s));
+    c.signal(SIGUSR1);
+    REQUIRE(c.wait_for_output("web.1   | got SIGUSR1", 10s));
+    REQUIRE(c.wait_for_output("shell.1 | got SIGUSR1", 10s));
+    c.signal(SIGUSR2);
+    REQUIRE(c.wait_for_output("web.1   | got SIGUSR2", 10s));
+    c.signal(SIGINT);
+    const RunResult r = c.wait(20s);
+    CHECK(r.exit_code == 130);
+    CHECK(has_line(r.out, "system", "forwarding SIGUSR1 to 2 processes"));
+    CHECK(r.out.find("terminated by SIGUSR") == std::string::npos);
+}

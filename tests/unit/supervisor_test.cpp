@@ -106,6 +106,10 @@ class FakeLauncher {
                 log_.push_back("signal " + std::to_string(s->signal) + " " + names_[id]);
                 deliver(id, s->signal);
             }
+        } else if (const auto* fwd = std::get_if<action::ForwardSignal>(&action)) {
+            for (std::size_t id : fwd->processes) {
+                log_.push_back("forward " + std::to_string(fwd->signal) + " " + names_[id]);
+            }
         } else if (const auto* say = std::get_if<action::Announce>(&action)) {
             log_.push_back("say " + say->text);
         } else if (const auto* arm = std::get_if<action::ArmDeadline>(&action)) {
@@ -299,7 +303,9 @@ TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to every group without stopping", "
     f.start();
     f.clear_log();
     f.send(event::SignalReceived{sig});
-    CHECK(f.count_prefix("signal " + std::to_string(sig) + " ") == 2);
+    CHECK(f.count_prefix("forward " + std::to_string(sig) + " ") == 2);
+    CHECK(f.logged("say forwarding " + std::string(sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2") +
+                   " to 2 processes"));
     CHECK(f.count_prefix("signal 15 ") == 0);
     CHECK_FALSE(f.finished());
     CHECK_FALSE(f.deadline());
