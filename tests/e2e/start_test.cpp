@@ -323,7 +323,7 @@ TEST_CASE("start with names runs only those types; an unknown one is an error", 
     CHECK(bad.err.find("worker") != std::string::npos);
 }
 
-TEST_CASE("--quiet hides a type's lines, --no-prefix and --no-timestamp shape the rest",
+TEST_CASE("quiet hides a type's lines, --no-prefix and --no-timestamp shape the rest",
           "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print from-web sleep 0.3\nnoisy: " + kTc +
