@@ -20,14 +20,14 @@ std::string_view to_string(Severity severity) {
 
 Diagnostic make_error(Location where, std::string code, std::string message,
                       std::string source_line, std::string hint) {
-    return Diagnostic{Severity::error, std::move(where), std::move(code), std::move(message),
-                      std::move(hint), std::move(source_line)};
+    return Diagnostic{Severity::error,    std::move(where), std::move(code),
+                      std::move(message), std::move(hint),  std::move(source_line)};
 }
 
 Diagnostic make_warning(Location where, std::string code, std::string message,
                         std::string source_line, std::string hint) {
-    return Diagnostic{Severity::warning, std::move(where), std::move(code), std::move(message),
-                      std::move(hint), std::move(source_line)};
+    return Diagnostic{Severity::warning,  std::move(where), std::move(code),
+                      std::move(message), std::move(hint),  std::move(source_line)};
 }
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {
@@ -38,7 +38,7 @@ bool has_errors(const std::vector<Diagnostic>& diagnostics) {
 std::size_t count(const std::vector<Diagnostic>& diagnostics, Severity severity) {
     return static_cast<std::size_t>(
         std::count_if(diagnostics.begin(), diagnostics.end(),
-                       [severity](const Diagnostic& d) { return d.severity == severity; }));
+                      [severity](const Diagnostic& d) { return d.severity == severity; }));
 }
 
 namespace {
@@ -83,7 +83,8 @@ std::string printable(std::string_view line) {
 std::size_t display_columns(std::string_view line, std::size_t bytes) {
     std::size_t cols = 0;
     for (std::size_t i = 0; i < bytes && i < line.size(); ++i) {
-        if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++cols;
+        if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80)
+            ++cols;
     }
     return cols;
 }
@@ -97,37 +98,45 @@ std::string format_human(const Diagnostic& d, bool colour) {
     std::string where = d.where.file;
     if (d.where.line > 0) {
         where += fmt::format(":{}", d.where.line);
-        if (d.where.column > 0) where += fmt::format(":{}", d.where.column);
+        if (d.where.column > 0)
+            where += fmt::format(":{}", d.where.column);
     }
     std::string out;
-    if (!where.empty()) out += paint(kBold, where + ":") + " ";
-    out += paint(severity_colour(d.severity), fmt::format("{}:", to_string(d.severity)));
-    out += " " + paint(kBold, d.message) + "\n";
+    if (!where.empty())
+        out += fmt::format("{} ", paint(kBold, where + ":"));
+    out += fmt::format(
+        "{} {}\n", paint(severity_colour(d.severity), fmt::format("{}:", to_string(d.severity))),
+        paint(kBold, d.message));
     if (d.where.line > 0 && !d.source_line.empty()) {
         const std::string number = std::to_string(d.where.line);
         const std::string gutter(number.size(), ' ');
         out += fmt::format(" {} | {}\n", number, printable(d.source_line));
         if (d.where.column > 0) {
-            const std::size_t col = display_columns(d.source_line,
-                                                    static_cast<std::size_t>(d.where.column - 1));
+            const std::size_t col =
+                display_columns(d.source_line, static_cast<std::size_t>(d.where.column - 1));
             out += fmt::format(" {} | {}{}\n", gutter, std::string(col, ' '), paint(kGreen, "^"));
         }
     }
-    if (!d.hint.empty()) out += paint(kCyan, "hint:") + " " + d.hint + "\n";
+    if (!d.hint.empty())
+        out += fmt::format("{} {}\n", paint(kCyan, "hint:"), d.hint);
     return out;
 }
 
 std::string_view line_at(std::string_view text, int line) {
-    if (line < 1) return {};
+    if (line < 1)
+        return {};
     std::size_t start = 0;
     for (int i = 1; i < line; ++i) {
         std::size_t nl = text.find('\n', start);
-        if (nl == std::string_view::npos) return {};
+        if (nl == std::string_view::npos)
+            return {};
         start = nl + 1;
     }
     std::size_t end = text.find('\n', start);
-    std::string_view l = text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    std::string_view l =
+        text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
+    if (!l.empty() && l.back() == '\r')
+        l.remove_suffix(1);
     return l;
 }
 
