@@ -135,7 +135,7 @@ TEST_CASE("run forwards signals to the command", "[e2e][run]") {
     CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("under a terminal the command is in the foreground; procrun takes it back after",
+TEST_CASE("under a terminal the command is in the foreground, and procrun takes it back after",
           "[e2e][run]") {
     TempDir dir;
     RunOptions o = in(dir);

@@ -309,7 +309,8 @@ TEST_CASE("a command that cannot start shows the shell's message and its code", 
     CHECK(r2.out.find("Permission denied") != std::string::npos);
 }
 
-TEST_CASE("start with names runs only those types; an unknown one is an error", "[e2e][start]") {
+TEST_CASE("start with names runs only those types, and an unknown one is an error",
+          "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print web-ran\nworker: " + kTc + " print worker-ran\n");
     const RunResult r = run_procrun({"start", "web"}, in(dir));

@@ -311,7 +311,7 @@ TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to every group without stopping", "
     CHECK_FALSE(f.deadline());
 }
 
-TEST_CASE("a process that cannot be spawned stops the others; later ones never start",
+TEST_CASE("a process that cannot be spawned stops the others, and later ones never start",
           "[supervisor]") {
     FakeLauncher f({"a.1", "b.1", "c.1"}, 5000ms);
     f.fail_spawn = {1};
@@ -322,7 +322,7 @@ TEST_CASE("a process that cannot be spawned stops the others; later ones never s
     CHECK(f.finished() == kExitSupervisorFailed);
 }
 
-TEST_CASE("a closed output stops everything with 141; another failure with 1", "[supervisor]") {
+TEST_CASE("a closed output stops everything with 141, another failure with 1", "[supervisor]") {
     FakeLauncher f({"a.1"}, 5000ms);
     f.start();
     const int error = GENERATE(EPIPE, ENOSPC);
