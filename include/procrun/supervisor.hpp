@@ -180,11 +180,6 @@ struct ForegroundOptions {
     std::filesystem::path cwd;  // empty: the current directory
 };
 
-// A word quoted for /bin/sh ('it'\''s'), and words joined so that the shell
-// passes exactly these arguments.
-std::string shell_quote(const std::string& word);
-std::string shell_join(const std::vector<std::string>& words);
-
 // Runs one command in the foreground with procrun's stdin, stdout, stderr and
 // terminal, forwarding signals; returns its exit code (128 + signal if killed).
 int run_foreground(const ForegroundOptions& options);

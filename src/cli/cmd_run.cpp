@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/common.hpp"
+#include "procrun/shell.hpp"
 #include "procrun/supervisor.hpp"
 
 namespace procrun::cli {

@@ -91,12 +91,12 @@ void render_inittab(Job& job) {
 
     tmpl::Context common;
     common.values["app"] = opt.app;
-    common.values["user"] = opt.user ? quote::sh(*opt.user) : "";
-    common.values["directory"] = quote::sh(plan.root.string());
+    common.values["user"] = opt.user ? shell_quote(*opt.user) : "";
+    common.values["directory"] = shell_quote(plan.root.string());
     common.values["timeout"] = std::to_string(opt.timeout.count());
-    common.values["log"] = quote::sh(opt.log_dir.string());
-    common.values["run"] = quote::sh(opt.run_dir.string());
-    common.values["target_dir"] = quote::sh(opt.target_dir.string());
+    common.values["log"] = shell_quote(opt.log_dir.string());
+    common.values["run"] = shell_quote(opt.run_dir.string());
+    common.values["target_dir"] = shell_quote(opt.target_dir.string());
 
     if (plan.instances.size() > 99) {
         job.error("export/too-many",
@@ -116,16 +116,16 @@ void render_inittab(Job& job) {
         ctx.values["name"] = inst.name;
         ctx.values["index"] = std::to_string(inst.index);
         ctx.values["port"] = std::to_string(inst.port);
-        ctx.values["command"] = quote::sh(inst.command);
-        ctx.values["su_command"] = quote::sh("exec /bin/sh -c " + quote::sh(inst.command));
-        ctx.values["log_file"] = quote::sh(job.log_file(inst));
-        ctx.values["script"] = quote::sh(script_path);
+        ctx.values["command"] = shell_quote(inst.command);
+        ctx.values["su_command"] = shell_quote("exec /bin/sh -c " + shell_quote(inst.command));
+        ctx.values["log_file"] = shell_quote(job.log_file(inst));
+        ctx.values["script"] = shell_quote(script_path);
         for (const auto& [k, v] : job.checked_env(inst)) {
-            ctx.lists["env"].push_back(tmpl::Context{{{"key", k}, {"value", quote::sh(v)}}, {}});
+            ctx.lists["env"].push_back(tmpl::Context{{{"key", k}, {"value", shell_quote(v)}}, {}});
         }
         job.add(slug + ".sh", tmpl::render(*script, ctx), 0700);
 
-        const std::string process = "/bin/sh " + quote::sh(script_path);
+        const std::string process = "/bin/sh " + shell_quote(script_path);
         if (process.size() > kSysvinitProcessMax) {
             job.warning("export/inittab-length",
                         fmt::format("the inittab line of {} is {} characters long; sysvinit "
@@ -140,7 +140,7 @@ void render_inittab(Job& job) {
         p.values["index"] = std::to_string(inst.index);
         p.values["port"] = std::to_string(inst.port);
         p.values["process"] = process;
-        p.values["script"] = quote::sh(script_path);
+        p.values["script"] = shell_quote(script_path);
         tab.lists["processes"].push_back(std::move(p));
     }
     job.add(opt.app + ".inittab", tmpl::render(*inittab, tab));

@@ -36,28 +36,6 @@ std::string describe(unsigned char c) {
 
 }  // namespace
 
-std::string sh(std::string_view s) {
-    auto safe = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
-    };
-    bool plain = !s.empty();
-    for (char c : s)
-        plain = plain && safe(c);
-    if (plain)
-        return std::string(s);
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') {
-            out += "'\\''";
-        } else {
-            out += c;
-        }
-    }
-    out += '\'';
-    return out;
-}
-
 bool is_env_name(std::string_view key) {
     if (key.empty())
         return false;

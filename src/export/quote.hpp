@@ -9,11 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace procrun::quote {
+#include "procrun/shell.hpp"
 
-// POSIX sh: a single word. Unquoted when every byte is in [A-Za-z0-9_@%+=:,./-]
-// and it is not empty; otherwise single-quoted, each ' written as '\''.
-std::string sh(std::string_view s);
+namespace procrun::quote {
 
 // True when `key` is a portable environment variable name: [A-Za-z_][A-Za-z0-9_]*.
 bool is_env_name(std::string_view key);

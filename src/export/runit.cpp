@@ -61,15 +61,15 @@ void render_runit(Job& job) {
         ctx.values["name"] = inst.name;
         ctx.values["index"] = std::to_string(inst.index);
         ctx.values["port"] = std::to_string(inst.port);
-        ctx.values["user"] = opt.user ? quote::sh(*opt.user) : "";
-        ctx.values["command"] = quote::sh(inst.command);
-        ctx.values["log"] = quote::sh(opt.log_dir.string());
+        ctx.values["user"] = opt.user ? shell_quote(*opt.user) : "";
+        ctx.values["command"] = shell_quote(inst.command);
+        ctx.values["log"] = shell_quote(opt.log_dir.string());
         ctx.values["log_dir"] =
-            quote::sh((opt.log_dir / fmt::format("{}-{}", inst.type, inst.index)).string());
-        ctx.values["directory"] = quote::sh(plan.root.string());
-        ctx.values["run"] = quote::sh(opt.run_dir.string());
-        ctx.values["target_dir"] = quote::sh(opt.target_dir.string());
-        ctx.values["service"] = quote::sh((opt.target_dir / slug).string());
+            shell_quote((opt.log_dir / fmt::format("{}-{}", inst.type, inst.index)).string());
+        ctx.values["directory"] = shell_quote(plan.root.string());
+        ctx.values["run"] = shell_quote(opt.run_dir.string());
+        ctx.values["target_dir"] = shell_quote(opt.target_dir.string());
+        ctx.values["service"] = shell_quote((opt.target_dir / slug).string());
 
         job.add(slug + "/run", tmpl::render(*run, ctx), 0755);
         job.add(slug + "/log/run", tmpl::render(*log_run, ctx), 0755);

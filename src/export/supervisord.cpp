@@ -89,14 +89,14 @@ void render_supervisord(Job& job) {
             if (auto q = quote::supervisor_env_value(v, nullptr)) {
                 environment += fmt::format("{}{}={}", environment.empty() ? "" : ",", k, *q);
             } else {
-                sourced += fmt::format("{}={}\n", k, quote::sh(v));
+                sourced += fmt::format("{}={}\n", k, shell_quote(v));
             }
         }
         std::string script = inst.command;
         std::string env_file;
         if (!sourced.empty()) {
             env_file = (opt.target_dir / (slug + ".env")).string();
-            script = fmt::format("set -a; . {}; set +a; {}", quote::sh(env_file), inst.command);
+            script = fmt::format("set -a; . {}; set +a; {}", shell_quote(env_file), inst.command);
             job.add(slug + ".env",
                     "# Variables supervisord's environment= cannot carry exactly.\n" + sourced,
                     kPrivate);

@@ -96,12 +96,12 @@ void render_upstart(Job& job) {
 
     tmpl::Context common;
     common.values["app"] = opt.app;
-    common.values["user"] = opt.user ? quote::sh(*opt.user) : "";
+    common.values["user"] = opt.user ? shell_quote(*opt.user) : "";
     common.values["timeout"] = std::to_string(opt.timeout.count());
-    common.values["directory"] = quote::sh(plan.root.string());
-    common.values["log"] = quote::sh(opt.log_dir.string());
-    common.values["run"] = quote::sh(opt.run_dir.string());
-    common.values["target_dir"] = quote::sh(opt.target_dir.string());
+    common.values["directory"] = shell_quote(plan.root.string());
+    common.values["log"] = shell_quote(opt.log_dir.string());
+    common.values["run"] = shell_quote(opt.run_dir.string());
+    common.values["target_dir"] = shell_quote(opt.target_dir.string());
 
     for (const auto& type : plan.types) {
         bool any = false;
@@ -114,8 +114,8 @@ void render_upstart(Job& job) {
             ctx.values["name"] = inst.name;
             ctx.values["index"] = std::to_string(inst.index);
             ctx.values["port"] = std::to_string(inst.port);
-            ctx.values["command"] = quote::sh(inst.command);
-            ctx.values["log_file"] = quote::sh(job.log_file(inst));
+            ctx.values["command"] = shell_quote(inst.command);
+            ctx.values["log_file"] = shell_quote(job.log_file(inst));
             if (ends_script(inst.command)) {
                 job.command_error(inst, fmt::format("the command of {} has a line reading "
                                                     "'end script', which ends upstart's script "
@@ -130,7 +130,7 @@ void render_upstart(Job& job) {
                                           k));
                 }
                 ctx.lists["env"].push_back(
-                    tmpl::Context{{{"key", k}, {"value", quote::sh(v)}}, {}});
+                    tmpl::Context{{{"key", k}, {"value", shell_quote(v)}}, {}});
             }
             job.add(job.slug(inst) + ".conf", tmpl::render(*job_conf, ctx), kPrivate);
         }

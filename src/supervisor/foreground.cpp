@@ -84,29 +84,6 @@ class TerminalHandover {
 
 }  // namespace
 
-std::string shell_quote(const std::string& word) {
-    std::string out = "'";
-    for (char c : word) {
-        if (c == '\'') {
-            out += "'\\''";
-        } else {
-            out += c;
-        }
-    }
-    out += '\'';
-    return out;
-}
-
-std::string shell_join(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& w : words) {
-        if (!out.empty())
-            out += ' ';
-        out += shell_quote(w);
-    }
-    return out;
-}
-
 int run_foreground(const ForegroundOptions& options) {
     posix::ensure_standard_fds();
     posix::set_supervisor_dispositions();

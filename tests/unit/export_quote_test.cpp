@@ -7,13 +7,13 @@
 using namespace procrun;
 
 TEST_CASE("sh quoting leaves safe words alone and single-quotes the rest", "[export][quote]") {
-    CHECK(quote::sh("web") == "web");
-    CHECK(quote::sh("/srv/app-1.0/x_y") == "/srv/app-1.0/x_y");
-    CHECK(quote::sh("") == "''");
-    CHECK(quote::sh("a b") == "'a b'");
-    CHECK(quote::sh("it's") == "'it'\\''s'");
-    CHECK(quote::sh("$HOME \"q\" \\ ; &&") == "'$HOME \"q\" \\ ; &&'");
-    CHECK(quote::sh("line1\nline2") == "'line1\nline2'");
+    CHECK(shell_quote("web") == "web");
+    CHECK(shell_quote("/srv/app-1.0/x_y") == "/srv/app-1.0/x_y");
+    CHECK(shell_quote("") == "''");
+    CHECK(shell_quote("a b") == "'a b'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    CHECK(shell_quote("$HOME \"q\" \\ ; &&") == "'$HOME \"q\" \\ ; &&'");
+    CHECK(shell_quote("line1\nline2") == "'line1\nline2'");
 }
 
 TEST_CASE("environment variable names", "[export][quote]") {

@@ -361,10 +361,3 @@ TEST_CASE("exit statuses are described the way the user reads them", "[superviso
     CHECK(ExitStatus::from_wait_status(3 << 8) == ExitStatus::exited(3));
     CHECK(ExitStatus::from_wait_status(SIGINT) == ExitStatus::killed(SIGINT));
 }
-
-TEST_CASE("shell quoting passes words through /bin/sh unchanged", "[supervisor]") {
-    CHECK(shell_quote("plain") == "'plain'");
-    CHECK(shell_quote("it's") == "'it'\\''s'");
-    CHECK(shell_quote("") == "''");
-    CHECK(shell_join({"a b", "$HOME", "*"}) == "'a b' '$HOME' '*'");
-}
