@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "posix/signals.hpp"
+#include "procrun/shell.hpp"
 
 #if __has_include(<linux/close_range.h>)
 #include <linux/close_range.h>
@@ -89,7 +90,7 @@ Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
     bp::posix::default_launcher launcher;
     launcher.env = envp.data();
     bp::error_code ec;
-    const std::vector<std::string> args{"-c", options.command};
+    const std::vector<std::string> args{"-c", exec_form(options.command)};
     bp::basic_process<Executor> process =
         launcher(executor, ec, bp::filesystem::path(kShell), args, ChildSetup{options});
     if (ec) {

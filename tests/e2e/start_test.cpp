@@ -435,3 +435,30 @@ TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs and stop nothing", "[e2e][star
     CHECK(has_line(r.out, "system", "forwarding SIGUSR1 to 2 processes"));
     CHECK(r.out.find("terminated by SIGUSR") == std::string::npos);
 }
+
+TEST_CASE("a simple command is the process itself, a compound one runs under its shell",
+          "[e2e][start]") {
+    TempDir dir;
+    // The script prints its own pid; exec'd, that is the pid procrun started.
+    dir.write("pid.sh", "#!/bin/sh\necho pid=$$\nsleep 0.5\n", std::filesystem::perms::owner_all);
+    dir.write("Procfile",
+              "simple: ./pid.sh 2>&1\n"
+              "compound: true && ./pid.sh\n");
+    const RunResult r = run_procrun({"start", "--no-timestamp"}, in(dir));
+    INFO(r.out << r.err);
+    auto started = [&](const std::string& name) {
+        for (const auto& l : lines_of(r.out, "system")) {
+            const std::string prefix = name + " started with pid ";
+            if (l.rfind(prefix, 0) == 0)
+                return l.substr(prefix.size());
+        }
+        return std::string("?");
+    };
+    const auto simple = lines_of(r.out, "simple.1");
+    const auto compound = lines_of(r.out, "compound.1");
+    REQUIRE(simple.size() == 1);
+    REQUIRE(compound.size() == 1);
+    CHECK(simple[0] == "pid=" + started("simple.1"));
+    CHECK(compound[0] != "pid=" + started("compound.1"));
+    CHECK(r.exit_code == 0);
+}

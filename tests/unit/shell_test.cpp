@@ -39,3 +39,39 @@ TEST_CASE("shell-joined words reach a program through /bin/sh unchanged", "[shel
         expected += "[" + w + "]";
     CHECK(out == expected);
 }
+
+TEST_CASE("a simple command is exec'd by the shell, anything else runs as written", "[shell]") {
+    using procrun::can_exec;
+    using procrun::exec_form;
+    CHECK(exec_form("gunicorn main:app") == "exec gunicorn main:app");
+    CHECK(exec_form("  bundle exec puma -C config/puma.rb") ==
+          "exec   bundle exec puma -C config/puma.rb");
+    CHECK(can_exec("gunicorn -b 0.0.0.0:$PORT main:app"));
+    CHECK(can_exec("node server.js --port ${PORT:-5000} 2>&1"));
+    CHECK(can_exec("./bin/web"));
+    CHECK(can_exec("python3 -c 'print(1)'") == false);  // parentheses, even quoted
+    CHECK_FALSE(can_exec("cd web && npm start"));
+    CHECK_FALSE(can_exec("sleep 100; echo done"));
+    CHECK_FALSE(can_exec("sleep 100 & wait"));
+    CHECK_FALSE(can_exec("yes | head"));
+    CHECK_FALSE(can_exec("echo `date`"));
+    CHECK_FALSE(can_exec("FOO=1 ./server"));
+    CHECK_FALSE(can_exec("exec ./server"));
+    CHECK_FALSE(can_exec(". ./env.sh"));
+    CHECK_FALSE(can_exec("export A=1"));
+    CHECK_FALSE(can_exec("while true; do date; sleep 1; done"));
+    CHECK_FALSE(can_exec("{ cmd; }"));
+    CHECK_FALSE(can_exec("# nothing"));
+    CHECK_FALSE(can_exec(""));
+    CHECK_FALSE(can_exec("   "));
+    CHECK_FALSE(can_exec("a\nb"));
+    CHECK(exec_form("sleep 100; echo") == "sleep 100; echo");
+}
+
+TEST_CASE("redirections keep a command simple, background jobs do not", "[shell]") {
+    CHECK(procrun::can_exec("worker 2>&1"));
+    CHECK(procrun::can_exec("worker <&3 >log"));
+    CHECK_FALSE(procrun::can_exec("worker &> log"));
+    CHECK_FALSE(procrun::can_exec("worker && other"));
+    CHECK_FALSE(procrun::can_exec("worker &"));
+}
