@@ -45,7 +45,8 @@ struct Parsed {
 
     [[nodiscard]] bool ok() const {
         for (const auto& d : diagnostics) {
-            if (d.severity == Severity::error) return false;
+            if (d.severity == Severity::error)
+                return false;
         }
         return true;
     }

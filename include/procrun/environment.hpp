@@ -13,7 +13,7 @@ namespace procrun {
 // (exports and `check` list variables the way the user wrote them); setting an
 // existing key replaces its value in place.
 class Environment {
-public:
+  public:
     using Entry = std::pair<std::string, std::string>;
 
     Environment() = default;
@@ -40,7 +40,7 @@ public:
 
     friend bool operator==(const Environment&, const Environment&) = default;
 
-private:
+  private:
     std::vector<Entry> entries_;
 };
 

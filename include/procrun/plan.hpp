@@ -21,20 +21,20 @@ inline constexpr std::chrono::seconds kDefaultTimeout{5};
 struct ProcessType {
     std::string name;
     std::string command;
-    int position = 0;   // 0-based index in the Procfile: decides PORT and colour
-    int count = 1;      // instances from the formation
+    int position = 0;  // 0-based index in the Procfile: decides PORT and colour
+    int count = 1;     // instances from the formation
     bool selected = true;
-    int line = 0;       // Procfile line
+    int line = 0;  // Procfile line
 };
 
 // One process to run: `web.1`.
 struct Instance {
-    std::string type;   // "web"
-    int index = 1;      // 1-based instance number
-    std::string name;   // "web.1"
+    std::string type;  // "web"
+    int index = 1;     // 1-based instance number
+    std::string name;  // "web.1"
     std::string command;
     int port = 0;
-    int colour = 0;     // index into the output palette (the type's position)
+    int colour = 0;  // index into the output palette (the type's position)
     // What the app itself defines: the env files' variables, then PORT and PS.
     // Exporters render this.
     Environment app_env;
@@ -49,15 +49,15 @@ struct PlanInput {
     Environment file_env;  // every env file merged, later files overriding earlier
     Environment os_env;    // the inherited environment
     Formation formation;
-    std::optional<int> base_port;           // --port; else PORT from files, then OS, then 5000
-    std::vector<std::string> selected;      // process types named on the command line; empty = all
+    std::optional<int> base_port;       // --port; else PORT from files, then OS, then 5000
+    std::vector<std::string> selected;  // process types named on the command line; empty = all
     std::chrono::seconds timeout = kDefaultTimeout;
 };
 
 // The value every command reads: start, run, check and export.
 struct Plan {
     std::filesystem::path root;
-    std::string procfile;   // path of the Procfile, as shown to the user
+    std::string procfile;             // path of the Procfile, as shown to the user
     std::vector<ProcessType> types;   // every Procfile entry, in order
     std::vector<Instance> instances;  // selected types x their counts, in order
     Environment file_env;

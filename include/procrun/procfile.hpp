@@ -19,7 +19,7 @@ struct ProcfileEntry {
 };
 
 struct Procfile {
-    std::string file;  // the name diagnostics use
+    std::string file;                    // the name diagnostics use
     std::vector<ProcfileEntry> entries;  // in file order: it decides PORT and colour
 
     [[nodiscard]] const ProcfileEntry* find(std::string_view name) const;

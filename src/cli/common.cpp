@@ -13,15 +13,16 @@ namespace {
 
 template <class T>
 std::optional<Sourced<T>> from_cli(const CLI::Option* opt, const T& value) {
-    if (opt == nullptr || opt->count() == 0) return std::nullopt;
+    if (opt == nullptr || opt->count() == 0)
+        return std::nullopt;
     return Sourced<T>{value, Location{"command line", 0, 0}};
 }
 
 }  // namespace
 
 void add_project_options(CLI::App& cmd, ProjectArgs& args) {
-    args.procfile_opt = cmd.add_option("-f,--procfile", args.procfile,
-                                       "Procfile to read (default: ROOT/Procfile)");
+    args.procfile_opt =
+        cmd.add_option("-f,--procfile", args.procfile, "Procfile to read (default: ROOT/Procfile)");
     args.root_opt = cmd.add_option(
         "-d,--root", args.root,
         "Directory the processes run in (default: the Procfile's directory, else the current one)");
@@ -38,14 +39,13 @@ void add_project_options(CLI::App& cmd, ProjectArgs& args) {
                                    "Base port (default: PORT from the env files, then the "
                                    "environment, then 5000)")
                         ->check(CLI::Range(1, 65535));
-    args.timeout_opt =
-        cmd.add_option("-t,--timeout", args.timeout,
-                       "Seconds to wait after SIGTERM before SIGKILL (default 5)")
-            ->check(CLI::Range(0, 86400));
-    args.strict_opt = cmd.add_flag(
-        "--strict", args.strict,
-        "Require process names valid on Cloud Native Buildpacks and Kubernetes "
-        "(lowercase a-z, 0-9, '-', at most 63 characters)");
+    args.timeout_opt = cmd.add_option("-t,--timeout", args.timeout,
+                                      "Seconds to wait after SIGTERM before SIGKILL (default 5)")
+                           ->check(CLI::Range(0, 86400));
+    args.strict_opt =
+        cmd.add_flag("--strict", args.strict,
+                     "Require process names valid on Cloud Native Buildpacks and Kubernetes "
+                     "(lowercase a-z, 0-9, '-', at most 63 characters)");
 }
 
 Settings to_settings(const ProjectArgs& args) {
@@ -64,7 +64,8 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, std::optional
                        const Environment& os_env) {
     const bool colour = should_colour(2, colour_flag, os_env);
     std::string out;
-    for (const auto& d : diagnostics) out += format_human(d, colour);
+    for (const auto& d : diagnostics)
+        out += format_human(d, colour);
     std::fwrite(out.data(), 1, out.size(), stderr);
     std::fflush(stderr);
 }
@@ -77,8 +78,10 @@ std::optional<Project> load_or_report(const ProjectArgs& args,
     options.selected = selected;
     options.require_procfile = require_procfile;
     Parsed<Project> loaded = load_project(options, os_env);
-    if (!loaded.diagnostics.empty()) print_diagnostics(loaded.diagnostics, std::nullopt, os_env);
-    if (!loaded.ok()) return std::nullopt;
+    if (!loaded.diagnostics.empty())
+        print_diagnostics(loaded.diagnostics, std::nullopt, os_env);
+    if (!loaded.ok())
+        return std::nullopt;
     return std::move(loaded.value);
 }
 
@@ -100,7 +103,8 @@ void add_registered_commands(CLI::App& app, Command& command) {
     auto registry = command_registry();
     std::stable_sort(registry.begin(), registry.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& entry : registry) entry.second(app, command);
+    for (const auto& entry : registry)
+        entry.second(app, command);
 }
 
 }  // namespace procrun::cli

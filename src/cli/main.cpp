@@ -9,7 +9,8 @@ namespace {
 
 std::string version_string() {
     std::string v = fmt::format("procrun {}", procrun::kVersion);
-    if (procrun::kGitCommit[0] != '\0') v += fmt::format(" ({})", procrun::kGitCommit);
+    if (procrun::kGitCommit[0] != '\0')
+        v += fmt::format(" ({})", procrun::kGitCommit);
     return v;
 }
 
@@ -17,10 +18,11 @@ std::string version_string() {
 
 int main(int argc, char** argv) {
     using namespace procrun::cli;
-    CLI::App app{"procrun runs the processes of a Procfile: start them all with interleaved,\n"
-                 "prefixed output, run one with the app's environment, check the files in CI,\n"
-                 "or export the same plan to systemd, supervisord, runit, Kubernetes and more.",
-                 "procrun"};
+    CLI::App app{
+        "procrun runs the processes of a Procfile: start them all with interleaved,\n"
+        "prefixed output, run one with the app's environment, check the files in CI,\n"
+        "or export the same plan to systemd, supervisord, runit, Kubernetes and more.",
+        "procrun"};
     app.set_version_flag("-v,--version", version_string());
     app.require_subcommand(1);
     app.footer(
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
     }
-    if (!command.run) return kExitUsage;
+    if (!command.run)
+        return kExitUsage;
     return command.run();
 }

@@ -21,20 +21,28 @@ namespace procrun::test {
 namespace fs = std::filesystem;
 using namespace std::chrono;
 
-std::string procrun_binary() { return PROCRUN_BINARY; }
-std::string testchild_binary() { return PROCRUN_TESTCHILD; }
-fs::path source_dir() { return PROCRUN_SOURCE_DIR; }
+std::string procrun_binary() {
+    return PROCRUN_BINARY;
+}
+std::string testchild_binary() {
+    return PROCRUN_TESTCHILD;
+}
+fs::path source_dir() {
+    return PROCRUN_SOURCE_DIR;
+}
 
 std::optional<fs::path> shared_dir() {
     fs::path p = PROCRUN_SHARED_DIR;
     std::error_code ec;
-    if (fs::is_directory(p, ec)) return fs::canonical(p, ec);
+    if (fs::is_directory(p, ec))
+        return fs::canonical(p, ec);
     return std::nullopt;
 }
 
 TempDir::TempDir() {
     std::string tmpl = (fs::temp_directory_path() / "procrun-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    if (::mkdtemp(tmpl.data()) == nullptr)
+        throw std::system_error(errno, std::generic_category(), "mkdtemp");
     path_ = fs::canonical(tmpl);
 }
 
@@ -55,13 +63,15 @@ fs::path TempDir::write(const std::string& relative, const std::string& content,
 }
 
 void TempDir::write_all(const std::map<std::string, std::string>& files) {
-    for (const auto& [name, content] : files) write(name, content);
+    for (const auto& [name, content] : files)
+        write(name, content);
 }
 
 namespace {
 
 void set_cloexec_pipe(int fds[2]) {
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::system_error(errno, std::generic_category(), "pipe2");
 }
 
 std::vector<std::string> build_env(const RunOptions& o) {
@@ -70,18 +80,21 @@ std::vector<std::string> build_env(const RunOptions& o) {
         for (char** e = environ; *e != nullptr; ++e) {
             std::string s = *e;
             auto eq = s.find('=');
-            if (eq != std::string::npos) env[s.substr(0, eq)] = s.substr(eq + 1);
+            if (eq != std::string::npos)
+                env[s.substr(0, eq)] = s.substr(eq + 1);
         }
     } else if (const char* path = std::getenv("PATH")) {
         env["PATH"] = path;
     }
-    for (const auto& k : o.unset_env) env.erase(k);
+    for (const auto& k : o.unset_env)
+        env.erase(k);
     for (const auto& kv : o.set_env) {
         auto eq = kv.find('=');
         env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
     }
     std::vector<std::string> out;
-    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        out.push_back(k + "=" + v);
     return out;
 }
 
@@ -91,20 +104,24 @@ Child::Child(const std::vector<std::string>& argv, const RunOptions& options) {
     int out[2], err[2], in[2] = {-1, -1};
     set_cloexec_pipe(out);
     set_cloexec_pipe(err);
-    if (options.stdin_data) set_cloexec_pipe(in);
+    if (options.stdin_data)
+        set_cloexec_pipe(in);
     std::vector<std::string> env = build_env(options);
     std::vector<char*> envp;
-    for (auto& e : env) envp.push_back(e.data());
+    for (auto& e : env)
+        envp.push_back(e.data());
     envp.push_back(nullptr);
     std::vector<std::string> args = argv;
     std::vector<char*> argp;
-    for (auto& a : args) argp.push_back(a.data());
+    for (auto& a : args)
+        argp.push_back(a.data());
     argp.push_back(nullptr);
     std::string cwd = options.cwd.string();
 
     started_ = steady_clock::now();
     pid_ = ::fork();
-    if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid_ < 0)
+        throw std::system_error(errno, std::generic_category(), "fork");
     if (pid_ == 0) {
         ::setpgid(0, 0);
         if (in[0] >= 0) {
@@ -119,7 +136,8 @@ Child::Child(const std::vector<std::string>& argv, const RunOptions& options) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::signal(SIGPIPE, SIG_DFL);
-        if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(125);
+        if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
+            _exit(125);
         ::execvpe(argp[0], argp.data(), envp.data());
         _exit(127);
     }
@@ -147,31 +165,42 @@ Child::~Child() {
         ::waitpid(pid_, nullptr, 0);
     }
     for (int fd : {out_fd_, err_fd_, in_fd_}) {
-        if (fd >= 0) ::close(fd);
+        if (fd >= 0)
+            ::close(fd);
     }
 }
 
 void Child::signal(int sig) const {
-    if (!reaped_) ::kill(pid_, sig);
+    if (!reaped_)
+        ::kill(pid_, sig);
 }
 
 // Reads whatever is available for at most `budget`; returns false when both
 // pipes are at EOF.
 bool Child::pump(milliseconds budget) {
     std::vector<pollfd> fds;
-    if (out_fd_ >= 0) fds.push_back({out_fd_, POLLIN, 0});
-    if (err_fd_ >= 0) fds.push_back({err_fd_, POLLIN, 0});
-    if (in_fd_ >= 0) fds.push_back({in_fd_, POLLOUT, 0});
-    if (fds.empty()) return false;
+    if (out_fd_ >= 0)
+        fds.push_back({out_fd_, POLLIN, 0});
+    if (err_fd_ >= 0)
+        fds.push_back({err_fd_, POLLIN, 0});
+    if (in_fd_ >= 0)
+        fds.push_back({in_fd_, POLLOUT, 0});
+    if (fds.empty())
+        return false;
     int n = ::poll(fds.data(), fds.size(), static_cast<int>(budget.count()));
-    if (n <= 0) return true;
+    if (n <= 0)
+        return true;
     char buf[65536];
     for (auto& p : fds) {
-        if (p.revents == 0) continue;
+        if (p.revents == 0)
+            continue;
         if (p.fd == in_fd_) {
-            ssize_t w = ::write(in_fd_, in_data_.data() + in_written_, in_data_.size() - in_written_);
-            if (w > 0) in_written_ += static_cast<std::size_t>(w);
-            if (w < 0 && errno != EAGAIN) in_written_ = in_data_.size();
+            ssize_t w =
+                ::write(in_fd_, in_data_.data() + in_written_, in_data_.size() - in_written_);
+            if (w > 0)
+                in_written_ += static_cast<std::size_t>(w);
+            if (w < 0 && errno != EAGAIN)
+                in_written_ = in_data_.size();
             if (in_written_ >= in_data_.size()) {
                 ::close(in_fd_);
                 in_fd_ = -1;
@@ -197,9 +226,11 @@ bool Child::pump(milliseconds budget) {
 bool Child::wait_for_output(const std::string& needle, milliseconds timeout) {
     auto deadline = steady_clock::now() + timeout;
     while (true) {
-        if (out_.find(needle) != std::string::npos || err_.find(needle) != std::string::npos) return true;
+        if (out_.find(needle) != std::string::npos || err_.find(needle) != std::string::npos)
+            return true;
         auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
-        if (left.count() <= 0) return false;
+        if (left.count() <= 0)
+            return false;
         if (!pump(std::min(left, milliseconds(100)))) {
             return out_.find(needle) != std::string::npos || err_.find(needle) != std::string::npos;
         }
@@ -211,7 +242,8 @@ RunResult Child::wait(milliseconds timeout) {
     auto deadline = steady_clock::now() + timeout;
     while (steady_clock::now() < deadline) {
         auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
-        if (!pump(std::min(left, milliseconds(100)))) break;
+        if (!pump(std::min(left, milliseconds(100))))
+            break;
     }
     bool pipes_open = out_fd_ >= 0 || err_fd_ >= 0;
     while (!reaped_) {
@@ -230,11 +262,14 @@ RunResult Child::wait(milliseconds timeout) {
         pump(milliseconds(20));
     }
     while (pump(milliseconds(100))) {
-        if (steady_clock::now() >= deadline + seconds(2)) break;
+        if (steady_clock::now() >= deadline + seconds(2))
+            break;
     }
     r.seconds = duration<double>(steady_clock::now() - started_).count();
-    if (WIFEXITED(status_)) r.exit_code = WEXITSTATUS(status_);
-    if (WIFSIGNALED(status_)) r.signal = WTERMSIG(status_);
+    if (WIFEXITED(status_))
+        r.exit_code = WEXITSTATUS(status_);
+    if (WIFSIGNALED(status_))
+        r.signal = WTERMSIG(status_);
     r.out = out_;
     r.err = err_;
     return r;
@@ -258,7 +293,8 @@ bool read_stat(pid_t pid, pid_t& pgrp, pid_t& session, char& state) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
     std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     auto close = s.rfind(')');
-    if (close == std::string::npos) return false;
+    if (close == std::string::npos)
+        return false;
     std::istringstream rest(s.substr(close + 2));
     int ppid = 0;
     rest >> state >> ppid >> pgrp >> session;
@@ -270,13 +306,17 @@ std::vector<pid_t> scan(Pred pred) {
     std::vector<pid_t> out;
     for (const auto& entry : fs::directory_iterator("/proc")) {
         const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
         pid_t pid = static_cast<pid_t>(std::stol(name));
         pid_t pgrp = 0, session = 0;
         char state = '?';
-        if (!read_stat(pid, pgrp, session, state)) continue;
-        if (state == 'Z' || state == 'X') continue;
-        if (pred(pid, pgrp, session)) out.push_back(pid);
+        if (!read_stat(pid, pgrp, session, state))
+            continue;
+        if (state == 'Z' || state == 'X')
+            continue;
+        if (pred(pid, pgrp, session))
+            out.push_back(pid);
     }
     return out;
 }
@@ -298,8 +338,10 @@ std::vector<pid_t> processes_with_env(const std::string& marker) {
         std::size_t start = 0;
         while (start < s.size()) {
             std::size_t end = s.find('\0', start);
-            if (end == std::string::npos) end = s.size();
-            if (s.compare(start, end - start, marker) == 0) return true;
+            if (end == std::string::npos)
+                end = s.size();
+            if (s.compare(start, end - start, marker) == 0)
+                return true;
             start = end + 1;
         }
         return false;

@@ -22,7 +22,7 @@ std::optional<std::filesystem::path> shared_dir();
 
 // A temporary directory removed (recursively) on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -36,15 +36,15 @@ public:
     // Writes files from a map of relative path -> content.
     void write_all(const std::map<std::string, std::string>& files);
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 struct RunOptions {
     std::filesystem::path cwd;
-    std::vector<std::string> set_env;    // "KEY=value", applied on top of the inherited env
-    std::vector<std::string> unset_env;  // keys removed from the inherited env
-    bool clear_env = false;              // start from an empty environment (PATH kept)
+    std::vector<std::string> set_env;       // "KEY=value", applied on top of the inherited env
+    std::vector<std::string> unset_env;     // keys removed from the inherited env
+    bool clear_env = false;                 // start from an empty environment (PATH kept)
     std::optional<std::string> stdin_data;  // nullopt: /dev/null
     std::chrono::milliseconds timeout{60000};
 };
@@ -60,7 +60,7 @@ struct RunResult {
 
 // A running child with its stdout and stderr on pipes, in its own process group.
 class Child {
-public:
+  public:
     Child(const std::vector<std::string>& argv, const RunOptions& options);
     ~Child();  // kills the process group if still running
     Child(const Child&) = delete;
@@ -76,7 +76,7 @@ public:
     [[nodiscard]] const std::string& out() const { return out_; }
     [[nodiscard]] const std::string& err() const { return err_; }
 
-private:
+  private:
     bool pump(std::chrono::milliseconds budget);
     pid_t pid_ = -1;
     int out_fd_ = -1;

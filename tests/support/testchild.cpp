@@ -42,7 +42,8 @@ void write_all(const std::string& s) {
     while (left > 0) {
         ssize_t w = ::write(1, p, left);
         if (w < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             std::exit(141);
         }
         p += w;
@@ -54,21 +55,23 @@ struct SigName {
     const char* name;
     int number;
 };
-const SigName kSignals[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},
-                            {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"QUIT", SIGQUIT},
+const SigName kSignals[] = {{"TERM", SIGTERM},   {"INT", SIGINT},   {"HUP", SIGHUP},
+                            {"USR1", SIGUSR1},   {"USR2", SIGUSR2}, {"QUIT", SIGQUIT},
                             {"WINCH", SIGWINCH}, {"PIPE", SIGPIPE}, {"KILL", SIGKILL}};
 
 int parse_signal(const std::string& s) {
     std::string n = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
     for (const auto& sig : kSignals) {
-        if (n == sig.name) return sig.number;
+        if (n == sig.name)
+            return sig.number;
     }
     return std::atoi(n.c_str());
 }
 
 const char* signal_name(int sig) {
     for (const auto& s : kSignals) {
-        if (s.number == sig) return s.name;
+        if (s.number == sig)
+            return s.name;
     }
     return "?";
 }
@@ -76,13 +79,16 @@ const char* signal_name(int sig) {
 void on_signal(int sig) {
     char buf[64];
     int n = std::snprintf(buf, sizeof buf, "got SIG%s\n", signal_name(sig));
-    if (n > 0) (void)!::write(1, buf, static_cast<std::size_t>(n));
-    if (g_exit_on_signal == sig) _exit(0);
+    if (n > 0)
+        (void)!::write(1, buf, static_cast<std::size_t>(n));
+    if (g_exit_on_signal == sig)
+        _exit(0);
 }
 
 void sleep_for(double seconds) {
-    timespec ts{static_cast<time_t>(seconds),
-                static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
+    timespec ts{
+        static_cast<time_t>(seconds),
+        static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
     while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
@@ -128,7 +134,8 @@ int main(int argc, char** argv) {
             // The directory iterator's own fd is the highest one opened last; drop
             // it by checking which fds are still valid now that it is closed.
             for (int fd : fds) {
-                if (::fcntl(fd, F_GETFD) != -1) out += " " + std::to_string(fd);
+                if (::fcntl(fd, F_GETFD) != -1)
+                    out += " " + std::to_string(fd);
             }
             write_all(out + "\n");
         } else if (a == "env") {
@@ -138,20 +145,23 @@ int main(int argc, char** argv) {
         } else if (a == "cat") {
             char buf[65536];
             ssize_t r;
-            while ((r = ::read(0, buf, sizeof buf)) > 0) write_all(std::string(buf, static_cast<std::size_t>(r)));
+            while ((r = ::read(0, buf, sizeof buf)) > 0)
+                write_all(std::string(buf, static_cast<std::size_t>(r)));
         } else if (a == "sleep") {
             sleep_for(std::atof(next().c_str()));
         } else if (a == "ignore") {
             ::signal(parse_signal(next()), SIG_IGN);
         } else if (a == "trap" || a == "trap-exit") {
             int sig = parse_signal(next());
-            if (a == "trap-exit") g_exit_on_signal = sig;
+            if (a == "trap-exit")
+                g_exit_on_signal = sig;
             struct sigaction sa {};
             sa.sa_handler = on_signal;
             sigemptyset(&sa.sa_mask);
             ::sigaction(sig, &sa, nullptr);
         } else if (a == "wait") {
-            for (;;) ::pause();
+            for (;;)
+                ::pause();
         } else if (a == "exit") {
             return std::atoi(next().c_str());
         } else if (a == "raise") {
@@ -165,19 +175,22 @@ int main(int argc, char** argv) {
             const long n = std::atol(next().c_str());
             const std::string mine = dir + "/" + std::to_string(::getpid());
             const int fd = ::open(mine.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-            if (fd >= 0) ::close(fd);
+            if (fd >= 0)
+                ::close(fd);
             for (;;) {
                 long count = 0;
                 if (DIR* d = ::opendir(dir.c_str())) {
-                    while (const dirent* e = ::readdir(d)) count += e->d_name[0] != '.' ? 1 : 0;
+                    while (const dirent* e = ::readdir(d))
+                        count += e->d_name[0] != '.' ? 1 : 0;
                     ::closedir(d);
                 }
-                if (count >= n) break;
+                if (count >= n)
+                    break;
                 sleep_for(0.01);
             }
         } else if (a == "tty") {
             const pid_t fg = ::tcgetpgrp(0);
-            write_all(fg < 0                ? "tty: none\n"
+            write_all(fg < 0              ? "tty: none\n"
                       : fg == ::getpgrp() ? "tty: foreground\n"
                                           : "tty: background\n");
         } else {
