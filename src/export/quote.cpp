@@ -34,6 +34,19 @@ std::string describe(unsigned char c) {
     }
 }
 
+// `%` written `%%`: the escape of systemd specifiers and of supervisord's
+// %(name)s expansion alike.
+std::string double_percent(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        if (c == '%')
+            out += '%';
+        out += c;
+    }
+    return out;
+}
+
 }  // namespace
 
 bool is_env_name(std::string_view key) {
@@ -133,13 +146,7 @@ std::optional<std::string> systemd_value(std::string_view s, std::string* why) {
         set_why(why, "systemd strips leading and trailing spaces from a setting");
         return std::nullopt;
     }
-    std::string out;
-    for (char c : s) {
-        if (c == '%')
-            out += '%';
-        out += c;
-    }
-    return out;
+    return double_percent(s);
 }
 
 std::string systemd_env_line(std::string_view key, std::string_view value) {
@@ -267,13 +274,7 @@ std::optional<std::string> supervisor_value(std::string_view s, std::string* why
         set_why(why, "supervisord strips leading and trailing whitespace from a setting");
         return std::nullopt;
     }
-    std::string out;
-    for (char c : s) {
-        if (c == '%')
-            out += '%';
-        out += c;
-    }
-    return out;
+    return double_percent(s);
 }
 
 std::optional<std::string> runit_env_file(std::string_view value, std::string* why) {
