@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "procrun/diagnostic.hpp"
 #include "procrun/environment.hpp"
 #include "procrun/formation.hpp"
+#include "procrun/lifecycle.hpp"
 #include "procrun/procfile.hpp"
 
 namespace procrun {
@@ -24,7 +26,8 @@ struct ProcessType {
     int position = 0;  // 0-based index in the Procfile: decides PORT and colour
     int count = 1;     // instances from the formation
     bool selected = true;
-    int line = 0;  // Procfile line
+    int line = 0;         // Procfile line
+    Lifecycle lifecycle;  // from `.procrun.yaml` processes: and the command line
 };
 
 // One process to run: `web.1`.
@@ -35,6 +38,7 @@ struct Instance {
     std::string command;
     int port = 0;
     int colour = 0;  // index into the output palette (the type's position)
+    Lifecycle lifecycle;  // the type's
     // What the app itself defines: the env files' variables, then PORT and PS.
     // Exporters render this.
     Environment app_env;
@@ -52,6 +56,9 @@ struct PlanInput {
     std::optional<int> base_port;       // --port; else PORT from files, then OS, then 5000
     std::vector<std::string> selected;  // process types named on the command line; empty = all
     std::chrono::seconds timeout = kDefaultTimeout;
+    // Per process type, from the config file and the command line; a name that
+    // is not a Procfile entry is a located error.
+    std::map<std::string, Lifecycle> lifecycles;
 };
 
 // The value every command reads: start, run, check and export.

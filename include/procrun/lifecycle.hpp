@@ -1,0 +1,93 @@
+#pragma once
+
+// How each process type lives under `procrun start`: restarts, what its exit
+// means for the others, how it is stopped, what it waits for and how its
+// readiness is probed. Set per process type in `.procrun.yaml` (`processes:`)
+// and by the command line's shorthands; the defaults are foreman's behaviour.
+
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procrun/diagnostic.hpp"
+
+namespace procrun {
+
+using Millis = std::chrono::milliseconds;
+
+enum class RestartPolicy {
+    no,          // an exit stops everything (unless can_die)
+    on_failure,  // restarted after a non-zero exit or a signal; a clean exit is final
+    always,      // restarted after any exit
+};
+
+enum class OnExhausted {
+    stop_all,  // after max_restarts, the next exit stops everything (exit code: its own)
+    give_up,   // it stays stopped; the others keep running
+};
+
+// Delay before restart n (n = 1, 2, ...): initial * multiplier^(n-1), at most
+// max. The count starts again once the process has run for reset_after.
+struct Backoff {
+    Millis initial{1000};
+    Millis max{30000};
+    double multiplier = 2.0;
+    Millis reset_after{10000};
+
+    [[nodiscard]] Millis delay(int restart) const;
+    friend bool operator==(const Backoff&, const Backoff&) = default;
+};
+
+enum class DependencyCondition {
+    started,                 // spawned
+    ready,                   // its readiness probe passed (started, when it has none)
+    completed_successfully,  // exited with code 0
+};
+
+struct Dependency {
+    std::string type;  // a process type of the Procfile
+    DependencyCondition condition = DependencyCondition::started;
+    Location where;
+    friend bool operator==(const Dependency&, const Dependency&) = default;
+};
+
+enum class ProbeKind { none, tcp, http, log, exec };
+
+struct Readiness {
+    ProbeKind kind = ProbeKind::none;
+    std::string host = "127.0.0.1";  // tcp, http
+    int port = 0;                    // tcp, http: 0 means the instance's $PORT
+    std::string path = "/";          // http: GET path; 2xx and 3xx are ready
+    std::string pattern;             // log: ECMAScript regex searched in each output line
+    std::string command;             // exec: /bin/sh -c, with the instance's environment
+    Millis initial_delay{0};
+    Millis interval{1000};
+    Millis timeout{1000};  // one attempt (tcp, http, exec)
+    int retries = 60;      // failed attempts before it is reported as never ready
+    Location where;
+    friend bool operator==(const Readiness&, const Readiness&) = default;
+};
+
+struct Lifecycle {
+    RestartPolicy restart = RestartPolicy::no;
+    Backoff backoff;
+    int max_restarts = -1;  // -1: no limit
+    OnExhausted on_exhausted = OnExhausted::stop_all;
+    bool can_die = false;    // its exit (any code) does not stop the others
+    bool exit_with = false;  // its exit stops everything, whatever else is set
+    int stop_signal = SIGTERM;
+    std::optional<Millis> stop_timeout;  // else the plan's --timeout
+    std::vector<Dependency> depends_on;
+    Readiness readiness;
+    bool pty = false;  // stdout/stderr on a pseudo-terminal
+    friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
+};
+
+std::string_view to_string(RestartPolicy p);
+std::string_view to_string(DependencyCondition c);
+std::string_view to_string(ProbeKind k);
+
+}  // namespace procrun
