@@ -16,6 +16,18 @@ namespace procrun::posix {
 // status to its callback, from the loop. Children it does not know of are
 // orphans reparented to procrun (it is a child subreaper, or PID 1): they are
 // reaped and counted, so no zombie is ever left.
+//
+// A child that exits before it is watched is not lost: it stays a zombie until
+// waitpid collects it, and waitpid only runs from the loop (the SIGCHLD
+// handler) or from reap(). So watch() must be called synchronously after the
+// fork, before control returns to the loop and without a reap() in between;
+// then the status always reaches its callback. No status of an unwatched pid is
+// kept: an orphan's status is dropped as soon as it is reaped, so nothing
+// accumulates and a reused pid can never receive a stale status.
+//
+// Nothing else in the process may wait for its children (no waitpid(-1), no
+// Boost.Process async_wait/wait on a child the reaper watches): whoever reaps
+// first takes the status.
 class Reaper {
   public:
     explicit Reaper(boost::asio::io_context& io);
@@ -24,15 +36,22 @@ class Reaper {
 
     // Calls `on_exit(status)` once, from the loop, when child `pid` exits
     // (`status` as from waitpid). Call it right after spawning, before the loop
-    // runs again.
+    // runs again. Watching a pid again replaces its callback.
     void watch(pid_t pid, std::function<void(int status)> on_exit);
     // Stops waiting for `pid` (it will be reaped as an orphan).
     void forget(pid_t pid);
+    // Called for every orphan reaped (after it is counted), e.g. to report a
+    // process that left its group and has now exited. Optional.
+    void on_orphan(std::function<void(pid_t pid, int status)> hook) {
+        on_orphan_ = std::move(hook);
+    }
 
     [[nodiscard]] std::size_t orphans_reaped() const { return orphans_; }
     [[nodiscard]] std::size_t watched() const { return watched_.size(); }
+    [[nodiscard]] bool watching(pid_t pid) const { return watched_.count(pid) != 0; }
 
-    // Reaps whatever has exited now (also done on every SIGCHLD).
+    // Reaps whatever has exited now (also done on every SIGCHLD). Callbacks run
+    // from here; they may watch() and forget() (e.g. to spawn a replacement).
     void reap();
 
   private:
@@ -40,6 +59,7 @@ class Reaper {
 
     boost::asio::signal_set sigchld_;
     std::unordered_map<pid_t, std::function<void(int)>> watched_;
+    std::function<void(pid_t, int)> on_orphan_;
     std::size_t orphans_ = 0;
 };
 

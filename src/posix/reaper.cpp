@@ -1,0 +1,58 @@
+#include "posix/reaper.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace procrun::posix {
+
+Reaper::Reaper(boost::asio::io_context& io) : sigchld_(io, SIGCHLD) {
+    wait_signal();
+}
+
+void Reaper::watch(pid_t pid, std::function<void(int)> on_exit) {
+    watched_[pid] = std::move(on_exit);
+}
+
+void Reaper::forget(pid_t pid) {
+    watched_.erase(pid);
+}
+
+void Reaper::wait_signal() {
+    sigchld_.async_wait([this](const boost::system::error_code& ec, int /*signal*/) {
+        if (ec)
+            return;  // cancelled: the reaper is going away
+        // Re-armed first, so that a callback that throws does not stop reaping.
+        wait_signal();
+        reap();
+    });
+}
+
+void Reaper::reap() {
+    // SIGCHLDs coalesce: one signal may stand for many exits, so collect until
+    // nothing more has exited (0) or there is no child at all (ECHILD).
+    for (;;) {
+        int status = 0;
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid <= 0)
+            return;
+        auto it = watched_.find(pid);
+        if (it == watched_.end()) {
+            ++orphans_;
+            if (on_orphan_)
+                on_orphan_(pid, status);
+            continue;
+        }
+        // Out of the map before the call: the callback may watch() a new pid.
+        std::function<void(int)> on_exit = std::move(it->second);
+        watched_.erase(it);
+        if (on_exit)
+            on_exit(status);
+    }
+}
+
+}  // namespace procrun::posix
