@@ -116,11 +116,11 @@ class Runtime {
     std::optional<int> finished_;
 };
 
-std::vector<std::string> names_of(const Plan& plan) {
-    std::vector<std::string> names;
+std::vector<Member> members_of(const Plan& plan) {
+    std::vector<Member> members;
     for (const auto& inst : plan.instances)
-        names.push_back(inst.name);
-    return names;
+        members.push_back(Member{inst.name, inst.type, inst.lifecycle});
+    return members;
 }
 
 std::chrono::milliseconds timeout_of(const Plan& plan) {
@@ -131,7 +131,7 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options)
     : plan_(plan),
       signals_(io_),
       deadline_(io_),
-      policy_(names_of(plan), timeout_of(plan)),
+      policy_(members_of(plan), timeout_of(plan)),
       buffer_(options.style, plan.name_width()),
       writer_(io_, options.output_fd),
       dev_null_(posix::open_dev_null()) {

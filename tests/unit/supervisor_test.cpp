@@ -31,8 +31,10 @@ enum class OnTerm {
 // feeds back what they would cause. Everything it does is logged in order.
 class FakeLauncher {
   public:
-    FakeLauncher(std::vector<std::string> names, std::chrono::milliseconds timeout)
-        : names_(names), supervisor_(std::move(names), timeout) {}
+    FakeLauncher(std::initializer_list<const char*> names, std::chrono::milliseconds timeout)
+        : names_(names.begin(), names.end()), supervisor_(names_, timeout) {}
+    FakeLauncher(std::vector<Member> members, std::chrono::milliseconds timeout)
+        : names_(names_of(members)), supervisor_(std::move(members), timeout) {}
 
     std::set<std::size_t> fail_spawn;
     std::map<std::size_t, OnTerm> on_term;  // default: exits
@@ -76,8 +78,20 @@ class FakeLauncher {
         return n;
     }
     void clear_log() { log_.clear(); }
+    [[nodiscard]] const Supervisor& policy() const { return supervisor_; }
+    [[nodiscard]] bool running(std::size_t id) const {
+        auto it = leader_alive_.find(id);
+        return it != leader_alive_.end() && it->second;
+    }
 
   private:
+    static std::vector<std::string> names_of(const std::vector<Member>& members) {
+        std::vector<std::string> names;
+        for (const auto& m : members)
+            names.push_back(m.name);
+        return names;
+    }
+
     void run(std::vector<Action> actions) {
         for (;;) {
             for (const auto& a : actions)
@@ -116,6 +130,10 @@ class FakeLauncher {
             deadline_ = arm->at;
         } else if (std::holds_alternative<action::CancelDeadline>(action)) {
             deadline_.reset();
+        } else if (const auto* probe = std::get_if<action::StartProbe>(&action)) {
+            log_.push_back("probe " + names_[probe->process]);
+        } else if (const auto* cancel = std::get_if<action::CancelProbe>(&action)) {
+            log_.push_back("cancel probe " + names_[cancel->process]);
         } else if (const auto* fin = std::get_if<action::Finish>(&action)) {
             REQUIRE_FALSE(finished_.has_value());
             finished_ = fin->exit_code;
@@ -360,4 +378,283 @@ TEST_CASE("exit statuses are described the way the user reads them", "[superviso
     CHECK(ExitStatus::killed(SIGKILL).shell_code() == 137);
     CHECK(ExitStatus::from_wait_status(3 << 8) == ExitStatus::exited(3));
     CHECK(ExitStatus::from_wait_status(SIGINT) == ExitStatus::killed(SIGINT));
+}
+
+// ---- lifecycles -------------------------------------------------------------
+
+namespace {
+
+Member member(std::string name, Lifecycle lc = {}) {
+    const auto dot = name.rfind('.');
+    std::string type = name.substr(0, dot);
+    return Member{std::move(name), std::move(type), std::move(lc)};
+}
+
+Lifecycle restarting(RestartPolicy policy, int max_restarts = -1) {
+    Lifecycle lc;
+    lc.restart = policy;
+    lc.max_restarts = max_restarts;
+    lc.backoff = Backoff{1000ms, 8000ms, 2.0, 10000ms};
+    return lc;
+}
+
+}  // namespace
+
+TEST_CASE("on-failure restarts after a backoff that doubles, and others keep running",
+          "[supervisor][restart]") {
+    FakeLauncher f({member("web.1"), member("worker.1", restarting(RestartPolicy::on_failure))},
+                   5000ms);
+    f.start();
+    f.clear_log();
+    f.exit(1, ExitStatus::exited(1));
+    CHECK(f.logged("say worker.1 restarts in 1s (restart 1)"));
+    CHECK_FALSE(f.logged("signal 15 web.1"));
+    CHECK(f.policy().status(1).state == "backoff");
+    REQUIRE(f.deadline() == f.now() + 1000ms);
+    f.advance(999ms);
+    CHECK(f.count_prefix("spawn worker.1") == 0);
+    f.advance(1ms);
+    CHECK(f.count_prefix("spawn worker.1") == 1);
+    CHECK(f.policy().status(1).restarts == 1);
+    // Fails again at once: 2s, then 4s, 8s, capped at 8s.
+    for (const char* delay : {"2s", "4s", "8s", "8s"}) {
+        f.advance(100ms);
+        f.exit(1, ExitStatus::killed(SIGSEGV));
+        CHECK(f.logged(std::string("say worker.1 restarts in ") + delay + " (restart " +
+                       std::to_string(f.policy().status(1).restarts) + ")"));
+        f.advance(8000ms);
+    }
+    CHECK_FALSE(f.finished());
+    CHECK(f.running(0));
+}
+
+TEST_CASE("the backoff starts again after a stable run", "[supervisor][restart]") {
+    FakeLauncher f({member("worker.1", restarting(RestartPolicy::always))}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(0));
+    f.advance(1000ms);
+    f.exit(0, ExitStatus::exited(0));
+    CHECK(f.logged("say worker.1 restarts in 2s (restart 2)"));
+    f.advance(2000ms);
+    f.advance(10000ms);  // ran stably for reset_after
+    f.clear_log();
+    f.exit(0, ExitStatus::exited(0));
+    CHECK(f.logged("say worker.1 restarts in 1s (restart 1)"));
+    CHECK(f.policy().status(0).restarts == 3);
+}
+
+TEST_CASE("on-failure does not restart a clean exit, which stops everything",
+          "[supervisor][restart]") {
+    FakeLauncher f({member("web.1"), member("worker.1", restarting(RestartPolicy::on_failure))},
+                   5000ms);
+    f.start();
+    f.exit(1, ExitStatus::exited(0));
+    CHECK(f.logged("signal 15 web.1"));
+    CHECK(f.finished() == 0);
+}
+
+TEST_CASE("max_restarts exhausted: stop-all stops everything with its code, give-up leaves it",
+          "[supervisor][restart]") {
+    const bool give_up = GENERATE(false, true);
+    Lifecycle lc = restarting(RestartPolicy::on_failure, 2);
+    lc.on_exhausted = give_up ? OnExhausted::give_up : OnExhausted::stop_all;
+    FakeLauncher f({member("web.1"), member("worker.1", lc)}, 5000ms);
+    f.start();
+    for (int i = 0; i < 2; ++i) {
+        f.exit(1, ExitStatus::exited(3));
+        f.advance(5000ms);
+    }
+    CHECK(f.count_prefix("spawn worker.1") == 3);
+    f.exit(1, ExitStatus::exited(3));
+    CHECK(f.count_prefix("spawn worker.1") == 3);
+    if (give_up) {
+        CHECK(f.logged("say worker.1 was restarted 2 times in a row; giving up"));
+        CHECK_FALSE(f.finished());
+        CHECK(f.policy().status(1).state == "failed");
+        CHECK(f.running(0));
+    } else {
+        CHECK(f.logged("say worker.1 was restarted 2 times in a row; stopping everything"));
+        CHECK(f.finished() == 3);
+    }
+}
+
+TEST_CASE("a restart stops the rest of the old group first", "[supervisor][restart]") {
+    FakeLauncher f({member("shell.1", restarting(RestartPolicy::always))}, 2000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.start();
+    f.clear_log();
+    // The leader exits; a grandchild stays in its group and ignores SIGTERM.
+    f.send(event::Exited{0, ExitStatus::exited(1)});
+    CHECK(f.logged("signal 15 shell.1"));
+    f.advance(1000ms);
+    CHECK(f.count_prefix("spawn shell.1") == 0);  // the group is not empty yet
+    f.advance(1000ms);
+    CHECK(f.logged("signal 9 shell.1"));
+    CHECK(f.count_prefix("spawn shell.1") == 1);  // backoff already passed
+}
+
+TEST_CASE("can_die: its exit, whatever the code, stops nothing", "[supervisor][lifecycle]") {
+    Lifecycle lc;
+    lc.can_die = true;
+    FakeLauncher f({member("release.1", lc), member("web.1")}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(2));
+    CHECK_FALSE(f.finished());
+    CHECK(f.count_prefix("signal ") == 0);
+    CHECK(f.policy().status(0).state == "failed");
+    // web.1 is not can_die: its exit stops everything, with its own code.
+    f.exit(1, ExitStatus::exited(0));
+    CHECK(f.finished() == 0);
+}
+
+TEST_CASE("only can_die processes: procrun ends when they have all ended",
+          "[supervisor][lifecycle]") {
+    Lifecycle lc;
+    lc.can_die = true;
+    FakeLauncher f({member("a.1", lc), member("b.1", lc)}, 5000ms);
+    f.start();
+    f.exit(1, ExitStatus::exited(0));
+    CHECK_FALSE(f.finished());
+    f.exit(0, ExitStatus::exited(6));
+    CHECK(f.finished() == 6);  // the first failure's code
+}
+
+TEST_CASE("exit_with: a restart policy's give-up still stops everything with its code",
+          "[supervisor][lifecycle]") {
+    Lifecycle lc = restarting(RestartPolicy::on_failure, 0);
+    lc.on_exhausted = OnExhausted::give_up;
+    lc.exit_with = true;
+    FakeLauncher f({member("tests.1", lc), member("web.1")}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(4));
+    CHECK(f.finished() == 4);
+}
+
+TEST_CASE("per-process stop signal and stop timeout", "[supervisor][lifecycle]") {
+    Lifecycle quit;
+    quit.stop_signal = SIGQUIT;
+    quit.stop_timeout = 1000ms;
+    FakeLauncher f({member("web.1", quit), member("worker.1")}, 5000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.on_term[1] = OnTerm::ignores;
+    f.start();
+    f.clear_log();
+    f.send(event::SignalReceived{SIGINT});
+    CHECK(f.logged("say stopping all processes: SIGQUIT to web.1; SIGTERM to worker.1"));
+    CHECK(f.logged("signal 3 web.1"));
+    CHECK(f.logged("signal 15 worker.1"));
+    REQUIRE(f.deadline() == f.now() + 1000ms);
+    f.advance(1000ms);
+    CHECK(f.logged("signal 9 web.1"));
+    CHECK_FALSE(f.logged("signal 9 worker.1"));
+    REQUIRE(f.deadline() == f.now() + 4000ms);
+    f.advance(4000ms);
+    CHECK(f.logged("signal 9 worker.1"));
+    CHECK(f.finished() == 130);
+}
+
+TEST_CASE("depends_on ready: waits visibly, starts when the probe passes",
+          "[supervisor][depends]") {
+    Lifecycle db;
+    db.readiness.kind = ProbeKind::tcp;
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
+    FakeLauncher f({member("web.1", web), member("db.1", db), member("worker.1")}, 5000ms);
+    f.start();
+    CHECK(f.log() == std::vector<std::string>{"say web.1 is waiting for db to be ready",
+                                              "spawn db.1", "say db.1 started with pid 101",
+                                              "probe db.1", "spawn worker.1",
+                                              "say worker.1 started with pid 102"});
+    CHECK(f.policy().status(0).state == "waiting");
+    CHECK(f.policy().status(1).readiness == "pending");
+    f.clear_log();
+    f.send(event::Ready{1});
+    CHECK(f.log() == std::vector<std::string>{"say db.1 is ready", "spawn web.1",
+                                              "say web.1 started with pid 100"});
+    CHECK(f.policy().status(1).readiness == "ready");
+}
+
+TEST_CASE("depends_on ready: a dependency that never becomes ready fails clearly",
+          "[supervisor][depends]") {
+    Lifecycle db;
+    db.readiness.kind = ProbeKind::tcp;
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
+    FakeLauncher f({member("db.1", db), member("web.1", web)}, 5000ms);
+    f.start();
+    f.send(event::NeverReady{0, "connect to 127.0.0.1:5000: Connection refused (60 attempts)"});
+    CHECK(
+        f.logged("say db.1 did not become ready: connect to 127.0.0.1:5000: Connection refused (60 "
+                 "attempts)"));
+    CHECK(f.logged("say web.1 cannot start: db.1 never became ready"));
+    CHECK(f.count_prefix("spawn web.1") == 0);
+    CHECK(f.finished() == kExitSupervisorFailed);
+}
+
+TEST_CASE("depends_on completed_successfully: a migration runs first, its exit 0 stops nothing",
+          "[supervisor][depends]") {
+    Lifecycle web;
+    web.depends_on = {Dependency{"migrate", DependencyCondition::completed_successfully, {}}};
+    FakeLauncher f({member("migrate.1"), member("web.1", web)}, 5000ms);
+    f.start();
+    CHECK(f.count_prefix("spawn web.1") == 0);
+    f.exit(0, ExitStatus::exited(0));
+    CHECK(f.count_prefix("spawn web.1") == 1);
+    CHECK_FALSE(f.finished());
+    CHECK(f.policy().status(0).state == "exited");
+}
+
+TEST_CASE("depends_on completed_successfully: a failed migration stops with its code",
+          "[supervisor][depends]") {
+    Lifecycle web;
+    web.depends_on = {Dependency{"migrate", DependencyCondition::completed_successfully, {}}};
+    FakeLauncher f({member("migrate.1"), member("web.1", web)}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(5));
+    CHECK(f.count_prefix("spawn web.1") == 0);
+    CHECK(f.finished() == 5);
+}
+
+TEST_CASE("control: restart one instance while the others keep running", "[supervisor][control]") {
+    FakeLauncher f({"web.1", "web.2", "worker.1"}, 5000ms);
+    f.start();
+    f.clear_log();
+    f.send(event::Control{event::ControlOp::restart, {1}});
+    CHECK(f.log() == std::vector<std::string>{"say restarting web.2 (requested)", "signal 15 web.2",
+                                              "signal 18 web.2", "say web.2 terminated by SIGTERM",
+                                              "spawn web.2", "say web.2 started with pid 101"});
+    CHECK_FALSE(f.finished());
+    CHECK(f.policy().status(1).restarts == 1);
+    CHECK(f.policy().status(0).restarts == 0);
+}
+
+TEST_CASE("control: stop keeps it stopped, start runs it again, kill stops all with 0",
+          "[supervisor][control]") {
+    FakeLauncher f({"web.1", "worker.1"}, 5000ms);
+    f.start();
+    f.send(event::Control{event::ControlOp::stop, {1}});
+    CHECK(f.logged("say stopping worker.1 (requested)"));
+    CHECK(f.policy().status(1).state == "stopped");
+    CHECK_FALSE(f.finished());
+    CHECK(f.running(0));
+    f.clear_log();
+    f.send(event::Control{event::ControlOp::start, {1}});
+    CHECK(f.log() == std::vector<std::string>{"say starting worker.1 (requested)", "spawn worker.1",
+                                              "say worker.1 started with pid 101"});
+    f.send(event::StopAll{"stopping everything (procrun kill)"});
+    CHECK(f.logged("say stopping everything (procrun kill)"));
+    CHECK(f.finished() == 0);
+}
+
+TEST_CASE("control: a stopped process ignoring its stop signal is killed after its timeout",
+          "[supervisor][control]") {
+    FakeLauncher f({"web.1", "stubborn.1"}, 3000ms);
+    f.on_term[1] = OnTerm::ignores;
+    f.start();
+    f.send(event::Control{event::ControlOp::stop, {1}});
+    CHECK(f.policy().status(1).state == "stopping");
+    f.advance(3000ms);
+    CHECK(f.logged("signal 9 stubborn.1"));
+    CHECK(f.policy().status(1).state == "stopped");
+    CHECK_FALSE(f.finished());
 }
