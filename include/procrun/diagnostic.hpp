@@ -16,6 +16,7 @@ struct Location {
     std::string file;
     int line = 0;
     int column = 0;
+    friend bool operator==(const Location&, const Location&) = default;
 };
 
 // One finding about the user's input: an error, a lint warning or a note.
