@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "procrun/json.hpp"
+
 namespace procrun {
 
 namespace {
@@ -11,6 +13,21 @@ namespace {
 constexpr std::string_view kSystemName = "system";
 constexpr std::string_view kReset = "\x1b[0m";
 constexpr std::string_view kSystemColour = "\x1b[1m";  // bold, the terminal's own colour
+
+constexpr std::string_view kJsonStart = "{\"ts\":\"";
+constexpr std::string_view kJsonEnd = "}\n";
+constexpr std::string_view kJsonContinuedEnd = ",\"continued\":true}\n";
+
+// Whether `line` can be copied into a JSON string as it is: printable ASCII
+// without '"' or a backslash (what most log lines are).
+bool json_plain(std::string_view line) {
+    for (const char ch : line) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -54,7 +71,13 @@ std::size_t OutputBuffer::add_source(std::string_view name, int colour) {
         }
     }
     Source s;
-    if (style_.prefix) {
+    if (style_.format == OutputFormat::json) {
+        // Closes the "ts" string and opens the "line" value.
+        s.head = "\",\"process\":";
+        json::append_string(s.head, name);
+        s.head += sources_.empty() ? ",\"stream\":\"system\",\"line\":"
+                                   : ",\"stream\":\"stdout\",\"line\":";
+    } else if (style_.prefix) {
         const std::string reset = style_.colour ? std::string(kReset) : std::string();
         s.head = fmt::format("{:<{}} | {}", name, width_, reset);
         s.head_cont = fmt::format("{:<{}} + {}", name, width_, reset);
@@ -64,17 +87,60 @@ std::size_t OutputBuffer::add_source(std::string_view name, int colour) {
     return sources_.size() - 1;
 }
 
-void OutputBuffer::set_time(std::time_t now) {
+void OutputBuffer::set_seconds(std::time_t now) {
     if (now == time_)
         return;
     time_ = now;
+    if (style_.format == OutputFormat::json) {
+        std::tm utc{};
+        ::gmtime_r(&now, &utc);
+        // "YYYY-MM-DDTHH:MM:SS." (the milliseconds and "Z" follow).
+        fmt::format_to_n(utc_, 20, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", utc.tm_year + 1900,
+                         utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+        return;
+    }
     std::tm local{};
     ::localtime_r(&now, &local);
     fmt::format_to_n(stamp_, sizeof stamp_, "{:02}:{:02}:{:02} ", local.tm_hour, local.tm_min,
                      local.tm_sec);
 }
 
+void OutputBuffer::set_time(std::time_t now) {
+    set_seconds(now);
+    utc_[20] = utc_[21] = utc_[22] = '0';
+}
+
+void OutputBuffer::set_time(std::chrono::system_clock::time_point now) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    using std::chrono::seconds;
+    const auto whole = std::chrono::floor<seconds>(now);
+    set_seconds(static_cast<std::time_t>(whole.time_since_epoch().count()));
+    const auto ms = static_cast<int>(duration_cast<milliseconds>(now - whole).count());
+    utc_[20] = static_cast<char>('0' + ms / 100);
+    utc_[21] = static_cast<char>('0' + ms / 10 % 10);
+    utc_[22] = static_cast<char>('0' + ms % 10);
+}
+
+void OutputBuffer::append_json(const Source& source, std::string_view line, bool continued) {
+    buffer_.append(kJsonStart);
+    buffer_.append(utc_, sizeof utc_);
+    buffer_.append(source.head);
+    if (json_plain(line)) {
+        buffer_.push_back('"');
+        buffer_.append(line);
+        buffer_.push_back('"');
+    } else {
+        json::append_string(buffer_, line);
+    }
+    buffer_.append(continued ? kJsonContinuedEnd : kJsonEnd);
+}
+
 void OutputBuffer::append(std::size_t source, std::string_view line, bool continued) {
+    if (style_.format == OutputFormat::json) {
+        append_json(sources_[source], line, continued);
+        return;
+    }
     if (style_.prefix) {
         const Source& s = sources_[source];
         buffer_.append(colours_[source]);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <random>
 #include <string>
 #include <utility>
@@ -205,4 +206,86 @@ TEST_CASE("any chunking of any bytes comes back whole", "[output]") {
         INFO("round " << round);
         REQUIRE(rebuilt == expected);
     }
+}
+
+namespace {
+
+// kSomeTime and 123 ms, as the loop's clock gives it.
+std::chrono::system_clock::time_point some_time_ms(int ms = 123) {
+    return std::chrono::system_clock::from_time_t(kSomeTime) + std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+TEST_CASE("JSON lines carry the UTC time with milliseconds, the process and the stream",
+          "[output][json]") {
+    OutputBuffer out(OutputStyle{true, false, false, OutputFormat::json}, 8);
+    const std::size_t web = out.add_source("web.1", 0);
+    out.set_time(some_time_ms());
+    out.append(web, "hello");
+    out.append_system("web.1 started with pid 42");
+    out.set_time(some_time_ms(7));
+    out.append(web, "the rest", true);
+    // Colour, --no-timestamp and --no-prefix do not apply to JSON.
+    CHECK(out.pending() ==
+          "{\"ts\":\"2001-09-09T01:46:40.123Z\",\"process\":\"web.1\",\"stream\":\"stdout\","
+          "\"line\":\"hello\"}\n"
+          "{\"ts\":\"2001-09-09T01:46:40.123Z\",\"process\":\"system\",\"stream\":\"system\","
+          "\"line\":\"web.1 started with pid 42\"}\n"
+          "{\"ts\":\"2001-09-09T01:46:40.007Z\",\"process\":\"web.1\",\"stream\":\"stdout\","
+          "\"line\":\"the rest\",\"continued\":true}\n");
+}
+
+TEST_CASE("a whole-second clock still works: milliseconds are zero", "[output][json]") {
+    OutputBuffer out(OutputStyle{false, true, true, OutputFormat::json}, 5);
+    const std::size_t a = out.add_source("a.1", 0);
+    out.set_time(some_time_ms(999));
+    out.set_time(kSomeTime);
+    out.append(a, "x");
+    out.set_time(kSomeTime + 86400 * 365);
+    out.append(a, "y");
+    CHECK(out.pending() ==
+          "{\"ts\":\"2001-09-09T01:46:40.000Z\",\"process\":\"a.1\",\"stream\":\"stdout\","
+          "\"line\":\"x\"}\n"
+          "{\"ts\":\"2002-09-09T01:46:40.000Z\",\"process\":\"a.1\",\"stream\":\"stdout\","
+          "\"line\":\"y\"}\n");
+}
+
+TEST_CASE("the text format shows the same second from a millisecond clock", "[output]") {
+    OutputBuffer by_second(OutputStyle{false, true, true}, 5);
+    OutputBuffer by_ms(OutputStyle{false, true, true}, 5);
+    by_second.add_source("a.1", 0);
+    by_ms.add_source("a.1", 0);
+    by_second.set_time(kSomeTime);
+    by_ms.set_time(some_time_ms(999));
+    by_second.append(1, "x");
+    by_ms.append(1, "x");
+    CHECK(by_ms.pending() == by_second.pending());
+}
+
+TEST_CASE("JSON escapes quotes, backslashes and control bytes and replaces invalid UTF-8",
+          "[output][json]") {
+    OutputBuffer out(OutputStyle{false, true, true, OutputFormat::json}, 5);
+    const std::size_t a = out.add_source("a.1", 0);
+    out.set_time(kSomeTime);
+    const std::string line = std::string("say \"hi\" C:\\dir\t\r\x01\x1b[31m\x7f") + '\0' +
+                             "caf\xc3\xa9 \xe2\x82\xac \xff\xc3(\xed\xa0\x80";
+    out.append(a, line);
+    const std::string_view all = out.pending();
+    const std::string_view value = all.substr(all.find("\"line\":") + 7);
+    CHECK(
+        value ==
+        "\"say \\\"hi\\\" C:\\\\dir\\t\\r\\u0001\\u001b[31m\\u007f\\u0000"
+        "caf\xc3\xa9 \xe2\x82\xac \xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"}"
+        "\n");
+}
+
+TEST_CASE("process names are JSON strings too", "[output][json]") {
+    OutputBuffer out(OutputStyle{false, true, true, OutputFormat::json}, 5);
+    const std::size_t a = out.add_source("we\"ird.1", 0);
+    out.set_time(kSomeTime);
+    out.append(a, "");
+    CHECK(out.pending() ==
+          "{\"ts\":\"2001-09-09T01:46:40.000Z\",\"process\":\"we\\\"ird.1\",\"stream\":\"stdout\","
+          "\"line\":\"\"}\n");
 }
