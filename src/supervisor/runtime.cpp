@@ -23,6 +23,7 @@
 #include "output/writer.hpp"
 #include "posix/fd.hpp"
 #include "posix/process_group.hpp"
+#include "posix/reaper.hpp"
 #include "posix/signals.hpp"
 #include "posix/spawn.hpp"
 #include "procrun/supervisor.hpp"
@@ -44,6 +45,8 @@ constexpr std::size_t kFlushAt = 256 * 1024;
 // Read at most this much from a pipe when its process has exited, if the pipe
 // does not say how big it is: all the process wrote is within one pipe's capacity.
 constexpr int kDefaultPipeCapacity = 1024 * 1024;
+// The capacity asked for each child's pipe.
+constexpr int kPipeSize = 1024 * 1024;
 
 void write_stderr(const std::string& text) {
     const char* p = text.data();
@@ -73,7 +76,7 @@ class Runtime {
         std::size_t source = 0;
         bool quiet = false;
         pid_t pid = -1;
-        std::optional<posix::ProcessHandle> handle;
+        unsigned generation = 0;  // one per spawn: callbacks of an earlier run are ignored
         asio::posix::stream_descriptor pipe;
         bool open = false;        // the pipe has not reached EOF
         bool read_armed = false;  // a wait for readability is pending
@@ -87,7 +90,8 @@ class Runtime {
     void apply_all(std::vector<Action> actions);
     void apply(const Action& action);
     void spawn(std::size_t id);
-    void on_reaped(std::size_t id, ExitStatus status);
+    void on_reaped(std::size_t id, unsigned generation, ExitStatus status);
+    void drain(Proc& p, std::size_t limit);
 
     void arm_read(Proc& p);
     void on_readable(Proc& p);
@@ -103,6 +107,7 @@ class Runtime {
     asio::io_context io_;
     asio::signal_set signals_;
     asio::steady_timer deadline_;
+    posix::Reaper reaper_;
     Supervisor policy_;
     OutputBuffer buffer_;
     OutputWriter writer_;
@@ -131,6 +136,7 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options)
     : plan_(plan),
       signals_(io_),
       deadline_(io_),
+      reaper_(io_),
       policy_(members_of(plan), timeout_of(plan)),
       buffer_(options.style, plan.name_width()),
       writer_(io_, options.output_fd),
@@ -166,12 +172,7 @@ int Runtime::run() {
     // Whatever is left in the pipes (a process outside its group may still
     // hold one) is printed, unterminated last lines included.
     for (auto& p : procs_) {
-        std::size_t total = 0;
-        std::size_t got = 0;
-        while (p->open && total < static_cast<std::size_t>(kDefaultPipeCapacity) &&
-               read_once(*p, &got) == Read::data) {
-            total += got;
-        }
+        drain(*p, kDefaultPipeCapacity);
         if (p->open)
             close_pipe(*p);
         p->group.cancel();
@@ -249,10 +250,25 @@ void Runtime::announce(const std::string& text) {
 
 void Runtime::spawn(std::size_t id) {
     Proc& p = *procs_[id];
+    // A restart: what the previous run left in its pipe is printed first.
+    if (p.open) {
+        drain(p, kDefaultPipeCapacity);
+        if (p.open)
+            close_pipe(p);
+    }
+    p.group.cancel();
+    ++p.generation;
+    p.read_armed = false;
+    p.paused = false;
+    p.pid = -1;
+    const unsigned generation = p.generation;
     try {
         // Everything that can fail but the fork itself comes first, so that a
         // failure never leaves a started process unwatched.
         posix::Pipe pipe = posix::make_pipe(true);
+        // A bigger pipe lets a fast writer go on while procrun formats: fewer
+        // context switches. Best effort: the system's limit may be lower.
+        ::fcntl(pipe.write.get(), F_SETPIPE_SZ, kPipeSize);
         p.pipe.assign(pipe.read.release());
         posix::SpawnOptions options;
         options.command = p.instance->command;
@@ -263,24 +279,31 @@ void Runtime::spawn(std::size_t id) {
         posix::Spawned spawned = posix::spawn_shell(io_.get_executor(), options);
         p.open = true;
         p.pid = spawned.pid;
-        p.handle.emplace(std::move(spawned.handle));
+        // The reaper is the only waiter; it must know the pid before the loop runs again.
+        reaper_.watch(p.pid, [this, id, generation](int status) {
+            on_reaped(id, generation, ExitStatus::from_wait_status(status));
+        });
     } catch (const std::exception& e) {
         boost::system::error_code ignored;
         p.pipe.close(ignored);
         feed(event::SpawnFailed{id, e.what()});
         return;
     }
-    p.handle->async_wait([this, id](const boost::system::error_code& ec, int status) {
-        // ECHILD would mean someone else reaped it: report a failure, not a success.
-        on_reaped(id, ec ? ExitStatus::exited(kExitSupervisorFailed)
-                         : ExitStatus::from_wait_status(status));
-    });
     feed(event::Started{id, p.pid});
     arm_read(p);
 }
 
-void Runtime::on_reaped(std::size_t id, ExitStatus status) {
+void Runtime::drain(Proc& p, std::size_t limit) {
+    std::size_t total = 0;
+    std::size_t got = 0;
+    while (p.open && total < limit && read_once(p, &got) == Read::data)
+        total += got;
+}
+
+void Runtime::on_reaped(std::size_t id, unsigned generation, ExitStatus status) {
     Proc& p = *procs_[id];
+    if (generation != p.generation)
+        return;
     // Everything the process wrote is in its pipe now, within one pipe's
     // capacity: print it before its exit line, whatever the back-pressure.
     // Output after that comes from other processes still holding the pipe.
@@ -288,15 +311,13 @@ void Runtime::on_reaped(std::size_t id, ExitStatus status) {
         int capacity = ::fcntl(p.pipe.native_handle(), F_GETPIPE_SZ);
         if (capacity <= 0)
             capacity = kDefaultPipeCapacity;
-        std::size_t total = 0;
-        std::size_t got = 0;
-        while (p.open && total < static_cast<std::size_t>(capacity) &&
-               read_once(p, &got) == Read::data) {
-            total += got;
-        }
+        drain(p, static_cast<std::size_t>(capacity));
     }
     feed(event::Exited{id, status});
-    p.group.start(p.pid, [this, id] { feed(event::GroupEmpty{id}); });
+    p.group.start(p.pid, [this, id, generation] {
+        if (procs_[id]->generation == generation)
+            feed(event::GroupEmpty{id});
+    });
 }
 
 void Runtime::arm_read(Proc& p) {
@@ -309,7 +330,9 @@ void Runtime::arm_read(Proc& p) {
     }
     p.read_armed = true;
     p.pipe.async_wait(asio::posix::descriptor_base::wait_read,
-                      [this, &p](const boost::system::error_code& ec) {
+                      [this, &p, generation = p.generation](const boost::system::error_code& ec) {
+                          if (generation != p.generation)
+                              return;  // a wait on the pipe of an earlier run
                           p.read_armed = false;
                           if (ec)
                               return;
