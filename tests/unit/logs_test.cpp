@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <boost/json/src.hpp>
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include <chrono>

@@ -1,0 +1,231 @@
+#pragma once
+
+// Control of a running `procrun start` from another terminal: `procrun status`,
+// `restart`, `stop`, `start NAMES` and `kill` talk to the supervisor over a
+// Unix stream socket private to the user, one JSON object per line each way.
+// The wire format and the files are described in docs/control.md.
+//
+//   - Pure parts: the request and reply values, their JSON encoding, target
+//     resolution, the status table, the socket's name (a hash of the root).
+//   - ControlServer: lives in the supervisor's io_context; holds the
+//     single-instance lock and the socket for its lifetime.
+//   - control_request(): the blocking client of the other commands.
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procrun/environment.hpp"
+#include "procrun/plan.hpp"
+
+namespace procrun {
+
+// ---- Requests and replies --------------------------------------------------
+
+enum class ControlCommand {
+    status,   // report every instance
+    restart,  // stop the targets (their stop signal, then SIGKILL) and start them again
+    stop,     // stop the targets; they stay stopped, the others keep running
+    start,    // start stopped targets again
+    kill,     // stop everything and exit, like Ctrl-C
+};
+
+std::string_view to_string(ControlCommand command);
+std::optional<ControlCommand> parse_control_command(std::string_view text);
+
+struct ControlRequest {
+    ControlCommand command = ControlCommand::status;
+    // Process types (every instance of the type) or instance names ("web.2").
+    // Empty: every instance. status and kill take none.
+    std::vector<std::string> targets;
+
+    friend bool operator==(const ControlRequest&, const ControlRequest&) = default;
+};
+
+struct InstanceStatus {
+    std::string name;  // "web.2"
+    std::string type;  // "web"
+    int pid = 0;       // 0 when it has no process
+    // "waiting", "starting", "running", "ready", "stopping", "stopped",
+    // "exited", "backoff", "failed"
+    std::string state;
+    std::optional<std::int64_t> uptime_ms;  // since its current process started
+    int restarts = 0;
+    std::string last_exit;  // describe(ExitStatus) of its last exit; "" before any
+    std::string readiness;  // "", "pending", "ready", "failed"
+
+    friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
+};
+
+struct ControlReply {
+    bool ok = true;
+    std::string error;                      // why, when !ok
+    std::vector<InstanceStatus> instances;  // status: every one; others: the targets
+    int pid = 0;                            // the supervisor's pid (set by ControlServer)
+
+    static ControlReply failure(std::string error);
+
+    friend bool operator==(const ControlReply&, const ControlReply&) = default;
+};
+
+// ---- Wire format: one JSON object per line ----------------------------------
+
+// A request line longer than this (newline excluded) is refused.
+inline constexpr std::size_t kMaxControlLine = 64 * 1024;
+
+template <class T>
+struct Decoded {
+    std::optional<T> value;
+    std::string error;  // set when value is empty
+    [[nodiscard]] bool ok() const { return value.has_value(); }
+};
+
+// One line each, newline included.
+std::string encode_request(const ControlRequest& request);
+std::string encode_reply(const ControlReply& reply);
+// `line` without its newline (a trailing '\r' is ignored). Unknown keys are an
+// error in a request and ignored in a reply.
+Decoded<ControlRequest> decode_request(std::string_view line);
+Decoded<ControlReply> decode_reply(std::string_view line);
+
+// ---- Targets ---------------------------------------------------------------
+
+struct ResolvedTargets {
+    std::vector<std::size_t> instances;  // indices into the instances, in their order, no repeats
+    std::string error;                   // unknown names, with every valid one listed
+    [[nodiscard]] bool ok() const { return error.empty(); }
+};
+
+// Each target is a process type (all its instances) or an instance name;
+// empty targets select every instance.
+ResolvedTargets resolve_targets(const std::vector<std::string>& targets,
+                                const std::vector<Instance>& instances);
+
+// ---- Status table ----------------------------------------------------------
+
+// "850ms", "42s", "3m07s", "2h05m", "3d04h".
+std::string format_uptime(std::int64_t ms);
+// The table `procrun status` prints: a header, then one row per instance;
+// "-" for what is unknown.
+std::string render_status_table(const std::vector<InstanceStatus>& instances);
+
+// ---- Where the socket lives -------------------------------------------------
+
+class ControlError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Nothing answers in that root.
+class NotRunning : public ControlError {
+  public:
+    using ControlError::ControlError;
+};
+
+// Another procrun holds the root's lock.
+class AlreadyRunning : public ControlError {
+  public:
+    AlreadyRunning(const std::string& message, pid_t pid) : ControlError(message), pid_(pid) {}
+    // 0 when the lock file did not say.
+    [[nodiscard]] pid_t pid() const { return pid_; }
+
+  private:
+    pid_t pid_;
+};
+
+std::uint64_t fnv1a64(std::string_view bytes);
+// The root with symlinks resolved (as far as it exists), absolute and normal.
+std::filesystem::path canonical_root(const std::filesystem::path& root);
+// 16 lowercase hex digits: fnv1a64 of canonical_root(root).
+std::string root_hash(const std::filesystem::path& root);
+
+struct ControlPaths {
+    std::filesystem::path root;       // canonical
+    std::filesystem::path directory;  // private to the user
+    std::filesystem::path socket;     // directory/<hash>.sock
+    std::filesystem::path lock;       // directory/<hash>.lock
+};
+
+// $XDG_RUNTIME_DIR/procrun when XDG_RUNTIME_DIR is an absolute path to a
+// directory owned by the user without group or other permissions, else
+// <tmp>/procrun-<uid> (tmp: $TMPDIR when absolute, else /tmp). Reads the disk,
+// changes nothing.
+std::filesystem::path control_directory(const Environment& env);
+ControlPaths control_paths(const std::filesystem::path& root, const Environment& env);
+
+// Throws ControlError unless `dir` is a directory (not a symlink) owned by the
+// effective uid, with no group or other permissions.
+void check_private_directory(const std::filesystem::path& dir);
+// Creates `dir` with mode 0700 if missing (its parent must exist), then checks it.
+void make_private_directory(const std::filesystem::path& dir);
+
+// ---- Server ----------------------------------------------------------------
+
+// What the supervisor does with a request; called on the io_context's thread.
+// An exception becomes an error reply.
+class ControlHandler {
+  public:
+    virtual ~ControlHandler() = default;
+    virtual ControlReply handle(const ControlRequest& request) = 0;
+};
+
+// Takes the root's lock (flock LOCK_EX|LOCK_NB on <hash>.lock, which then holds
+// this pid), replaces a stale socket and listens on <hash>.sock (mode 0600).
+// Connections are accepted and served on `io` asynchronously; a peer of another
+// uid gets an error reply and is closed. Destroying it (before `io`) closes
+// every connection and removes the socket and the lock file.
+//
+// Throws AlreadyRunning when another procrun holds the lock, ControlError for
+// anything else (an unsafe directory, a path too long, a failed bind).
+class ControlServer {
+  public:
+    // Paths from control_paths(root, the process's environment).
+    ControlServer(boost::asio::io_context& io, const std::filesystem::path& root,
+                  ControlHandler& handler);
+    ControlServer(boost::asio::io_context& io, const ControlPaths& paths, ControlHandler& handler);
+    ~ControlServer();
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    [[nodiscard]] const ControlPaths& paths() const;
+
+    struct State;
+
+  private:
+    std::shared_ptr<State> state_;
+};
+
+// ---- Client ----------------------------------------------------------------
+
+inline constexpr std::chrono::milliseconds kControlTimeout{5000};
+
+// Sends one request to the procrun running in `root` and waits for its reply.
+// Throws NotRunning when none runs there ("no procrun is running in ROOT"),
+// ControlError on a timeout, an unsafe directory or a malformed reply. A
+// refused request is a reply with ok == false, not an exception.
+ControlReply control_request(const std::filesystem::path& root, const ControlRequest& request,
+                             std::chrono::milliseconds timeout = kControlTimeout);
+ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,
+                             std::chrono::milliseconds timeout = kControlTimeout);
+
+struct RunningSupervisor {
+    pid_t pid = 0;  // from the lock file; 0 when unreadable
+    std::filesystem::path socket;
+};
+
+// The procrun running in `root`, if one accepts connections on its socket.
+std::optional<RunningSupervisor> find_running(const ControlPaths& paths);
+std::optional<RunningSupervisor> find_running(const std::filesystem::path& root);
+
+}  // namespace procrun

@@ -1,0 +1,192 @@
+// The blocking client of the control socket: one request, one reply, a deadline.
+
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
+
+#include <fmt/core.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+
+#include "procrun/control.hpp"
+
+namespace procrun {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+
+namespace {
+
+// Replies list every instance; a few hundred bytes each.
+constexpr std::size_t kMaxReplyLine = 16 * 1024 * 1024;
+
+std::string not_running_message(const ControlPaths& paths) {
+    return fmt::format("no procrun is running in {}", paths.root.string());
+}
+
+pid_t pid_from_lock(const fs::path& lock) {
+    std::ifstream in(lock);
+    std::string text;
+    if (!std::getline(in, text))
+        return 0;
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
+    if (ec != std::errc() || ptr != text.data() + text.size() || pid <= 0)
+        return 0;
+    return pid;
+}
+
+// Whether anything is at `dir` at all; an unsafe directory throws.
+bool directory_usable(const fs::path& dir) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 && errno == ENOENT)
+        return false;
+    check_private_directory(dir);
+    return true;
+}
+
+// One connection to a control socket, each step bounded by one deadline.
+class Connection {
+  public:
+    Connection(const ControlPaths& paths, std::chrono::milliseconds timeout)
+        : paths_(paths),
+          timeout_(timeout),
+          deadline_(std::chrono::steady_clock::now() + timeout),
+          socket_(io_) {}
+
+    // False when nothing listens there (no socket file, or a stale one).
+    bool connect() {
+        if (paths_.socket.native().size() >= sizeof(sockaddr_un::sun_path)) {
+            throw ControlError(
+                fmt::format("the control socket path {} is too long for a Unix socket",
+                            paths_.socket.string()));
+        }
+        boost::system::error_code result;
+        bool done = false;
+        socket_.async_connect(stream_protocol::endpoint(paths_.socket.native()),
+                              [&](boost::system::error_code ec) {
+                                  result = ec;
+                                  done = true;
+                              });
+        run(done, "to accept the connection");
+        if (result == asio::error::connection_refused || result == asio::error::not_found ||
+            result == boost::system::errc::no_such_file_or_directory) {
+            return false;
+        }
+        if (result) {
+            throw ControlError(
+                fmt::format("cannot connect to {}: {}", paths_.socket.string(), result.message()));
+        }
+        return true;
+    }
+
+    std::string exchange(const std::string& request) {
+        boost::system::error_code result;
+        bool done = false;
+        asio::async_write(socket_, asio::buffer(request),
+                          [&](boost::system::error_code ec, std::size_t) {
+                              result = ec;
+                              done = true;
+                          });
+        run(done, "to take the request");
+        // A refusing server closes right after its reply; the reply still
+        // arrives, so a failed write is reported only without one.
+        const boost::system::error_code write_error = result;
+
+        std::string in;
+        std::array<char, 64 * 1024> buf{};
+        for (;;) {
+            const std::size_t newline = in.find('\n');
+            if (newline != std::string::npos)
+                return in.substr(0, newline);
+            if (in.size() > kMaxReplyLine) {
+                throw ControlError(fmt::format("the reply of procrun in {} is over {} bytes",
+                                               paths_.root.string(), kMaxReplyLine));
+            }
+            std::size_t got = 0;
+            done = false;
+            socket_.async_read_some(asio::buffer(buf),
+                                    [&](boost::system::error_code ec, std::size_t n) {
+                                        result = ec;
+                                        got = n;
+                                        done = true;
+                                    });
+            run(done, "to reply");
+            if (result) {
+                const boost::system::error_code cause = write_error ? write_error : result;
+                throw ControlError(fmt::format(
+                    "procrun in {} closed the connection without a reply{}", paths_.root.string(),
+                    cause == asio::error::eof ? std::string() : ": " + cause.message()));
+            }
+            in.append(buf.data(), got);
+        }
+    }
+
+  private:
+    // Runs the loop until `done` or the deadline.
+    void run(const bool& done, std::string_view what) {
+        io_.restart();
+        io_.run_until(deadline_);
+        if (done)
+            return;
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        io_.restart();
+        io_.run();
+        const pid_t pid = pid_from_lock(paths_.lock);
+        throw ControlError(fmt::format(
+            "procrun in {}{} did not answer: it took over {} ms {}", paths_.root.string(),
+            pid > 0 ? fmt::format(" (pid {})", pid) : std::string(), timeout_.count(), what));
+    }
+
+    const ControlPaths& paths_;
+    std::chrono::milliseconds timeout_;
+    std::chrono::steady_clock::time_point deadline_;
+    asio::io_context io_;
+    stream_protocol::socket socket_;
+};
+
+}  // namespace
+
+ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,
+                             std::chrono::milliseconds timeout) {
+    if (!directory_usable(paths.directory))
+        throw NotRunning(not_running_message(paths));
+    Connection connection(paths, timeout);
+    if (!connection.connect())
+        throw NotRunning(not_running_message(paths));
+    const std::string line = connection.exchange(encode_request(request));
+    Decoded<ControlReply> reply = decode_reply(line);
+    if (!reply.ok()) {
+        throw ControlError(fmt::format("malformed reply from procrun in {}: {}",
+                                       paths.root.string(), reply.error));
+    }
+    return std::move(*reply.value);
+}
+
+ControlReply control_request(const fs::path& root, const ControlRequest& request,
+                             std::chrono::milliseconds timeout) {
+    return control_request(control_paths(root, Environment::from_process()), request, timeout);
+}
+
+std::optional<RunningSupervisor> find_running(const ControlPaths& paths) {
+    if (!directory_usable(paths.directory))
+        return std::nullopt;
+    Connection connection(paths, kControlTimeout);
+    if (!connection.connect())
+        return std::nullopt;
+    return RunningSupervisor{pid_from_lock(paths.lock), paths.socket};
+}
+
+std::optional<RunningSupervisor> find_running(const fs::path& root) {
+    return find_running(control_paths(root, Environment::from_process()));
+}
+
+}  // namespace procrun
