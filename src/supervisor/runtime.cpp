@@ -26,7 +26,9 @@
 #include "posix/reaper.hpp"
 #include "posix/signals.hpp"
 #include "posix/spawn.hpp"
+#include "procrun/control.hpp"
 #include "procrun/supervisor.hpp"
+#include "supervisor/probe.hpp"
 
 namespace procrun {
 
@@ -62,10 +64,12 @@ void write_stderr(const std::string& text) {
     }
 }
 
-class Runtime {
+class Runtime : public ControlHandler {
   public:
     Runtime(const Plan& plan, const StartOptions& options);
     int run();
+    // A request from `procrun status|restart|stop|start|kill`.
+    ControlReply handle(const ControlRequest& request) override;
     // Last resort when the loop itself failed: SIGKILL to every group started.
     void kill_all();
 
@@ -83,6 +87,7 @@ class Runtime {
         bool paused = false;      // not read because the output is full
         LineSplitter splitter;
         posix::GroupWatch group;
+        std::unique_ptr<Probe> probe;  // when the type has a readiness probe
     };
     enum class Read { data, would_block, eof };
 
@@ -90,6 +95,9 @@ class Runtime {
     void apply_all(std::vector<Action> actions);
     void apply(const Action& action);
     void spawn(std::size_t id);
+    void start_probe(std::size_t id);
+    void line(Proc& p, std::string_view text, bool continued);
+    [[nodiscard]] InstanceStatus status_of(std::size_t id, TimePoint now) const;
     void on_reaped(std::size_t id, unsigned generation, ExitStatus status);
     void drain(Proc& p, std::size_t limit);
 
@@ -119,6 +127,7 @@ class Runtime {
     bool any_paused_ = false;
     bool abandon_output_ = false;
     std::optional<int> finished_;
+    std::unique_ptr<ControlServer> control_;
 };
 
 std::vector<Member> members_of(const Plan& plan) {
@@ -146,6 +155,10 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options)
         p->source = buffer_.add_source(inst.name, inst.colour);
         p->quiet =
             std::find(options.quiet.begin(), options.quiet.end(), inst.type) != options.quiet.end();
+        if (inst.lifecycle.readiness.kind != ProbeKind::none) {
+            p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+                                               inst.env.to_strings(), plan.root, reaper_);
+        }
         procs_.push_back(std::move(p));
     }
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
@@ -160,6 +173,17 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options)
 
 int Runtime::run() {
     wait_signal();
+    try {
+        control_ = std::make_unique<ControlServer>(io_, plan_.root, *this);
+    } catch (const AlreadyRunning& e) {
+        write_stderr(std::string("procrun: ") + e.what() + "\n");
+        return kExitSupervisorFailed;
+    } catch (const std::exception& e) {
+        // Everything else works without it: say so and go on.
+        write_stderr(std::string("procrun: warning: no control socket (procrun status, restart, "
+                                 "stop will not reach this run): ") +
+                     e.what() + "\n");
+    }
     apply_all(policy_.start(SteadyClock::now()));
     while (!finished_) {
         // Block until something happens, handle everything else that is ready
@@ -236,6 +260,11 @@ void Runtime::apply(const Action& action) {
                 });
             } else if constexpr (std::is_same_v<T, action::CancelDeadline>) {
                 deadline_.cancel();
+            } else if constexpr (std::is_same_v<T, action::StartProbe>) {
+                start_probe(a.process);
+            } else if constexpr (std::is_same_v<T, action::CancelProbe>) {
+                if (procs_[a.process]->probe)
+                    procs_[a.process]->probe->cancel();
             } else if constexpr (std::is_same_v<T, action::Finish>) {
                 finished_ = a.exit_code;
             }
@@ -362,22 +391,89 @@ Runtime::Read Runtime::read_once(Proc& p, std::size_t* got) {
     if (got != nullptr)
         *got = static_cast<std::size_t>(n);
     buffer_.set_time(std::time(nullptr));
-    p.splitter.feed(std::string_view(read_buf_.data(), static_cast<std::size_t>(n)),
-                    [this, &p](std::string_view line, bool continued) {
-                        if (!p.quiet)
-                            buffer_.append(p.source, line, continued);
-                    });
+    p.splitter.feed(
+        std::string_view(read_buf_.data(), static_cast<std::size_t>(n)),
+        [this, &p](std::string_view text, bool continued) { line(p, text, continued); });
     if (buffer_.size() >= kFlushAt)
         writer_.flush(buffer_);
     return Read::data;
 }
 
+void Runtime::line(Proc& p, std::string_view text, bool continued) {
+    if (!p.quiet)
+        buffer_.append(p.source, text, continued);
+    if (p.probe && p.probe->wants_lines())
+        p.probe->feed_line(text);
+}
+
+void Runtime::start_probe(std::size_t id) {
+    Proc& p = *procs_[id];
+    if (!p.probe)
+        return;
+    p.probe->start([this, id, generation = p.generation](ProbeResult result) {
+        if (procs_[id]->generation != generation)
+            return;
+        if (result.ready)
+            feed(event::Ready{id});
+        else
+            feed(event::NeverReady{id, result.detail});
+    });
+}
+
+InstanceStatus Runtime::status_of(std::size_t id, TimePoint now) const {
+    const Proc& p = *procs_[id];
+    const MemberStatus m = policy_.status(id);
+    InstanceStatus st;
+    st.name = p.instance->name;
+    st.type = p.instance->type;
+    st.state = m.state;
+    if (m.state == "running" || m.state == "stopping" || m.state == "exited")
+        st.pid = p.pid > 0 ? p.pid : 0;
+    if (m.started_at) {
+        st.uptime_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - *m.started_at).count();
+    }
+    st.restarts = m.restarts;
+    if (!m.last_failure.empty())
+        st.last_exit = m.last_failure;
+    else if (m.last_exit)
+        st.last_exit = describe(*m.last_exit);
+    st.readiness = m.readiness;
+    return st;
+}
+
+ControlReply Runtime::handle(const ControlRequest& request) {
+    const TimePoint now = SteadyClock::now();
+    ControlReply reply;
+    if (request.command == ControlCommand::status) {
+        for (std::size_t i = 0; i < procs_.size(); ++i)
+            reply.instances.push_back(status_of(i, now));
+        return reply;
+    }
+    if (policy_.stopping() || policy_.finished())
+        return ControlReply::failure("procrun is stopping");
+    if (request.command == ControlCommand::kill) {
+        feed(event::StopAll{"stopping everything (procrun kill)"});
+        return reply;
+    }
+    const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
+    if (!targets.ok())
+        return ControlReply::failure(targets.error);
+    event::ControlOp op = event::ControlOp::start;
+    if (request.command == ControlCommand::stop)
+        op = event::ControlOp::stop;
+    else if (request.command == ControlCommand::restart)
+        op = event::ControlOp::restart;
+    feed(event::Control{op, targets.instances});
+    for (std::size_t i : targets.instances)
+        reply.instances.push_back(status_of(i, SteadyClock::now()));
+    return reply;
+}
+
 void Runtime::close_pipe(Proc& p) {
     buffer_.set_time(std::time(nullptr));
-    p.splitter.finish([this, &p](std::string_view line, bool continued) {
-        if (!p.quiet)
-            buffer_.append(p.source, line, continued);
-    });
+    p.splitter.finish(
+        [this, &p](std::string_view text, bool continued) { line(p, text, continued); });
     p.open = false;
     p.paused = false;
     boost::system::error_code ignored;
