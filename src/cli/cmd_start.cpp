@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/common.hpp"
+#include "cli/control_cli.hpp"
 #include "procrun/supervisor.hpp"
 #include "procrun/terminal.hpp"
 
@@ -49,6 +50,9 @@ Settings start_settings(const StartArgs& args) {
 }
 
 int start_command(const StartArgs& args) {
+    // When procrun already runs in this root, it starts the named processes itself.
+    if (const std::optional<int> code = start_in_running(args.project, args.names))
+        return *code;
     const Environment os_env = Environment::from_process();
     LoadOptions load;
     load.cli = start_settings(args);
