@@ -8,6 +8,7 @@
 
 #include "procrun/diagnostic.hpp"
 #include "procrun/formation.hpp"
+#include "procrun/lifecycle.hpp"
 
 namespace procrun {
 
@@ -17,6 +18,14 @@ template <class T>
 struct Sourced {
     T value{};
     Location where;
+};
+
+// `--restart [NAME=]POLICY`: the restart policy of one process type, or of
+// every type when `type` is empty.
+struct RestartOverride {
+    std::string type;
+    RestartPolicy policy = RestartPolicy::no;
+    friend bool operator==(const RestartOverride&, const RestartOverride&) = default;
 };
 
 // Every setting that can come from the command line or a config file. Each is
@@ -42,12 +51,23 @@ struct Settings {
     std::optional<Sourced<std::string>> image;         // --image
     std::optional<Sourced<std::string>> template_dir;  // --template-dir
 
+    // Per process type, from `processes:` in .procrun.yaml (see docs/config.md).
+    // `where` is the type's key; each Dependency and Readiness carries its own.
+    std::map<std::string, Sourced<Lifecycle>> processes;
+    // start's shorthands, applied over `processes:` by the loader. Their names
+    // are checked against the Procfile there.
+    std::optional<Sourced<std::vector<std::string>>> can_die;      // --can-die NAME
+    std::optional<Sourced<std::vector<std::string>>> exit_with;    // --exit-with NAME
+    std::optional<Sourced<std::vector<RestartOverride>>> restart;  // --restart [NAME=]POLICY
+    std::optional<Sourced<bool>> pty;                              // --pty
+
     // When a config file gave `formation` as a mapping ({web: 2}), `formation`
     // holds the equivalent spec ("web=2") and this says where each name was
     // written; empty otherwise.
     std::map<std::string, FormationSource> formation_sources;
 
-    // Overlays every setting present in `over` onto this one.
+    // Overlays every setting present in `over` onto this one. A process type in
+    // `over.processes` replaces that type's whole entry.
     void overlay(const Settings& over);
 };
 
@@ -59,8 +79,24 @@ enum class ConfigDialect {
 // Pure: parses the YAML text of a config file. Unknown keys and values of the
 // wrong type are located errors. `file` is used in diagnostics. Paths are
 // returned as written (the loader resolves them against the file's directory).
-// The keys of each dialect are listed in docs/procfile.md.
+// The keys of each dialect are listed in docs/config.md.
 Parsed<Settings> parse_config(std::string_view text, std::string_view file,
                               ConfigDialect dialect = ConfigDialect::procrun);
+
+// "no", "on-failure" or "always".
+std::optional<RestartPolicy> parse_restart_policy(std::string_view text);
+
+// "POLICY" (every type) or "NAME=POLICY", as `--restart` takes it.
+std::optional<RestartOverride> parse_restart_override(std::string_view text);
+
+// "500ms", "2s", "1.5m", "1h", or a plain number of seconds ("10", "0.5"); at
+// most 24 hours, rounded to the millisecond. Nothing negative.
+std::optional<Millis> parse_duration(std::string_view text);
+
+// "1500ms", "30s", "2m": a duration the way parse_duration reads it.
+std::string format_duration(Millis d);
+
+// The candidate closest to `word` in spelling (a typo or two away), or empty.
+std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace procrun

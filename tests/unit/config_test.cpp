@@ -6,6 +6,7 @@
 #include <vector>
 
 using namespace procrun;
+using namespace std::chrono_literals;
 
 TEST_CASE("Config: every key of .procrun.yaml", "[config]") {
     const std::string text =
@@ -96,8 +97,6 @@ TEST_CASE("Config errors are located", "[config]") {
         std::string message;
     };
     const std::vector<Case> cases = {
-        {"port: 5000\nprocesses:\n  web: {}\n", 2, 1, "config/unknown-key",
-         "unknown key 'processes'"},
         {"formaton: web=1\n", 1, 1, "config/unknown-key", "unknown key 'formaton'"},
         {"port: http\n", 1, 7, "config/wrong-type",
          "'port' must be a port number from 1 to 65535, found 'http'"},
@@ -207,4 +206,392 @@ TEST_CASE("Settings::overlay: the command line wins over the config file", "[con
     config.overlay(cli);
     CHECK(config.formation->value == "worker=1");
     CHECK(config.formation_sources.empty());
+}
+
+TEST_CASE("Config: one key table, two dialects", "[config]") {
+    // processes: is procrun's only.
+    const auto foreman =
+        parse_config("processes:\n  web: {}\n", ".foreman", ConfigDialect::foreman);
+    REQUIRE(foreman.diagnostics.size() == 1);
+    CHECK(foreman.diagnostics[0].message == "unknown key 'processes'");
+    CHECK(foreman.diagnostics[0].hint.rfind("known keys: procfile, root, env, formation, ", 0) ==
+          0);
+    CHECK(foreman.diagnostics[0].hint.find("template-dir") == std::string::npos);
+    const auto dir = parse_config("template-dir: x\n", ".foreman", ConfigDialect::foreman);
+    REQUIRE(dir.diagnostics.size() == 1);
+    CHECK(dir.diagnostics[0].hint == "did you mean 'template'?");
+    const auto far = parse_config("xyzzy: 1\n", ".procrun.yaml");
+    CHECK(far.diagnostics[0].hint.find(", template-dir, processes") != std::string::npos);
+    CHECK(far.diagnostics[0].hint.find("template,") == std::string::npos);
+}
+
+TEST_CASE("Config: durations", "[config]") {
+    CHECK(parse_duration("500ms") == 500ms);
+    CHECK(parse_duration("2s") == 2s);
+    CHECK(parse_duration("1m") == 60s);
+    CHECK(parse_duration("1h") == 3600s);
+    CHECK(parse_duration("10") == 10s);
+    CHECK(parse_duration("0.5") == 500ms);
+    CHECK(parse_duration(".25s") == 250ms);
+    CHECK(parse_duration("1.5m") == 90s);
+    CHECK(parse_duration("0") == 0ms);
+    CHECK(parse_duration("24h") == 86400s);
+    CHECK(parse_duration("0.0004") == 0ms);
+    for (const char* bad : {"", "-1", "-1s", "1.2.3", "s", "1 s", "1sec", "2d", "1e3", "25h",
+                            "86401", "+1", "ten", ".", "1ms5"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad));
+    }
+    CHECK(format_duration(0ms) == "0s");
+    CHECK(format_duration(1500ms) == "1500ms");
+    CHECK(format_duration(30s) == "30s");
+    CHECK(format_duration(120s) == "2m");
+    CHECK(format_duration(7200s) == "2h");
+}
+
+TEST_CASE("Config: --restart values", "[config]") {
+    CHECK(parse_restart_policy("no") == RestartPolicy::no);
+    CHECK(parse_restart_policy("on-failure") == RestartPolicy::on_failure);
+    CHECK(parse_restart_policy("always") == RestartPolicy::always);
+    CHECK_FALSE(parse_restart_policy("on_failure"));
+    CHECK(parse_restart_override("always") == RestartOverride{"", RestartPolicy::always});
+    CHECK(parse_restart_override("web=on-failure") ==
+          RestartOverride{"web", RestartPolicy::on_failure});
+    for (const char* bad : {"", "=always", "web=", "web=sometimes", "w.b=no", "web=no=no"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_restart_override(bad));
+    }
+}
+
+TEST_CASE("Config: nearest_name", "[config]") {
+    const std::vector<std::string> names = {"web", "worker", "db"};
+    CHECK(nearest_name("wbe", names) == "web");
+    CHECK(nearest_name("wrker", names) == "worker");
+    CHECK(nearest_name("dbb", names) == "db");
+    CHECK(nearest_name("x", names).empty());
+    CHECK(nearest_name("scheduler", names).empty());
+    CHECK(nearest_name(std::string(1000, 'w'), names).empty());
+}
+
+TEST_CASE("Config: processes, every key", "[config]") {
+    const std::string text =
+        "processes:\n"
+        "  web:\n"
+        "    restart: on-failure\n"
+        "    backoff: {initial: 500ms, max: 1m, multiplier: 1.5, reset_after: 20}\n"
+        "    max_restarts: 5\n"
+        "    on_exhausted: give-up\n"
+        "    can_die: true\n"
+        "    exit_with: no\n"
+        "    stop_signal: QUIT\n"
+        "    stop_timeout: 2.5\n"
+        "    pty: yes\n"
+        "    depends_on: [db, migrate]\n"
+        "    readiness:\n"
+        "      http: {path: /health, port: 8080, host: localhost}\n"
+        "      initial_delay: 1s\n"
+        "      interval: 250ms\n"
+        "      timeout: 2s\n"
+        "      retries: 10\n"
+        "  db:\n"
+        "    readiness:\n"
+        "      tcp: true\n"
+        "  migrate:\n"
+        "    restart: \"no\"\n"
+        "    depends_on: {db: ready}\n";
+    const auto parsed = parse_config(text, ".procrun.yaml");
+    REQUIRE(parsed.diagnostics.empty());
+    const auto& p = parsed.value.processes;
+    REQUIRE(p.size() == 3);
+    const Lifecycle& web = p.at("web").value;
+    CHECK(p.at("web").where.line == 2);
+    CHECK(p.at("web").where.column == 3);
+    CHECK(p.at("web").where.file == ".procrun.yaml");
+    CHECK(web.restart == RestartPolicy::on_failure);
+    CHECK(web.backoff == Backoff{500ms, 60s, 1.5, 20s});
+    CHECK(web.max_restarts == 5);
+    CHECK(web.on_exhausted == OnExhausted::give_up);
+    CHECK(web.can_die);
+    CHECK_FALSE(web.exit_with);
+    CHECK(web.stop_signal == SIGQUIT);
+    CHECK(web.stop_timeout == 2500ms);
+    CHECK(web.pty);
+    REQUIRE(web.depends_on.size() == 2);
+    CHECK(web.depends_on[0].type == "db");
+    CHECK(web.depends_on[0].condition == DependencyCondition::started);
+    CHECK(web.depends_on[0].where.line == 12);
+    CHECK(web.depends_on[0].where.column == 18);
+    CHECK(web.depends_on[1].type == "migrate");
+    CHECK(web.depends_on[1].where.column == 22);
+    const Readiness& r = web.readiness;
+    CHECK(r.kind == ProbeKind::http);
+    CHECK(r.path == "/health");
+    CHECK(r.port == 8080);
+    CHECK(r.host == "localhost");
+    CHECK(r.initial_delay == 1s);
+    CHECK(r.interval == 250ms);
+    CHECK(r.timeout == 2s);
+    CHECK(r.retries == 10);
+    CHECK(r.where.line == 14);
+    CHECK(r.where.column == 7);
+
+    const Lifecycle& db = p.at("db").value;
+    CHECK(db.readiness.kind == ProbeKind::tcp);
+    CHECK(db.readiness.port == 0);
+    CHECK(db.readiness.host == "127.0.0.1");
+    CHECK(db.readiness.retries == 60);
+    CHECK(db.restart == RestartPolicy::no);
+    CHECK(db == Lifecycle{db.restart,
+                          {},
+                          -1,
+                          OnExhausted::stop_all,
+                          false,
+                          false,
+                          SIGTERM,
+                          std::nullopt,
+                          {},
+                          db.readiness,
+                          false});
+
+    const Lifecycle& migrate = p.at("migrate").value;
+    CHECK(migrate.restart == RestartPolicy::no);
+    REQUIRE(migrate.depends_on.size() == 1);
+    CHECK(migrate.depends_on[0].condition == DependencyCondition::ready);
+    CHECK(migrate.depends_on[0].where.line == 24);
+}
+
+TEST_CASE("Config: processes, the other forms of each value", "[config]") {
+    auto one = [](const std::string& settings) {
+        const auto parsed = parse_config("processes:\n  web: " + settings + "\n", "c");
+        INFO(settings);
+        REQUIRE(parsed.diagnostics.empty());
+        return parsed.value.processes.at("web").value;
+    };
+    CHECK(one("{}") == Lifecycle{});
+    CHECK(one("{restart: always}").restart == RestartPolicy::always);
+    CHECK(one("{on_exhausted: stop-all}").on_exhausted == OnExhausted::stop_all);
+    CHECK(one("{stop_signal: SIGINT}").stop_signal == SIGINT);
+    CHECK(one("{stop_signal: hup}").stop_signal == SIGHUP);
+    CHECK(one("{stop_signal: 10}").stop_signal == 10);
+    CHECK(one("{stop_timeout: 0}").stop_timeout == 0ms);
+    CHECK(one("{max_restarts: 0}").max_restarts == 0);
+    CHECK(one("{backoff: {multiplier: 1}}").backoff == Backoff{1s, 30s, 1.0, 10s});
+    CHECK(one("{depends_on: db}").depends_on.at(0).type == "db");
+    CHECK(one("{depends_on: []}").depends_on.empty());
+    const auto deps = one("{depends_on: {a: started, b: completed_successfully}}").depends_on;
+    REQUIRE(deps.size() == 2);
+    CHECK(deps[1].condition == DependencyCondition::completed_successfully);
+
+    const auto tcp_port = one("{readiness: {tcp: 5432}}").readiness;
+    CHECK(tcp_port.kind == ProbeKind::tcp);
+    CHECK(tcp_port.port == 5432);
+    CHECK(tcp_port.host == "127.0.0.1");
+    const auto tcp_host = one("{readiness: {tcp: \"db.local:6379\"}}").readiness;
+    CHECK(tcp_host.host == "db.local");
+    CHECK(tcp_host.port == 6379);
+    const auto tcp_v6 = one("{readiness: {tcp: \"[::1]:80\"}}").readiness;
+    CHECK(tcp_v6.host == "::1");
+    CHECK(tcp_v6.port == 80);
+    const auto http = one("{readiness: {http: /up}}").readiness;
+    CHECK(http.kind == ProbeKind::http);
+    CHECK(http.path == "/up");
+    CHECK(http.port == 0);
+    const auto log = one("{readiness: {log: \"Listening on .*:[0-9]+\"}}").readiness;
+    CHECK(log.kind == ProbeKind::log);
+    CHECK(log.pattern == "Listening on .*:[0-9]+");
+    const auto exec = one("{readiness: {exec: pg_isready -q, retries: 1}}").readiness;
+    CHECK(exec.kind == ProbeKind::exec);
+    CHECK(exec.command == "pg_isready -q");
+    CHECK(exec.retries == 1);
+}
+
+TEST_CASE("Config: processes errors are located and explained", "[config]") {
+    struct Case {
+        std::string settings;  // under "  web:\n", indented by 4
+        int line;
+        int column;
+        std::string code;
+        std::string message;
+        std::string hint;
+    };
+    const std::vector<Case> cases = {
+        {"restrat: always", 3, 5, "config/unknown-key",
+         "unknown key 'restrat' for process type 'web'", "did you mean 'restart'?"},
+        {"restart: on_failure", 3, 14, "config/wrong-type",
+         "'restart' must be one of no, on-failure or always, found 'on_failure'",
+         "did you mean 'on-failure'?"},
+        {"restart: sometimes", 3, 14, "config/wrong-type",
+         "'restart' must be one of no, on-failure or always, found 'sometimes'", ""},
+        {"restart: always\n    restart: no", 4, 5, "config/duplicate-key",
+         "'restart' is set twice for process type 'web' (first on line 3)", ""},
+        {"on_exhausted: stop_all", 3, 19, "config/wrong-type",
+         "'on_exhausted' must be one of stop-all or give-up, found 'stop_all'",
+         "did you mean 'stop-all'?"},
+        {"max_restarts: -1", 3, 19, "config/wrong-type",
+         "'max_restarts' must be a whole number from 0 to 1000000 (leave it out for no limit), "
+         "found '-1'",
+         ""},
+        {"can_die: sometimes", 3, 14, "config/wrong-type",
+         "'can_die' must be true or false, found 'sometimes'", ""},
+        {"pty:", 3, 5, "config/wrong-type", "'pty' must be true or false, found nothing", ""},
+        {"stop_signal: TREM", 3, 18, "config/wrong-type",
+         "'stop_signal' must be a signal name (TERM, SIGQUIT, INT, ...) or number (1-64), found "
+         "'TREM'",
+         "did you mean 'TERM'?"},
+        {"stop_signal: 0", 3, 18, "config/wrong-type",
+         "'stop_signal' must be a signal name (TERM, SIGQUIT, INT, ...) or number (1-64), found "
+         "'0'",
+         ""},
+        {"stop_timeout: -1s", 3, 19, "config/wrong-type",
+         "'stop_timeout' must be a duration like 500ms, 2s or 1m, or a number of seconds (at "
+         "most 24h), found '-1s'",
+         "a duration cannot be negative"},
+        {"stop_timeout: soon", 3, 19, "config/wrong-type",
+         "'stop_timeout' must be a duration like 500ms, 2s or 1m, or a number of seconds (at "
+         "most 24h), found 'soon'",
+         ""},
+        {"backoff: 2s", 3, 14, "config/wrong-type",
+         "'backoff' must be a mapping like {initial: 1s, max: 30s, multiplier: 2, reset_after: "
+         "10s}, found '2s'",
+         ""},
+        {"backoff: {intial: 2s}", 3, 15, "config/unknown-key", "unknown key 'intial' in backoff",
+         "did you mean 'initial'?"},
+        {"backoff: {multiplier: 0.5}", 3, 27, "config/wrong-type",
+         "'multiplier' must be a number from 1 to 100, found '0.5'",
+         "1 keeps the delay at 'initial'"},
+        {"backoff: {initial: 1m}", 3, 5, "config/backoff-range",
+         "backoff 'initial' (1m) is more than 'max' (30s)",
+         "raise 'max' or lower 'initial' (the defaults are 1s and 30s)"},
+        {"depends_on: [db, db]", 3, 22, "config/duplicate-key",
+         "'db' is named twice in depends_on (first on line 3)", ""},
+        {"depends_on: [d.b]", 3, 18, "config/invalid-name", "'d.b' is not a process type name",
+         "depends_on names process types: letters, digits, '_' and '-'"},
+        {"depends_on: [{db: ready}]", 3, 18, "config/wrong-type",
+         "each item of 'depends_on' must be a process type name",
+         "to wait for a condition, make depends_on a mapping: {db: ready}"},
+        {"depends_on: {db: redy}", 3, 22, "config/wrong-type",
+         "the condition for 'db' must be one of started, ready or completed_successfully, found "
+         "'redy'",
+         "did you mean 'ready'?"},
+        {"depends_on:", 3, 5, "config/wrong-type",
+         "'depends_on' must be a list of process types, or a mapping of process types to "
+         "started, ready or completed_successfully, found nothing",
+         ""},
+        {"readiness: tcp", 3, 16, "config/wrong-type",
+         "'readiness' must be a mapping with one probe (tcp, http, log or exec) and its timing, "
+         "found 'tcp'",
+         ""},
+        {"readiness: {interval: 1s}", 3, 5, "config/readiness-no-probe",
+         "readiness needs a probe: one of tcp, http, log or exec",
+         "for example `tcp: true` (the instance's $PORT accepts connections) or `http: /health`"},
+        {"readiness: {tcp: true, http: /}", 3, 28, "config/readiness-probes",
+         "readiness takes one probe, and 'tcp' is already set on line 3",
+         "keep one of tcp, http, log and exec; exec can run a command that checks several "
+         "things"},
+        {"readiness: {tpc: true}", 3, 17, "config/unknown-key", "unknown key 'tpc' in readiness",
+         "did you mean 'tcp'?"},
+        {"readiness: {tcp: false}", 3, 22, "config/wrong-type",
+         "'tcp' must be true (the instance's $PORT), a port number or \"host:port\", found "
+         "'false'",
+         "to probe nothing, remove readiness"},
+        {"readiness: {tcp: \"db:99999\"}", 3, 22, "config/wrong-type",
+         "'tcp' must be true (the instance's $PORT), a port number or \"host:port\", found "
+         "'db:99999'",
+         ""},
+        {"readiness: {http: health}", 3, 23, "config/wrong-type",
+         "'http' must be a path like /health, or a mapping like {path: /health, port: 8080}, "
+         "found 'health'",
+         ""},
+        {"readiness: {http: {path: /x, prot: 1}}", 3, 34, "config/unknown-key",
+         "unknown key 'prot' in readiness http", "did you mean 'port'?"},
+        {"readiness: {http: {port: 0}}", 3, 30, "config/wrong-type",
+         "'port' must be a port number from 1 to 65535, found '0'", ""},
+        {"readiness: {log: \"(unclosed\"}", 3, 22, "config/invalid-regex",
+         "'log' is not a valid regular expression: Mismatched '(' and ')' in regular expression",
+         "the pattern is an ECMAScript regular expression searched in each line; put a backslash "
+         "before ( ) [ ] { } . * + ? | ^ $ \\ to match it literally"},
+        {"readiness: {exec: \"\"}", 3, 23, "config/wrong-type",
+         "'exec' must be a shell command, like pg_isready -q, found ''", ""},
+        {"readiness: {tcp: true, interval: 0s}", 3, 38, "config/wrong-type",
+         "'interval' must be a duration above 0, like 500ms or 1s, found '0s'", ""},
+        {"readiness: {tcp: true, timeout: -2}", 3, 37, "config/wrong-type",
+         "'timeout' must be a duration like 500ms, 2s or 1m, or a number of seconds (at most "
+         "24h), found '-2'",
+         "a duration cannot be negative"},
+        {"readiness: {tcp: true, retries: 0}", 3, 37, "config/wrong-type",
+         "'retries' must be a whole number of attempts from 1 to 1000000, found '0'", ""},
+    };
+    for (const auto& c : cases) {
+        const std::string text = "processes:\n  web:\n    " + c.settings + "\n";
+        INFO("config:\n" << text);
+        const auto parsed = parse_config(text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        const Diagnostic& d = parsed.diagnostics[0];
+        CHECK(d.where.file == ".procrun.yaml");
+        CHECK(d.where.line == c.line);
+        CHECK(d.where.column == c.column);
+        CHECK(d.code == c.code);
+        CHECK(d.message == c.message);
+        CHECK(d.hint == c.hint);
+        CHECK(d.source_line == std::string(line_at(text, c.line)));
+    }
+}
+
+TEST_CASE("Config: the processes mapping itself", "[config]") {
+    const auto list = parse_config("processes: [web]\n", "c");
+    REQUIRE(list.diagnostics.size() == 1);
+    CHECK(list.diagnostics[0].message ==
+          "'processes' must be a mapping of process types to their settings, found a list");
+
+    // A type with no settings: usually a mis-indented key.
+    const auto null = parse_config("processes:\n  web:\n  restart: always\n", "c");
+    REQUIRE(null.diagnostics.size() == 2);
+    CHECK(null.diagnostics[0].message ==
+          "'web' must be a mapping of settings, like {restart: on-failure}, found nothing");
+    CHECK(null.diagnostics[0].where.line == 2);
+    CHECK(null.diagnostics[1].message ==
+          "'restart' must be a mapping of settings, like {restart: on-failure}, found 'always'");
+
+    const auto twice = parse_config("processes:\n  web: {}\n  web: {pty: true}\n", "c");
+    REQUIRE(twice.diagnostics.size() == 1);
+    CHECK(twice.diagnostics[0].message ==
+          "process type 'web' is set twice in processes (first on line 2)");
+    CHECK(twice.diagnostics[0].where.line == 3);
+
+    const auto bad = parse_config("processes:\n  w.b: {}\n", "c");
+    REQUIRE(bad.diagnostics.size() == 1);
+    CHECK(bad.diagnostics[0].code == "config/invalid-name");
+
+    // Every error of every type is reported, and the types are still kept (so
+    // the plan can check their names).
+    const auto many = parse_config(
+        "processes:\n  web: {restart: x, pty: maybe}\n  wrker: {stop_signal: NOPE}\n", "c");
+    CHECK(many.diagnostics.size() == 3);
+    CHECK(many.value.processes.size() == 2);
+}
+
+TEST_CASE("Settings::overlay: processes and the shorthands", "[config]") {
+    Settings config =
+        parse_config("processes:\n  web: {restart: always}\n  db: {pty: true}\n", "c").value;
+    Settings cli;
+    const Location command_line{"command line", 0, 0};
+    cli.can_die = Sourced<std::vector<std::string>>{{"worker"}, command_line};
+    cli.restart = Sourced<std::vector<RestartOverride>>{
+        {RestartOverride{"", RestartPolicy::on_failure}}, command_line};
+    cli.pty = Sourced<bool>{true, command_line};
+    Lifecycle replaced;
+    replaced.exit_with = true;
+    cli.processes["db"] = Sourced<Lifecycle>{replaced, command_line};
+    config.overlay(cli);
+    CHECK(config.processes.at("web").value.restart == RestartPolicy::always);
+    CHECK(config.processes.at("db").value == replaced);
+    CHECK(config.can_die->value == std::vector<std::string>{"worker"});
+    CHECK(config.restart->value.at(0).policy == RestartPolicy::on_failure);
+    CHECK(config.pty->value);
+    CHECK_FALSE(config.exit_with);
+
+    Settings empty;
+    config.overlay(empty);
+    CHECK(config.processes.size() == 2);
+    CHECK(config.can_die);
 }
