@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "procrun/config.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -52,6 +54,215 @@ std::optional<int> parse_port(std::string_view text) {
     return value;
 }
 
+// Where a type's lifecycle settings were written: its key under `processes:`,
+// else its Procfile line.
+Location lifecycle_where(const PlanInput& input, const std::string& type, int line) {
+    if (auto it = input.lifecycle_where.find(type); it != input.lifecycle_where.end())
+        return it->second;
+    return Location{input.procfile.file, line, 0};
+}
+
+std::string name_hint(const std::string& name, const std::vector<std::string>& names) {
+    if (std::string best = nearest_name(name, names); !best.empty())
+        return fmt::format("did you mean '{}'?", best);
+    if (names.empty())
+        return "the Procfile defines no process types";
+    return fmt::format("process types in the Procfile: {}", join(names));
+}
+
+// The names of `lifecycles` must be process types; each dependency must name
+// another process type.
+void check_lifecycle_names(const PlanInput& input, const std::vector<std::string>& names,
+                           std::vector<Diagnostic>& out) {
+    for (const auto& [type, lifecycle] : input.lifecycles) {
+        const ProcfileEntry* entry = input.procfile.find(type);
+        if (entry == nullptr) {
+            out.push_back(make_error(lifecycle_where(input, type, 0), "plan/unknown-process",
+                                     fmt::format("unknown process type '{}' under processes", type),
+                                     {}, name_hint(type, names)));
+        }
+        for (const auto& dep : lifecycle.depends_on) {
+            if (dep.type == type) {
+                out.push_back(make_error(dep.where, "plan/self-dependency",
+                                         fmt::format("'{}' depends on itself", type), {},
+                                         "remove it from its own depends_on"));
+            } else if (input.procfile.find(dep.type) == nullptr) {
+                out.push_back(
+                    make_error(dep.where, "plan/unknown-dependency",
+                               fmt::format("'{}' depends on '{}', which is not a process type",
+                                           type, dep.type),
+                               {}, name_hint(dep.type, names)));
+            }
+        }
+    }
+}
+
+// Reports each cycle of depends_on once, in Procfile order:
+// "dependency cycle: web -> api -> web".
+class CycleFinder {
+  public:
+    CycleFinder(const Plan& plan, std::vector<Diagnostic>& out) : plan_(plan), out_(out) {}
+
+    void run() {
+        for (const auto& t : plan_.types)
+            visit(t);
+    }
+
+  private:
+    enum class State { unseen, on_path, done };
+    const Plan& plan_;
+    std::vector<Diagnostic>& out_;
+    std::map<std::string, State> state_;
+    std::vector<std::string> path_;
+
+    void visit(const ProcessType& t) {
+        if (state_[t.name] != State::unseen)
+            return;
+        state_[t.name] = State::on_path;
+        path_.push_back(t.name);
+        for (const auto& dep : t.lifecycle.depends_on) {
+            const ProcessType* next = plan_.find_type(dep.type);
+            if (next == nullptr || next == &t)
+                continue;  // reported as unknown or as depending on itself
+            if (state_[next->name] == State::on_path) {
+                const auto from = std::find(path_.begin(), path_.end(), next->name);
+                std::string cycle;
+                for (auto it = from; it != path_.end(); ++it)
+                    cycle += *it + " -> ";
+                cycle += next->name;
+                out_.push_back(make_error(
+                    dep.where, "plan/dependency-cycle", fmt::format("dependency cycle: {}", cycle),
+                    {}, "nothing in a cycle could ever start; remove one of these depends_on"));
+                continue;
+            }
+            visit(*next);
+        }
+        path_.pop_back();
+        state_[t.name] = State::done;
+    }
+};
+
+// Conflicting or redundant settings of one type, and conditions its
+// dependencies can never meet.
+void check_lifecycle_settings(const PlanInput& input, const Plan& plan,
+                              std::vector<Diagnostic>& out) {
+    for (const auto& t : plan.types) {
+        const Lifecycle& l = t.lifecycle;
+        const Location where = lifecycle_where(input, t.name, t.line);
+        if (l.can_die && l.exit_with) {
+            out.push_back(make_error(
+                where, "plan/can-die-and-exit-with",
+                fmt::format("'{}' sets both can_die and exit_with", t.name), {},
+                "can_die: its exit never stops the others; exit_with: its exit stops everything. "
+                "Keep one"));
+        } else if (l.exit_with && l.restart != RestartPolicy::no) {
+            out.push_back(make_warning(
+                where, "plan/restart-ignored",
+                fmt::format("restart: {} has no effect on '{}': with exit_with, its first exit "
+                            "stops everything",
+                            to_string(l.restart), t.name)));
+        } else if (l.can_die && l.restart == RestartPolicy::always && l.max_restarts < 0) {
+            out.push_back(make_warning(
+                where, "plan/can-die-redundant",
+                fmt::format("can_die has no effect on '{}': with restart: always and no "
+                            "max_restarts it is restarted after every exit",
+                            t.name)));
+        }
+        if (l.restart == RestartPolicy::no && l.max_restarts >= 0) {
+            out.push_back(make_warning(
+                where, "plan/max-restarts-ignored",
+                fmt::format("max_restarts has no effect on '{}' with restart: no", t.name), {},
+                "set restart: on-failure or always, or remove max_restarts"));
+        }
+        for (const auto& dep : l.depends_on) {
+            const ProcessType* target = plan.find_type(dep.type);
+            if (target == nullptr || target == &t)
+                continue;
+            const Lifecycle& tl = target->lifecycle;
+            if (dep.condition == DependencyCondition::completed_successfully) {
+                if (tl.restart == RestartPolicy::always) {
+                    out.push_back(make_warning(
+                        dep.where, "plan/never-completes",
+                        fmt::format("'{}' waits for '{}' to complete, but '{}' has restart: "
+                                    "always and never completes",
+                                    t.name, dep.type, dep.type),
+                        {},
+                        fmt::format("wait for it to be started or ready, or give '{}' restart: "
+                                    "no or on-failure",
+                                    dep.type)));
+                } else if (tl.exit_with || (tl.restart == RestartPolicy::no && !tl.can_die)) {
+                    out.push_back(make_warning(
+                        dep.where, "plan/completion-stops-all",
+                        fmt::format("'{}' waits for '{}' to complete, but when '{}' exits "
+                                    "everything stops",
+                                    t.name, dep.type, dep.type),
+                        {},
+                        fmt::format("give '{}' can_die: true (or restart: on-failure) so that its "
+                                    "successful exit lets the others run",
+                                    dep.type)));
+                }
+            } else if (dep.condition == DependencyCondition::ready &&
+                       tl.readiness.kind == ProbeKind::none) {
+                out.push_back(make_warning(
+                    dep.where, "plan/ready-without-probe",
+                    fmt::format("'{}' waits for '{}' to be ready, but '{}' has no readiness "
+                                "probe: it counts as ready once started",
+                                t.name, dep.type, dep.type),
+                    {},
+                    fmt::format("give '{}' a readiness probe (tcp, http, log or exec)", dep.type)));
+            }
+        }
+    }
+}
+
+// With types named on the command line, their dependencies run too (and
+// theirs): a note for each type started that way. Returns every type to run.
+std::set<std::string> with_dependencies(const PlanInput& input,
+                                        const std::vector<std::string>& selected,
+                                        std::vector<Diagnostic>& out) {
+    std::set<std::string> wanted(selected.begin(), selected.end());
+    std::vector<std::string> queue = selected;
+    while (!queue.empty()) {
+        const std::string type = queue.back();
+        queue.pop_back();
+        const auto it = input.lifecycles.find(type);
+        if (it == input.lifecycles.end())
+            continue;
+        for (const auto& dep : it->second.depends_on) {
+            if (input.procfile.find(dep.type) == nullptr || !wanted.insert(dep.type).second)
+                continue;
+            queue.push_back(dep.type);
+            Diagnostic note =
+                make_warning(Location{"command line", 0, 0}, "plan/dependency-selected",
+                             fmt::format("starting '{}' too: '{}' depends on it", dep.type, type));
+            note.severity = Severity::note;
+            out.push_back(std::move(note));
+        }
+    }
+    return wanted;
+}
+
+// A type that runs cannot wait for one that runs no instance.
+void check_dependencies_run(const Plan& plan, std::vector<Diagnostic>& out) {
+    for (const auto& t : plan.types) {
+        if (!t.selected || t.count == 0)
+            continue;
+        for (const auto& dep : t.lifecycle.depends_on) {
+            const ProcessType* target = plan.find_type(dep.type);
+            if (target == nullptr || target == &t || target->count > 0)
+                continue;
+            out.push_back(make_error(
+                dep.where, "plan/dependency-not-running",
+                fmt::format("'{}' depends on '{}', but the formation runs no '{}'", t.name,
+                            dep.type, dep.type),
+                {},
+                fmt::format("give it a count (e.g. --formation {}=1), or remove it from the "
+                            "depends_on of '{}'",
+                            dep.type, t.name)));
+        }
+    }
+}
+
 }  // namespace
 
 Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
@@ -62,6 +273,7 @@ Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
     inst.command = type.command;
     inst.port = plan.base_port + kPortStepPerType * type.position + index - 1;
     inst.colour = type.position;
+    inst.lifecycle = type.lifecycle;
     inst.app_env = plan.file_env;
     inst.app_env.set("PORT", std::to_string(inst.port));
     inst.app_env.set("PS", inst.name);
@@ -129,6 +341,9 @@ Parsed<Plan> make_plan(const PlanInput& input) {
         selected.push_back(name);
     }
 
+    check_lifecycle_names(input, names, out.diagnostics);
+    const std::set<std::string> wanted = with_dependencies(input, selected, out.diagnostics);
+
     int position = 0;
     for (const auto& entry : input.procfile.entries) {
         ProcessType type;
@@ -136,10 +351,13 @@ Parsed<Plan> make_plan(const PlanInput& input) {
         type.command = entry.command;
         type.position = position++;
         type.line = entry.line;
-        type.selected = input.selected.empty() ||
-                        std::find(selected.begin(), selected.end(), entry.name) != selected.end();
+        type.selected = input.selected.empty() || wanted.count(entry.name) != 0;
         type.count = input.formation.count_for(type.name);
-        if (!input.selected.empty() && type.selected && type.count == 0) {
+        if (auto it = input.lifecycles.find(entry.name); it != input.lifecycles.end())
+            type.lifecycle = it->second;
+        const bool named =
+            std::find(selected.begin(), selected.end(), entry.name) != selected.end();
+        if (named && type.count == 0) {
             out.diagnostics.push_back(make_warning(
                 Location{"command line", 0, 0}, "plan/selected-zero",
                 fmt::format("process type '{}' is selected but its formation count is 0",
@@ -148,6 +366,9 @@ Parsed<Plan> make_plan(const PlanInput& input) {
         }
         plan.types.push_back(std::move(type));
     }
+    CycleFinder(plan, out.diagnostics).run();
+    check_lifecycle_settings(input, plan, out.diagnostics);
+    check_dependencies_run(plan, out.diagnostics);
 
     if (!port_ok || !out.ok())
         return out;

@@ -37,7 +37,7 @@ struct Instance {
     std::string name;  // "web.1"
     std::string command;
     int port = 0;
-    int colour = 0;  // index into the output palette (the type's position)
+    int colour = 0;       // index into the output palette (the type's position)
     Lifecycle lifecycle;  // the type's
     // What the app itself defines: the env files' variables, then PORT and PS.
     // Exporters render this.
@@ -59,6 +59,9 @@ struct PlanInput {
     // Per process type, from the config file and the command line; a name that
     // is not a Procfile entry is a located error.
     std::map<std::string, Lifecycle> lifecycles;
+    // Where each name of `lifecycles` was written (its key under `processes:`,
+    // or "command line"), for that located error and others about the type.
+    std::map<std::string, Location> lifecycle_where;
 };
 
 // The value every command reads: start, run, check and export.

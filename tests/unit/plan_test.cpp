@@ -193,3 +193,227 @@ TEST_CASE("make_instance builds one instance outside the plan", "[plan]") {
     CHECK(i.env.get("PS") == "worker.4");
     CHECK(i.env.get("PORT") == "6103");
 }
+
+namespace {
+
+Dependency dep(std::string type, DependencyCondition c = DependencyCondition::started,
+               int line = 0) {
+    return Dependency{std::move(type), c, Location{".procrun.yaml", line, 5}};
+}
+
+std::string codes(const std::vector<Diagnostic>& ds) {
+    std::string out;
+    for (const auto& d : ds)
+        out += d.code + " ";
+    return out;
+}
+
+const Diagnostic* find_code(const std::vector<Diagnostic>& ds, const std::string& code) {
+    for (const auto& d : ds) {
+        if (d.code == code)
+            return &d;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("Plan: lifecycles reach the types and their instances", "[plan]") {
+    auto input = input_for("web: puma\nworker: sidekiq\n");
+    input.formation = formation("web=2");
+    Lifecycle web;
+    web.restart = RestartPolicy::on_failure;
+    web.stop_signal = SIGQUIT;
+    web.depends_on = {dep("worker")};
+    input.lifecycles["web"] = web;
+    input.lifecycle_where["web"] = Location{".procrun.yaml", 2, 3};
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.empty());
+    CHECK(plan.value.find_type("web")->lifecycle == web);
+    CHECK(plan.value.find_type("worker")->lifecycle == Lifecycle{});
+    REQUIRE(plan.value.instances.size() == 3);
+    CHECK(plan.value.instances[0].lifecycle == web);
+    CHECK(plan.value.instances[1].lifecycle == web);
+    CHECK(plan.value.instances[2].lifecycle == Lifecycle{});
+}
+
+TEST_CASE("Plan: a lifecycle for a type the Procfile does not have", "[plan]") {
+    auto input = input_for("web: puma\nworker: sidekiq\n");
+    input.lifecycles["wbe"] = Lifecycle{};
+    input.lifecycle_where["wbe"] = Location{".procrun.yaml", 7, 3};
+    input.lifecycles["scheduler"] = Lifecycle{};
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 2);
+    const Diagnostic& d = plan.diagnostics[1];
+    CHECK(d.severity == Severity::error);
+    CHECK(d.code == "plan/unknown-process");
+    CHECK(d.message == "unknown process type 'wbe' under processes");
+    CHECK(d.hint == "did you mean 'web'?");
+    CHECK(d.where.file == ".procrun.yaml");
+    CHECK(d.where.line == 7);
+    CHECK(d.where.column == 3);
+    CHECK(plan.diagnostics[0].hint == "process types in the Procfile: web, worker");
+    CHECK(plan.value.instances.empty());
+}
+
+TEST_CASE("Plan: depends_on an unknown type or itself", "[plan]") {
+    auto input = input_for("web: puma\ndb: postgres\n");
+    input.lifecycles["web"].depends_on = {dep("dbb", DependencyCondition::started, 4),
+                                          dep("web", DependencyCondition::started, 5)};
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 2);
+    CHECK(plan.diagnostics[0].code == "plan/unknown-dependency");
+    CHECK(plan.diagnostics[0].message == "'web' depends on 'dbb', which is not a process type");
+    CHECK(plan.diagnostics[0].hint == "did you mean 'db'?");
+    CHECK(plan.diagnostics[0].where.line == 4);
+    CHECK(plan.diagnostics[1].code == "plan/self-dependency");
+    CHECK(plan.diagnostics[1].message == "'web' depends on itself");
+    CHECK(plan.diagnostics[1].where.line == 5);
+    CHECK_FALSE(plan.ok());
+}
+
+TEST_CASE("Plan: dependency cycles are named", "[plan]") {
+    auto input = input_for("web: puma\napi: rails\ndb: postgres\nworker: sidekiq\n");
+    input.lifecycles["web"].depends_on = {dep("api", DependencyCondition::started, 3)};
+    input.lifecycles["api"].depends_on = {dep("db", DependencyCondition::started, 5),
+                                          dep("web", DependencyCondition::started, 6)};
+    input.lifecycles["worker"].depends_on = {dep("db")};
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 1);
+    const Diagnostic& d = plan.diagnostics[0];
+    CHECK(d.code == "plan/dependency-cycle");
+    CHECK(d.message == "dependency cycle: web -> api -> web");
+    CHECK(d.where.line == 6);
+    CHECK_FALSE(plan.ok());
+
+    // A longer one, and two separate cycles are both reported.
+    auto three = input_for("a: x\nb: x\nc: x\nd: x\ne: x\n");
+    three.lifecycles["a"].depends_on = {dep("b")};
+    three.lifecycles["b"].depends_on = {dep("c")};
+    three.lifecycles["c"].depends_on = {dep("a")};
+    three.lifecycles["d"].depends_on = {dep("e")};
+    three.lifecycles["e"].depends_on = {dep("d")};
+    const auto two = make_plan(three);
+    REQUIRE(two.diagnostics.size() == 2);
+    CHECK(two.diagnostics[0].message == "dependency cycle: a -> b -> c -> a");
+    CHECK(two.diagnostics[1].message == "dependency cycle: d -> e -> d");
+
+    // A diamond is not a cycle.
+    auto diamond = input_for("a: x\nb: x\nc: x\nd: x\n");
+    diamond.lifecycles["a"].depends_on = {dep("b"), dep("c")};
+    diamond.lifecycles["b"].depends_on = {dep("d")};
+    diamond.lifecycles["c"].depends_on = {dep("d")};
+    CHECK(make_plan(diamond).diagnostics.empty());
+}
+
+TEST_CASE("Plan: dependencies of the selected types are started too", "[plan]") {
+    auto input = input_for("web: puma\napi: rails\ndb: postgres\nworker: sidekiq\n");
+    input.lifecycles["web"].depends_on = {dep("api")};
+    input.lifecycles["api"].depends_on = {dep("db", DependencyCondition::ready)};
+    input.lifecycles["db"].readiness.kind = ProbeKind::tcp;
+    input.selected = {"web"};
+    const auto plan = make_plan(input);
+    CHECK(names(plan.value) == std::vector<std::string>{"web.1", "api.1", "db.1"});
+    CHECK(ports(plan.value) == std::vector<int>{5000, 5100, 5200});
+    REQUIRE(plan.diagnostics.size() == 2);
+    CHECK(plan.diagnostics[0].severity == Severity::note);
+    CHECK(plan.diagnostics[0].code == "plan/dependency-selected");
+    CHECK(plan.diagnostics[0].message == "starting 'api' too: 'web' depends on it");
+    CHECK(plan.diagnostics[1].message == "starting 'db' too: 'api' depends on it");
+    CHECK(plan.ok());
+    CHECK_FALSE(plan.value.find_type("worker")->selected);
+
+    // Selecting the dependency too: no note.
+    input.selected = {"web", "api", "db"};
+    CHECK(make_plan(input).diagnostics.empty());
+}
+
+TEST_CASE("Plan: a dependency that runs no instance", "[plan]") {
+    auto input = input_for("web: puma\ndb: postgres\nworker: sidekiq\n");
+    input.lifecycles["web"].depends_on = {dep("db", DependencyCondition::started, 3)};
+    input.formation = formation("db=0");
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 1);
+    const Diagnostic& d = plan.diagnostics[0];
+    CHECK(d.code == "plan/dependency-not-running");
+    CHECK(d.message == "'web' depends on 'db', but the formation runs no 'db'");
+    CHECK(d.hint ==
+          "give it a count (e.g. --formation db=1), or remove it from the depends_on of 'web'");
+    CHECK(d.where.line == 3);
+
+    // Selected through web: the same error.
+    input.selected = {"web"};
+    CHECK(codes(make_plan(input).diagnostics) ==
+          "plan/dependency-selected plan/dependency-not-running ");
+
+    // web itself does not run: nothing waits for db.
+    input.selected = {};
+    input.formation = formation("web=0,db=0");
+    CHECK(make_plan(input).diagnostics.empty());
+}
+
+TEST_CASE("Plan: conflicting and redundant lifecycle settings", "[plan]") {
+    auto input = input_for("web: puma\nworker: sidekiq\nclock: clockwork\nmigrate: rake\n");
+    input.lifecycles["web"].can_die = true;
+    input.lifecycles["web"].exit_with = true;
+    input.lifecycle_where["web"] = Location{".procrun.yaml", 2, 3};
+    input.lifecycles["worker"].can_die = true;
+    input.lifecycles["worker"].restart = RestartPolicy::always;
+    input.lifecycles["clock"].exit_with = true;
+    input.lifecycles["clock"].restart = RestartPolicy::on_failure;
+    input.lifecycles["migrate"].max_restarts = 3;
+    const auto plan = make_plan(input);
+    CHECK(codes(plan.diagnostics) ==
+          "plan/can-die-and-exit-with plan/can-die-redundant plan/restart-ignored "
+          "plan/max-restarts-ignored ");
+    const Diagnostic& both = plan.diagnostics[0];
+    CHECK(both.severity == Severity::error);
+    CHECK(both.message == "'web' sets both can_die and exit_with");
+    CHECK(both.where.line == 2);
+    CHECK(plan.diagnostics[1].severity == Severity::warning);
+    CHECK(plan.diagnostics[1].message ==
+          "can_die has no effect on 'worker': with restart: always and no max_restarts it is "
+          "restarted after every exit");
+    // Without a config location, the type's Procfile line.
+    CHECK(plan.diagnostics[1].where.file == "Procfile");
+    CHECK(plan.diagnostics[1].where.line == 2);
+    CHECK(plan.diagnostics[2].message ==
+          "restart: on-failure has no effect on 'clock': with exit_with, its first exit stops "
+          "everything");
+    CHECK(plan.diagnostics[3].message ==
+          "max_restarts has no effect on 'migrate' with restart: no");
+
+    // With a restart limit, can_die decides what happens after it.
+    input.lifecycles.erase("web");
+    input.lifecycles["worker"].max_restarts = 5;
+    CHECK(find_code(make_plan(input).diagnostics, "plan/can-die-redundant") == nullptr);
+}
+
+TEST_CASE("Plan: dependency conditions that cannot be met as meant", "[plan]") {
+    auto input = input_for("web: puma\ndb: postgres\nmigrate: rake db:migrate\ncache: redis\n");
+    input.lifecycles["web"].depends_on = {
+        dep("migrate", DependencyCondition::completed_successfully, 3),
+        dep("db", DependencyCondition::completed_successfully, 4),
+        dep("cache", DependencyCondition::ready, 5)};
+    input.lifecycles["db"].restart = RestartPolicy::always;
+    const auto plan = make_plan(input);
+    CHECK(codes(plan.diagnostics) ==
+          "plan/completion-stops-all plan/never-completes plan/ready-without-probe ");
+    CHECK(plan.ok());
+    CHECK(plan.diagnostics[0].message ==
+          "'web' waits for 'migrate' to complete, but when 'migrate' exits everything stops");
+    CHECK(plan.diagnostics[0].hint ==
+          "give 'migrate' can_die: true (or restart: on-failure) so that its successful exit lets "
+          "the others run");
+    CHECK(plan.diagnostics[0].where.line == 3);
+    CHECK(plan.diagnostics[1].message ==
+          "'web' waits for 'db' to complete, but 'db' has restart: always and never completes");
+    CHECK(plan.diagnostics[2].message ==
+          "'web' waits for 'cache' to be ready, but 'cache' has no readiness probe: it counts as "
+          "ready once started");
+
+    input.lifecycles["migrate"].can_die = true;
+    input.lifecycles["db"].restart = RestartPolicy::on_failure;
+    input.lifecycles["cache"].readiness.kind = ProbeKind::log;
+    CHECK(make_plan(input).diagnostics.empty());
+}
