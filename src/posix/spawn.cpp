@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <boost/process/v2/process.hpp>
 
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
 #include "posix/signals.hpp"
@@ -53,8 +55,16 @@ struct ChildSetup {
     bp::error_code on_exec_setup(bp::posix::default_launcher& /*launcher*/,
                                  const bp::filesystem::path& /*exe*/,
                                  const char* const*& /*argv*/) {
-        if (::setpgid(0, 0) != 0)
+        if (options.pty_slave >= 0) {
+            // A new session, so that the terminal can become its controlling
+            // terminal (TIOCSCTTY needs a session leader without one); the
+            // session's process group is the child's own, as with setpgid(0, 0).
+            // The terminal's foreground group is now the child's.
+            if (::setsid() < 0 || ::ioctl(options.pty_slave, TIOCSCTTY, 0) != 0)
+                return last_error();
+        } else if (::setpgid(0, 0) != 0) {
             return last_error();
+        }
         if (options.foreground_tty >= 0) {
             // A background group may not take the terminal unless SIGTTOU is ignored;
             // the reset below restores it.
@@ -64,8 +74,9 @@ struct ChildSetup {
         }
         if (options.stdin_fd >= 0 && ::dup2(options.stdin_fd, 0) < 0)
             return last_error();
-        if (options.output_fd >= 0) {
-            if (::dup2(options.output_fd, 1) < 0 || ::dup2(options.output_fd, 2) < 0)
+        const int output = options.pty_slave >= 0 ? options.pty_slave : options.output_fd;
+        if (output >= 0) {
+            if (::dup2(output, 1) < 0 || ::dup2(output, 2) < 0)
                 return last_error();
         }
         if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
@@ -80,6 +91,8 @@ struct ChildSetup {
 }  // namespace
 
 Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
+    if (options.pty_slave >= 0 && (options.output_fd >= 0 || options.foreground_tty >= 0))
+        throw std::invalid_argument("spawn_shell: pty_slave excludes output_fd and foreground_tty");
     std::vector<std::string> env = options.env;
     std::vector<const char*> envp;
     envp.reserve(env.size() + 1);
@@ -103,8 +116,10 @@ Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
         throw std::system_error(ec.value(), std::generic_category(), what);
     }
     const pid_t pid = process.id();
-    // Also set the group from this side, so it exists before anyone signals it.
-    ::setpgid(pid, pid);
+    // Also set the group from this side, so it exists before anyone signals it
+    // (a session leader already leads its group, and setpgid would fail on it).
+    if (options.pty_slave < 0)
+        ::setpgid(pid, pid);
     return Spawned{pid, process.detach()};
 }
 

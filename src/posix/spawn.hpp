@@ -28,6 +28,16 @@ struct SpawnOptions {
     // A terminal whose foreground process group the child's group becomes
     // (before exec, so the child never runs in the background); -1: none.
     int foreground_tty = -1;
+    // The slave of a pseudo-terminal (open_pty in posix/pty.hpp) that becomes
+    // the child's controlling terminal and its stdout and stderr, in place of
+    // output_fd; -1: none. The child then leads a new session (setsid) instead
+    // of only a new process group: the session, its one process group and the
+    // child share its pid, so signalling the group -pid works the same. When
+    // the child exits, the kernel sends SIGHUP (and SIGCONT) to the terminal's
+    // foreground group: processes it left in its group get SIGHUP, as at a
+    // terminal whose shell exits. Cannot be combined with output_fd or
+    // foreground_tty.
+    int pty_slave = -1;
 };
 
 struct Spawned {
@@ -36,10 +46,12 @@ struct Spawned {
 };
 
 // Starts `/bin/sh -c COMMAND` through Boost.Process as the leader of a new
-// process group, with default signal dispositions, an empty signal mask and no
-// file descriptor but 0, 1 and 2 (everything else is made close-on-exec with
-// close_range, so a failure in the child is still reported through Boost's
-// exec-error pipe). Throws std::system_error naming what failed.
+// process group (of a new session with a pty_slave), with default signal
+// dispositions, an empty signal mask and no file descriptor but 0, 1 and 2
+// (everything else is made close-on-exec with close_range, so a failure in the
+// child is still reported through Boost's exec-error pipe). Throws
+// std::system_error naming what failed; std::invalid_argument for pty_slave
+// with output_fd or foreground_tty.
 Spawned spawn_shell(Executor executor, const SpawnOptions& options);
 
 }  // namespace procrun::posix
