@@ -74,7 +74,17 @@ std::string name_hint(const std::string& name, const std::vector<std::string>& n
 // another process type.
 void check_lifecycle_names(const PlanInput& input, const std::vector<std::string>& names,
                            std::vector<Diagnostic>& out) {
-    for (const auto& [type, lifecycle] : input.lifecycles) {
+    // In the order they were written.
+    std::vector<std::pair<int, const std::string*>> order;
+    for (const auto& entry : input.lifecycles) {
+        const auto it = input.lifecycle_where.find(entry.first);
+        order.emplace_back(it == input.lifecycle_where.end() ? 0 : it->second.line, &entry.first);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [line, name] : order) {
+        const std::string& type = *name;
+        const Lifecycle& lifecycle = input.lifecycles.at(type);
         const ProcfileEntry* entry = input.procfile.find(type);
         if (entry == nullptr) {
             out.push_back(make_error(lifecycle_where(input, type, 0), "plan/unknown-process",

@@ -130,6 +130,7 @@ class Loader {
     void read_env_files(const fs::path& root);
     std::optional<Formation> formation();
     int base_port();
+    void lifecycles(PlanInput& input);
 };
 
 bool Loader::check_root(const fs::path& root, const Location& where) {
@@ -440,6 +441,62 @@ int Loader::base_port() {
     return kDefaultBasePort;
 }
 
+// `processes:` from the config file, then the command line's shorthands on
+// top: --restart (one type, or every type when no NAME is given), --can-die,
+// --exit-with, --pty.
+void Loader::lifecycles(PlanInput& input) {
+    const Settings& s = project().settings;
+    for (const auto& [type, lifecycle] : s.processes) {
+        input.lifecycles[type] = lifecycle.value;
+        input.lifecycle_where[type] = lifecycle.where;
+    }
+    const Procfile& procfile = project().procfile;
+    const std::vector<std::string> names = procfile.names();
+    // A shorthand's NAME must be a process type; returns the type's settings.
+    auto named = [&](const std::string& name, std::string_view option,
+                     const Location& where) -> Lifecycle* {
+        if (procfile.find(name) == nullptr) {
+            std::string hint = nearest_name(name, names);
+            hint = !hint.empty() ? fmt::format("did you mean '{}'?", hint)
+                   : names.empty()
+                       ? std::string("the Procfile defines no process types")
+                       : fmt::format("process types in the Procfile: {}", fmt::join(names, ", "));
+            error(where, "plan/unknown-process",
+                  fmt::format("unknown process type '{}' in {}", name, option), hint);
+            return nullptr;
+        }
+        if (input.lifecycle_where.count(name) == 0)
+            input.lifecycle_where[name] = where;
+        return &input.lifecycles[name];
+    };
+    if (s.restart) {
+        for (const auto& r : s.restart->value) {
+            if (r.type.empty()) {
+                for (const auto& name : names)
+                    named(name, "--restart", s.restart->where)->restart = r.policy;
+            } else if (Lifecycle* l = named(r.type, "--restart", s.restart->where)) {
+                l->restart = r.policy;
+            }
+        }
+    }
+    if (s.can_die) {
+        for (const auto& name : s.can_die->value) {
+            if (Lifecycle* l = named(name, "--can-die", s.can_die->where))
+                l->can_die = true;
+        }
+    }
+    if (s.exit_with) {
+        for (const auto& name : s.exit_with->value) {
+            if (Lifecycle* l = named(name, "--exit-with", s.exit_with->where))
+                l->exit_with = true;
+        }
+    }
+    if (s.pty && s.pty->value) {
+        for (const auto& name : names)
+            named(name, "--pty", s.pty->where)->pty = true;
+    }
+}
+
 // The names a Procfile appears to define: the leading run of name characters
 // of every line that is not blank or a comment.
 std::vector<std::string> loose_names(std::string_view text) {
@@ -575,11 +632,19 @@ void Loader::run() {
     input.selected = options_.selected;
     if (s.timeout)
         input.timeout = std::chrono::seconds(s.timeout->value);
+    const std::size_t before_lifecycles = out_.diagnostics.size();
+    lifecycles(input);
+    if (out_.diagnostics.size() != before_lifecycles)
+        return;  // a shorthand names no process type
     Parsed<Plan> plan = make_plan(input);
     for (auto& d : plan.diagnostics) {
         // A base port given by the user is located where it was given.
         if (d.code == "plan/invalid-port" && s.port)
             d.where = option_where(s.port->where, "--port");
+        // Lifecycle findings point into the config file: show the line.
+        if (d.source_line.empty() && project().config_path &&
+            d.where.file == *project().config_path)
+            d.source_line = source_line_of(d.where);
         out_.diagnostics.push_back(std::move(d));
     }
     project().plan = std::move(plan.value);

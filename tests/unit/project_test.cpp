@@ -491,3 +491,143 @@ TEST_CASE("Loader: names are still checked when the Procfile has errors", "[proj
     CHECK(loaded.diagnostics[2].message == "unknown process type 'clock'");
     CHECK(loaded.value.plan.instances.empty());
 }
+
+namespace {
+
+template <class T>
+Sourced<T> from_cli(T value) {
+    return Sourced<T>{std::move(value), Location{"command line", 0, 0}};
+}
+
+}  // namespace
+
+TEST_CASE("Loader: processes: from .procrun.yaml reach the plan", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: puma\ndb: postgres\nworker: sidekiq\n");
+    box.write(".procrun.yaml",
+              "processes:\n"
+              "  web:\n"
+              "    restart: always\n"
+              "    depends_on: {db: ready}\n"
+              "  db:\n"
+              "    readiness: {tcp: true}\n");
+    LoadOptions options;
+    options.selected = {"web"};
+    const auto loaded = load(options);
+    INFO(codes(loaded.diagnostics));
+    REQUIRE(loaded.ok());
+    const Plan& plan = loaded.value.plan;
+    CHECK(instance_names(loaded.value) == std::vector<std::string>{"web.1", "db.1"});
+    CHECK(plan.find_type("web")->lifecycle.restart == RestartPolicy::always);
+    REQUIRE(plan.find_type("web")->lifecycle.depends_on.size() == 1);
+    const Dependency& dep = plan.find_type("web")->lifecycle.depends_on[0];
+    CHECK(dep.where.file == ".procrun.yaml");
+    CHECK(dep.where.line == 4);
+    CHECK(plan.instances[1].lifecycle.readiness.kind == ProbeKind::tcp);
+    CHECK(plan.find_type("worker")->lifecycle == Lifecycle{});
+    REQUIRE(loaded.diagnostics.size() == 1);
+    CHECK(loaded.diagnostics[0].message == "starting 'db' too: 'web' depends on it");
+}
+
+TEST_CASE("Loader: lifecycle errors of the plan show the config file's line", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: puma\ndb: postgres\n");
+    box.write(".procrun.yaml",
+              "port: 6000\n"
+              "processes:\n"
+              "  wbe: {restart: always}\n"
+              "  db:\n"
+              "    depends_on: [db]\n");
+    const auto loaded = load();
+    REQUIRE(loaded.diagnostics.size() == 2);
+    const Diagnostic& unknown = loaded.diagnostics[0];
+    CHECK(unknown.code == "plan/unknown-process");
+    CHECK(unknown.where.file == ".procrun.yaml");
+    CHECK(unknown.where.line == 3);
+    CHECK(unknown.where.column == 3);
+    CHECK(unknown.source_line == "  wbe: {restart: always}");
+    CHECK(unknown.hint == "did you mean 'web'?");
+    const Diagnostic& self = loaded.diagnostics[1];
+    CHECK(self.message == "'db' depends on itself");
+    CHECK(self.where.line == 5);
+    CHECK(self.where.column == 18);
+    CHECK(self.source_line == "    depends_on: [db]");
+    CHECK(format_human(self, false) ==
+          ".procrun.yaml:5:18: error: 'db' depends on itself\n"
+          " 5 |     depends_on: [db]\n"
+          "   |                  ^\n"
+          "hint: remove it from its own depends_on\n");
+}
+
+TEST_CASE("Loader: the command line's shorthands over processes:", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: puma\nworker: sidekiq\nclock: clockwork\n");
+    box.write(".procrun.yaml",
+              "processes:\n"
+              "  web: {restart: always, stop_signal: INT}\n"
+              "  clock: {restart: always}\n");
+    LoadOptions options;
+    options.cli.restart = from_cli(std::vector<RestartOverride>{{"", RestartPolicy::on_failure},
+                                                                {"clock", RestartPolicy::no}});
+    options.cli.can_die = from_cli(std::vector<std::string>{"worker"});
+    options.cli.exit_with = from_cli(std::vector<std::string>{"clock"});
+    options.cli.pty = from_cli(true);
+    const auto loaded = load(options);
+    INFO(codes(loaded.diagnostics));
+    REQUIRE(loaded.diagnostics.empty());
+    const Plan& plan = loaded.value.plan;
+    const Lifecycle& web = plan.find_type("web")->lifecycle;
+    CHECK(web.restart == RestartPolicy::on_failure);
+    CHECK(web.stop_signal == SIGINT);  // the file's other settings stay
+    CHECK(web.pty);
+    const Lifecycle& worker = plan.find_type("worker")->lifecycle;
+    CHECK(worker.restart == RestartPolicy::on_failure);
+    CHECK(worker.can_die);
+    CHECK(worker.pty);
+    const Lifecycle& clock = plan.find_type("clock")->lifecycle;
+    CHECK(clock.restart == RestartPolicy::no);
+    CHECK(clock.exit_with);
+    CHECK(plan.instances[2].lifecycle == clock);
+
+    // Later --restart values win.
+    options.cli.restart = from_cli(
+        std::vector<RestartOverride>{{"clock", RestartPolicy::no}, {"", RestartPolicy::always}});
+    options.cli.exit_with.reset();
+    const auto later = load(options);
+    REQUIRE(later.ok());
+    CHECK(later.value.plan.find_type("clock")->lifecycle.restart == RestartPolicy::always);
+}
+
+TEST_CASE("Loader: shorthands naming no process type", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: puma\nworker: sidekiq\n");
+    LoadOptions options;
+    options.cli.can_die = from_cli(std::vector<std::string>{"wrker", "web"});
+    options.cli.exit_with = from_cli(std::vector<std::string>{"scheduler"});
+    options.cli.restart = from_cli(std::vector<RestartOverride>{{"clock", RestartPolicy::always}});
+    const auto loaded = load(options);
+    REQUIRE(loaded.diagnostics.size() == 3);
+    CHECK(loaded.diagnostics[0].message == "unknown process type 'clock' in --restart");
+    CHECK(loaded.diagnostics[1].message == "unknown process type 'wrker' in --can-die");
+    CHECK(loaded.diagnostics[1].hint == "did you mean 'worker'?");
+    CHECK(loaded.diagnostics[1].where.file == "command line");
+    CHECK(loaded.diagnostics[1].where.line == 0);
+    CHECK(loaded.diagnostics[2].message == "unknown process type 'scheduler' in --exit-with");
+    CHECK(loaded.diagnostics[2].hint == "process types in the Procfile: web, worker");
+    CHECK(loaded.diagnostics[2].code == "plan/unknown-process");
+    CHECK_FALSE(loaded.ok());
+    CHECK(loaded.value.plan.instances.empty());
+}
+
+TEST_CASE("Loader: a shorthand that conflicts with the file is the plan's error", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: puma\n");
+    box.write(".procrun.yaml", "processes:\n  web: {exit_with: true}\n");
+    LoadOptions options;
+    options.cli.can_die = from_cli(std::vector<std::string>{"web"});
+    const auto loaded = load(options);
+    REQUIRE(loaded.diagnostics.size() == 1);
+    CHECK(loaded.diagnostics[0].code == "plan/can-die-and-exit-with");
+    CHECK(loaded.diagnostics[0].where.line == 2);
+    CHECK(loaded.diagnostics[0].source_line == "  web: {exit_with: true}");
+}
