@@ -18,6 +18,14 @@ struct StartArgs {
     ProjectArgs project;
     std::vector<std::string> names;
     std::vector<std::string> quiet;
+    std::vector<std::string> can_die;
+    std::vector<std::string> exit_with;
+    std::vector<std::string> restart;  // [NAME=]POLICY, checked by the option
+    bool pty = false;
+    CLI::Option* can_die_opt = nullptr;
+    CLI::Option* exit_with_opt = nullptr;
+    CLI::Option* restart_opt = nullptr;
+    CLI::Option* pty_opt = nullptr;
     bool color = false;
     bool no_color = false;
     bool no_timestamp = false;
@@ -46,6 +54,20 @@ Settings start_settings(const StartArgs& args) {
         s.prefix = from_command_line(false);
     if (args.quiet_opt->count() > 0)
         s.quiet = from_command_line(args.quiet);
+    if (args.can_die_opt->count() > 0)
+        s.can_die = from_command_line(args.can_die);
+    if (args.exit_with_opt->count() > 0)
+        s.exit_with = from_command_line(args.exit_with);
+    if (args.restart_opt->count() > 0) {
+        std::vector<RestartOverride> restart;
+        for (const auto& r : args.restart) {
+            if (auto parsed = parse_restart_override(r))
+                restart.push_back(std::move(*parsed));
+        }
+        s.restart = from_command_line(std::move(restart));
+    }
+    if (args.pty_opt->count() > 0)
+        s.pty = from_command_line(true);
     return s;
 }
 
@@ -101,6 +123,31 @@ void add_start_command(CLI::App& app, Command& command) {
                                            "Do not print the time before each line");
     args->no_prefix_opt = cmd->add_flag("--no-prefix", args->no_prefix,
                                         "Print lines exactly as written, without time and name");
+    args->can_die_opt =
+        cmd->add_option("--can-die", args->can_die,
+                        "This process type may exit without stopping the others (repeatable)")
+            ->delimiter(',')
+            ->type_name("NAME");
+    args->exit_with_opt =
+        cmd->add_option("--exit-with", args->exit_with,
+                        "When this process type exits, stop everything (repeatable)")
+            ->delimiter(',')
+            ->type_name("NAME");
+    const CLI::Validator restart_policy(
+        [](std::string& value) -> std::string {
+            if (parse_restart_override(value))
+                return {};
+            return "expected POLICY or NAME=POLICY with POLICY one of no, on-failure, always: " +
+                   value;
+        },
+        "", "restart policy");
+    args->restart_opt = cmd->add_option("--restart", args->restart,
+                                        "Restart policy (no, on-failure, always) of every process "
+                                        "type, or of NAME (repeatable)")
+                            ->check(restart_policy)
+                            ->type_name("[NAME=]POLICY");
+    args->pty_opt = cmd->add_flag("--pty", args->pty,
+                                  "Run every process on a pseudo-terminal (as if interactive)");
     args->quiet_opt =
         cmd->add_option("-q,--quiet", args->quiet,
                         "Hide the output of this process type (repeatable, or comma-separated)")
