@@ -200,16 +200,15 @@ void check_lifecycle_settings(const PlanInput& input, const Plan& plan,
                         fmt::format("wait for it to be started or ready, or give '{}' restart: "
                                     "no or on-failure",
                                     dep.type)));
-                } else if (tl.exit_with || (tl.restart == RestartPolicy::no && !tl.can_die)) {
+                } else if (tl.exit_with) {
+                    // Without exit_with, the successful exit of a type others wait
+                    // to complete stops nothing (docs/config.md).
                     out.push_back(make_warning(
                         dep.where, "plan/completion-stops-all",
-                        fmt::format("'{}' waits for '{}' to complete, but when '{}' exits "
-                                    "everything stops",
+                        fmt::format("'{}' waits for '{}' to complete, but '{}' has exit_with: "
+                                    "its exit stops everything",
                                     t.name, dep.type, dep.type),
-                        {},
-                        fmt::format("give '{}' can_die: true (or restart: on-failure) so that its "
-                                    "successful exit lets the others run",
-                                    dep.type)));
+                        {}, fmt::format("remove exit_with from '{}'", dep.type)));
                 }
             } else if (dep.condition == DependencyCondition::ready &&
                        tl.readiness.kind == ProbeKind::none) {

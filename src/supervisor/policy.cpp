@@ -221,6 +221,11 @@ void Supervisor::ended(std::size_t i, const ExitStatus& status, bool spawn_faile
     Proc& p = procs_[i];
     const Lifecycle& lc = p.member.lifecycle;
     const bool failure = spawn_failed || status.signal != 0 || status.code != 0;
+    if (lc.exit_with) {
+        // Its exit stops everything, whatever else is set.
+        stop(spawn_failed ? kExitSupervisorFailed : status.shell_code(), now, out);
+        return;
+    }
     if (!spawn_failed && now - p.started_at >= lc.backoff.reset_after)
         p.consecutive = 0;
     const bool wants =
@@ -248,12 +253,10 @@ void Supervisor::ended(std::size_t i, const ExitStatus& status, bool spawn_faile
     if (exhausted) {
         out.emplace_back(action::Announce{
             p.member.name + " was restarted " + std::to_string(p.consecutive) + " times in a row" +
-            (lc.on_exhausted == OnExhausted::give_up && !lc.exit_with ? "; giving up"
-                                                                      : "; stopping everything")});
+            (lc.on_exhausted == OnExhausted::give_up ? "; giving up" : "; stopping everything")});
     }
-    const bool stays =
-        !lc.exit_with && (lc.can_die || (exhausted && lc.on_exhausted == OnExhausted::give_up) ||
-                          (!failure && depended_on_for_completion(i)));
+    const bool stays = lc.can_die || (exhausted && lc.on_exhausted == OnExhausted::give_up) ||
+                       (!failure && depended_on_for_completion(i));
     if (!stays) {
         stop(spawn_failed ? kExitSupervisorFailed : status.shell_code(), now, out);
         return;

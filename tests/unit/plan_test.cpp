@@ -396,15 +396,15 @@ TEST_CASE("Plan: dependency conditions that cannot be met as meant", "[plan]") {
         dep("db", DependencyCondition::completed_successfully, 4),
         dep("cache", DependencyCondition::ready, 5)};
     input.lifecycles["db"].restart = RestartPolicy::always;
+    input.lifecycles["migrate"].exit_with = true;
     const auto plan = make_plan(input);
     CHECK(codes(plan.diagnostics) ==
           "plan/completion-stops-all plan/never-completes plan/ready-without-probe ");
     CHECK(plan.ok());
     CHECK(plan.diagnostics[0].message ==
-          "'web' waits for 'migrate' to complete, but when 'migrate' exits everything stops");
-    CHECK(plan.diagnostics[0].hint ==
-          "give 'migrate' can_die: true (or restart: on-failure) so that its successful exit lets "
-          "the others run");
+          "'web' waits for 'migrate' to complete, but 'migrate' has exit_with: its exit stops "
+          "everything");
+    CHECK(plan.diagnostics[0].hint == "remove exit_with from 'migrate'");
     CHECK(plan.diagnostics[0].where.line == 3);
     CHECK(plan.diagnostics[1].message ==
           "'web' waits for 'db' to complete, but 'db' has restart: always and never completes");

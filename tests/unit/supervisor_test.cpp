@@ -519,14 +519,14 @@ TEST_CASE("only can_die processes: procrun ends when they have all ended",
     CHECK(f.finished() == 6);  // the first failure's code
 }
 
-TEST_CASE("exit_with: a restart policy's give-up still stops everything with its code",
+TEST_CASE("exit_with: its exit stops everything, even with a restart policy",
           "[supervisor][lifecycle]") {
-    Lifecycle lc = restarting(RestartPolicy::on_failure, 0);
-    lc.on_exhausted = OnExhausted::give_up;
+    Lifecycle lc = restarting(RestartPolicy::always);
     lc.exit_with = true;
     FakeLauncher f({member("tests.1", lc), member("web.1")}, 5000ms);
     f.start();
     f.exit(0, ExitStatus::exited(4));
+    CHECK_FALSE(f.logged("say tests.1 restarts in 1s (restart 1)"));
     CHECK(f.finished() == 4);
 }
 
