@@ -47,6 +47,10 @@ constexpr std::size_t kOutputTail = 4096;
 constexpr std::size_t kDetailLine = 200;
 // At most this much is read from an exec attempt's pipe once it has exited.
 constexpr std::size_t kDrainLimit = 64 * 1024;
+// A log pattern is searched in this much of each line: libstdc++'s std::regex
+// backtracks recursively, so a pattern such as `.*ready` takes quadratic time
+// in the line's length and overflows the stack on lines of some 30 KiB.
+constexpr std::size_t kLogSearchBytes = 1024;
 
 // The last non-empty line of `text`, shortened to kDetailLine bytes.
 std::string last_line(std::string_view text) {
@@ -220,6 +224,7 @@ struct Probe::State : std::enable_shared_from_this<State> {
     bool feed_line(std::string_view line) {
         if (!active || matched || !pattern)
             return false;
+        line = line.substr(0, kLogSearchBytes);
         if (!std::regex_search(line.begin(), line.end(), *pattern))
             return false;
         matched = true;

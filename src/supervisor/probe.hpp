@@ -62,9 +62,10 @@ class Probe {
     // Stops probing; `done` will not be called. Safe at any time, also from `done`.
     void cancel();
 
-    // For a log probe: whether `line` (one output line, without its line
-    // break) is the first to match. Only the first match returns true; `done`
-    // then follows from the loop. False for other kinds or when not running.
+    // For a log probe: whether `line` (one output line without its line break,
+    // searched in its first 1024 bytes) is the first to match. Only the first
+    // match returns true; `done` then follows from the loop. False for other
+    // kinds or when not running.
     bool feed_line(std::string_view line);
 
     // Running: started, neither done nor cancelled.

@@ -454,6 +454,20 @@ TEST_CASE("probe log: the first matching line makes it ready", "[probe]") {
     CHECK(out.calls == 1);
 }
 
+TEST_CASE("probe log: a long line is searched in its first 1024 bytes", "[probe]") {
+    Loop loop;
+    Readiness r = fast(ProbeKind::log);
+    r.pattern = ".*ready";
+    Probe probe = make_probe(loop, r);
+    Outcome out;
+    probe.start(out.callback());
+    // Past 1024 bytes: not seen (and no deep recursion over 64 KiB).
+    CHECK_FALSE(probe.feed_line(std::string(64 * 1024, 'x') + " ready"));
+    CHECK(probe.feed_line(std::string(1000, 'x') + " ready"));
+    REQUIRE(loop.run_until([&] { return out.result.has_value(); }));
+    CHECK(out.result->ready);
+}
+
 TEST_CASE("probe log: no matching line by initial_delay + interval * retries fails", "[probe]") {
     Loop loop;
     Readiness r = fast(ProbeKind::log);
@@ -500,7 +514,8 @@ TEST_CASE("probe cancel: during an attempt nothing is reported and nothing is le
         const pid_t pgid = pidfile.pid();
         probe.cancel();
         CHECK(loop.run_until([&] { return gone(pgid) && loop.reaper.watched() == 0; }, 2000ms));
-        CHECK(posix::live_group_members(pgid).empty());
+        // The shell's child dies of the same SIGKILL, a moment later.
+        CHECK(loop.run_until([&] { return posix::live_group_members(pgid).empty(); }, 2000ms));
         loop.run_for(100ms);
         CHECK(out.calls == 0);
     }
