@@ -185,6 +185,7 @@ int Runtime::run() {
                      e.what() + "\n");
     }
     apply_all(policy_.start(SteadyClock::now()));
+    flush();
     while (!finished_) {
         // Block until something happens, handle everything else that is ready
         // too, then write what this turn produced in as few writes as possible.
