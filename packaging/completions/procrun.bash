@@ -10,13 +10,15 @@ _procrun_export_formats="systemd supervisord runit launchd upstart inittab compo
 _procrun_project_opts="-h --help -f --procfile -d --root -e --env -c -m --formation --concurrency
     -p --port -t --timeout --strict"
 _procrun_check_opts="--format --werror --color --no-color"
-_procrun_start_opts="--color --no-color --no-timestamp --no-prefix -q --quiet"
+_procrun_start_opts="--color --no-color --no-timestamp --no-prefix -q --quiet --output --log-dir
+    --log-max-size --log-keep"
 _procrun_run_opts=""
 _procrun_export_opts="-a --app -u --user -l --log -r --run --image --secret --template-dir"
 
 # Options that take a value (the next word, or after '=').
 _procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
-    -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir"
+    -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir
+    --output --log-dir --log-max-size --log-keep"
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -52,12 +54,15 @@ _procrun_complete_value() {
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
-        -d | --root | -l | --log | -r | --run | --template-dir)
+        -d | --root | -l | --log | -r | --run | --template-dir | --log-dir)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             ;;
         --format)
             mapfile -t COMPREPLY < <(compgen -W "human json github" -- "$cur")
+            ;;
+        --output)
+            mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
             ;;
         -q | --quiet)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")

@@ -40,7 +40,7 @@ function __procrun_positionals
         end
         switch $t
             case '--*=*'
-            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet
+            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep
                 set skip 1
             case '-*'
             case '*'
@@ -84,6 +84,10 @@ complete -c procrun -n '__fish_seen_subcommand_from start' -l no-color -d 'Force
 complete -c procrun -n '__fish_seen_subcommand_from start' -l no-timestamp -d 'Do not print the time on each line'
 complete -c procrun -n '__fish_seen_subcommand_from start' -l no-prefix -d 'Print lines without time, name or colour'
 complete -c procrun -n '__fish_seen_subcommand_from start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l output -x -a 'text json' -d 'Output format'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l log-max-size -x -d 'Rotate a log file before it passes SIZE (K, M, G)'
+complete -c procrun -n '__fish_seen_subcommand_from start' -l log-keep -x -d 'Rotated files kept per log file'
 complete -c procrun -n '__fish_seen_subcommand_from start' -a '(__procrun_process_types)' -d 'Process type'
 
 # procrun run NAME|COMMAND [ARG...]

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 
 #include "cli/common.hpp"
@@ -35,6 +37,10 @@ struct StartArgs {
     CLI::Option* no_timestamp_opt = nullptr;
     CLI::Option* no_prefix_opt = nullptr;
     CLI::Option* quiet_opt = nullptr;
+    std::string output = "text";
+    std::string log_dir;
+    std::uint64_t log_max_size = StartOptions{}.log_max_size;
+    int log_keep = StartOptions{}.log_keep;
 };
 
 template <class T>
@@ -99,6 +105,14 @@ int start_command(const StartArgs& args) {
     // The loader has checked that every --quiet name is a process type.
     if (settings.quiet)
         options.quiet = settings.quiet->value;
+    if (args.output == "json") {
+        options.style.format = OutputFormat::json;
+        options.style.colour = false;
+    }
+    if (!args.log_dir.empty())
+        options.log_dir = std::filesystem::path(args.log_dir);
+    options.log_max_size = args.log_max_size;
+    options.log_keep = args.log_keep;
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -153,9 +167,31 @@ void add_start_command(CLI::App& app, Command& command) {
                         "Hide the output of this process type (repeatable, or comma-separated)")
             ->delimiter(',')
             ->type_name("NAME");
+    cmd->add_option("--output", args->output,
+                    "Output format: text (the default), or json: one JSON object per line")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->type_name("FORMAT");
+    CLI::Option* log_dir_opt =
+        cmd->add_option("--log-dir", args->log_dir,
+                        "Also write every line to DIR/procrun.log and DIR/NAME.log per instance")
+            ->type_name("DIR");
+    cmd->add_option("--log-max-size", args->log_max_size,
+                    "Rotate a log file before it would pass SIZE bytes (K, M, G suffixes; 0: "
+                    "never; default 10M)")
+        ->transform(CLI::AsSizeValue(false).description(""))
+        ->type_name("SIZE")
+        ->needs(log_dir_opt);
+    cmd->add_option("--log-keep", args->log_keep,
+                    "Rotated files kept per log file, NAME.log.1 the newest (default 5)")
+        ->check(CLI::Range(0, 1000))
+        ->type_name("N")
+        ->needs(log_dir_opt);
     cmd->footer(
         "Output: HH:MM:SS NAME | LINE, coloured per process type on a terminal (NO_COLOR,\n"
         "FORCE_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured; --color/--no-color win).\n"
+        "--output=json: {\"ts\",\"process\",\"stream\",\"line\"} per line, UTC with milliseconds.\n"
+        "--log-dir: the same lines (uncoloured, always with time and name) appended to files,\n"
+        "rotated by size; see docs/logs.md.\n"
         "Stopping: on SIGINT, SIGTERM or SIGHUP, or when any process exits, every process\n"
         "group gets SIGTERM, and SIGKILL after --timeout seconds; a second Ctrl-C kills at once.\n"
         "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
