@@ -23,6 +23,7 @@
 #include "output/writer.hpp"
 #include "posix/fd.hpp"
 #include "posix/process_group.hpp"
+#include "posix/pty.hpp"
 #include "posix/reaper.hpp"
 #include "posix/signals.hpp"
 #include "posix/spawn.hpp"
@@ -82,6 +83,7 @@ class Runtime : public ControlHandler {
         pid_t pid = -1;
         unsigned generation = 0;  // one per spawn: callbacks of an earlier run are ignored
         asio::posix::stream_descriptor pipe;
+        bool pty = false;         // `pipe` is the master of a pseudo-terminal
         bool open = false;        // the pipe has not reached EOF
         bool read_armed = false;  // a wait for readability is pending
         bool paused = false;      // not read because the output is full
@@ -107,6 +109,7 @@ class Runtime : public ControlHandler {
     void close_pipe(Proc& p);
 
     void wait_signal();
+    void resize_ptys();
     void flush();
     void resume_if_drained();
     void announce(const std::string& text);
@@ -128,6 +131,8 @@ class Runtime : public ControlHandler {
     bool abandon_output_ = false;
     std::optional<int> finished_;
     std::unique_ptr<ControlServer> control_;
+    posix::WindowSize window_{};
+    bool any_pty_ = false;
 };
 
 std::vector<Member> members_of(const Plan& plan) {
@@ -163,6 +168,13 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options)
     }
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
         signals_.add(sig);
+    for (const auto& inst : plan.instances)
+        any_pty_ = any_pty_ || inst.lifecycle.pty;
+    if (any_pty_) {
+        // The children's terminals follow procrun's own.
+        window_ = posix::terminal_window_size();
+        signals_.add(SIGWINCH);
+    }
     writer_.on_error([this](int err) {
         write_stderr("procrun: cannot write to standard output: " +
                      std::string(std::strerror(err)) + "; stopping all processes\n");
@@ -292,21 +304,35 @@ void Runtime::spawn(std::size_t id) {
     p.paused = false;
     p.pid = -1;
     const unsigned generation = p.generation;
+    p.pty = p.instance->lifecycle.pty;
+    p.splitter.set_strip_cr(p.pty);
     try {
         // Everything that can fail but the fork itself comes first, so that a
         // failure never leaves a started process unwatched.
-        posix::Pipe pipe = posix::make_pipe(true);
-        // A bigger pipe lets a fast writer go on while procrun formats: fewer
-        // context switches. Best effort: the system's limit may be lower.
-        ::fcntl(pipe.write.get(), F_SETPIPE_SZ, kPipeSize);
-        p.pipe.assign(pipe.read.release());
         posix::SpawnOptions options;
         options.command = p.instance->command;
         options.env = p.instance->env.to_strings();
         options.cwd = plan_.root;
         options.stdin_fd = dev_null_.get();
-        options.output_fd = pipe.write.get();
+        posix::Fd child_end;
+        if (p.pty) {
+            posix::PtyChannel pty = posix::open_pty(window_);
+            p.pipe.assign(pty.master.release());
+            child_end = std::move(pty.slave);
+            options.pty_slave = child_end.get();
+        } else {
+            posix::Pipe pipe = posix::make_pipe(true);
+            // A bigger pipe lets a fast writer go on while procrun formats: fewer
+            // context switches. Best effort: the system's limit may be lower.
+            ::fcntl(pipe.write.get(), F_SETPIPE_SZ, kPipeSize);
+            p.pipe.assign(pipe.read.release());
+            child_end = std::move(pipe.write);
+            options.output_fd = child_end.get();
+        }
         posix::Spawned spawned = posix::spawn_shell(io_.get_executor(), options);
+        // Only the child holds its end now: its exit ends the output (EOF, or
+        // EIO on a terminal).
+        child_end.reset();
         p.open = true;
         p.pid = spawned.pid;
         // The reaper is the only waiter; it must know the pid before the loop runs again.
@@ -485,7 +511,9 @@ void Runtime::wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec)
             return;
-        if (finished_) {
+        if (sig == SIGWINCH) {
+            resize_ptys();
+        } else if (finished_) {
             // Only the last output is still being written: stop waiting for it.
             if (sig == SIGINT || sig == SIGTERM)
                 abandon_output_ = true;
@@ -494,6 +522,15 @@ void Runtime::wait_signal() {
         }
         wait_signal();
     });
+}
+
+void Runtime::resize_ptys() {
+    window_ = posix::terminal_window_size();
+    for (auto& p : procs_) {
+        // The kernel sends SIGWINCH to the child's group when the size changes.
+        if (p->pty && p->open)
+            posix::set_window_size(p->pipe.native_handle(), window_);
+    }
 }
 
 void Runtime::flush() {
