@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <ctime>
 #include <string>
@@ -63,11 +64,17 @@ class LineSplitter {
     bool pending_cr_ = false;  // strip_cr_: the last byte fed was a `\r`, not yet in partial_
 };
 
-// How lines are decorated.
+// How lines are printed: `text` for people, `json` for log shippers (one
+// object per line, see OutputBuffer).
+enum class OutputFormat { text, json };
+
+// How lines are decorated. `colour`, `timestamp` and `prefix` apply to the
+// text format only: a JSON line always has every field and no colour.
 struct OutputStyle {
     bool colour = false;
     bool timestamp = true;  // "HH:MM:SS " in local time
     bool prefix = true;     // false: lines exactly as the process wrote them
+    OutputFormat format = OutputFormat::text;
 };
 
 // The fixed palette, one entry per process type by its Procfile position
@@ -81,6 +88,13 @@ const std::vector<std::string_view>& colour_palette();
 //   12:00:00 web.1  | a line
 //   12:00:00 web.1  + the rest of a line longer than kMaxLineBytes
 //   12:00:00 system | web.1 started with pid 4242
+//
+// The JSON format writes one object per line (RFC 8259; the time in UTC with
+// milliseconds; bytes that are not UTF-8 become U+FFFD):
+//
+//   {"ts":"2026-11-24T10:00:00.123Z","process":"web.1","stream":"stdout","line":"a line"}
+//   {"ts":"...","process":"web.1","stream":"stdout","line":"the rest","continued":true}
+//   {"ts":"...","process":"system","stream":"system","line":"web.1 started with pid 4242"}
 class OutputBuffer {
   public:
     // `name_width`: the longest name that will be printed (names are padded to
@@ -91,8 +105,10 @@ class OutputBuffer {
     // `colour`: index into the palette, or -1 for procrun's own colour.
     std::size_t add_source(std::string_view name, int colour);
 
-    // Sets the clock used for timestamps (seconds since the epoch).
+    // Sets the clock used for timestamps: seconds since the epoch, or a
+    // system_clock time with milliseconds (what the JSON format shows).
     void set_time(std::time_t now);
+    void set_time(std::chrono::system_clock::time_point now);
 
     void append(std::size_t source, std::string_view line, bool continued = false);
     void append_system(std::string_view line) { append(0, line, false); }
@@ -111,9 +127,13 @@ class OutputBuffer {
 
   private:
     struct Source {
-        std::string head;       // colour + padded name + " | " (after the timestamp)
+        std::string head;       // colour + padded name + " | " (after the timestamp);
+                                // JSON: the fields between "ts" and "line"
         std::string head_cont;  // the same with " + "
     };
+    void append_json(const Source& source, std::string_view line, bool continued);
+    void set_seconds(std::time_t now);
+
     OutputStyle style_;
     std::size_t width_;
     std::vector<Source> sources_;
@@ -122,6 +142,9 @@ class OutputBuffer {
     std::size_t consumed_ = 0;
     std::time_t time_ = -1;
     char stamp_[9] = {'0', '0', ':', '0', '0', ':', '0', '0', ' '};
+    // JSON: "1970-01-01T00:00:00.000Z", the milliseconds rewritten per set_time().
+    char utc_[24] = {'1', '9', '7', '0', '-', '0', '1', '-', '0', '1', 'T', '0',
+                     '0', ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', 'Z'};
 };
 
 // ---- template implementation ----
