@@ -22,9 +22,11 @@ namespace procrun::posix {
 // The guardian is a plain fork(), not an exec: it runs only async-signal-safe
 // system calls on memory of its own (a fixed table), never touching procrun's
 // heap, Asio state or stdio, and needs no path to the procrun binary (which an
-// upgrade may have replaced). It ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-// SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1 and SIGUSR2 (it stays in procrun's
-// process group, which a Ctrl-C reaches), keeps only the pipe's read end with
+// upgrade may have replaced). It leads a process group of its own, so that a
+// SIGKILL sent to procrun's whole group does not kill it too (and a Ctrl-C
+// does not reach it); it ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
+// SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1 and SIGUSR2 all the same (someone may
+// signal it by pid or by its group), keeps only the pipe's read end with
 // /dev/null on 0, 1 and 2 (so a `procrun start | head` still ends), works in
 // "/", and shows as `procrun-guard` in ps.
 //
