@@ -111,7 +111,9 @@ TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress][.integ
     dir.write("Procfile", "app: sleep 300 & sleep 301; echo never\n");
     constexpr std::size_t kInstances = 20;
     Child c({procrun_binary(), "start", "--no-timestamp", "-m", "app=20"}, in(dir));
-    REQUIRE(wait_started(c, kInstances, 20s));
+    const bool started = wait_started(c, kInstances, 20s);
+    INFO(c.out() << c.err());
+    REQUIRE(started);
     REQUIRE(wait_processes(marker, 3 * kInstances, 10s));
     const std::size_t before = processes_with_env(marker).size();
 
@@ -136,7 +138,9 @@ TEST_CASE("a process that leaves its group is reported at stop and not left runn
     // setsid -f: a new session in a forked child, whose parent exits at once.
     dir.write("Procfile", "app: setsid -f sleep 303; exec sleep 301\n");
     Child c({procrun_binary(), "start", "--no-timestamp"}, in(dir));
-    REQUIRE(wait_started(c, 1, 10s));
+    const bool started = wait_started(c, 1, 10s);
+    INFO(c.out() << c.err());
+    REQUIRE(started);
     REQUIRE(wait_processes(marker, 2, 10s));
     pid_t escapee = -1;
     for (pid_t pid : processes_with_env(marker)) {
