@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "posix/guardian.hpp"
+#include "posix/limits.hpp"
 #include "posix/signals.hpp"
 #include "procrun/shell.hpp"
 
@@ -51,6 +53,7 @@ int cloexec_from_3() {
 // still set: Boost.Process sends errno to the parent through its pipe.
 struct ChildSetup {
     const SpawnOptions& options;
+    pid_t parent;  // procrun
 
     bp::error_code on_exec_setup(bp::posix::default_launcher& /*launcher*/,
                                  const bp::filesystem::path& /*exe*/,
@@ -82,6 +85,11 @@ struct ChildSetup {
         if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
             return last_error();
         reset_signals_for_exec();
+        if (options.parent_death_signal > 0 &&
+            !set_parent_death_signal(options.parent_death_signal, parent))
+            return last_error();
+        if (!restore_fd_limit(options.nofile_soft))
+            return last_error();
         if (cloexec_from_3() != 0)
             return last_error();
         return {};
@@ -105,7 +113,7 @@ Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
     bp::error_code ec;
     const std::vector<std::string> args{"-c", exec_form(options.command)};
     bp::basic_process<Executor> process =
-        launcher(executor, ec, bp::filesystem::path(kShell), args, ChildSetup{options});
+        launcher(executor, ec, bp::filesystem::path(kShell), args, ChildSetup{options, ::getpid()});
     if (ec) {
         // The child failed before exec and exited: reap it.
         if (launcher.pid > 0)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 // Boost.Process 1.81 headers are not self-contained: with BOOST_PROCESS_USE_STD_FS
@@ -38,6 +39,12 @@ struct SpawnOptions {
     // terminal whose shell exits. Cannot be combined with output_fd or
     // foreground_tty.
     int pty_slave = -1;
+    // Sent to the child when procrun dies (PR_SET_PDEATHSIG, checked against a
+    // death between fork and prctl); 0: none.
+    int parent_death_signal = 0;
+    // The child's soft RLIMIT_NOFILE, set before exec (procrun raises its own,
+    // see posix/limits.hpp); 0: procrun's.
+    rlim_t nofile_soft = 0;
 };
 
 struct Spawned {
