@@ -16,6 +16,11 @@
 //   barrier DIR N     create DIR/<pid>, then wait until DIR holds N files
 //   tty               write "tty: foreground", "tty: background" or "tty: none"
 //                     (whether its group is stdin's terminal's foreground group)
+//   random-lines N SEED  write N lines of 0..4096 random printable bytes
+//                     (RandomText, support/random_text.hpp, seeded with SEED)
+//   random-bytes N SEED  write N random bytes (NUL, newlines, invalid UTF-8...)
+//   long-line N SEED  write one line of N random printable bytes
+//   close-output      close stdout and stderr (the reader sees end of file)
 // stdout is unbuffered: every action writes with write(2).
 
 #include <dirent.h>
@@ -23,6 +28,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +37,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "random_text.hpp"
 
 namespace {
 
@@ -193,6 +201,34 @@ int main(int argc, char** argv) {
             write_all(fg < 0              ? "tty: none\n"
                       : fg == ::getpgrp() ? "tty: foreground\n"
                                           : "tty: background\n");
+        } else if (a == "random-lines" || a == "random-bytes" || a == "long-line") {
+            const long n = std::atol(next().c_str());
+            procrun::test::RandomText random(std::strtoull(next().c_str(), nullptr, 10));
+            std::string batch;
+            for (long k = 0; k < n;) {
+                if (a == "random-lines") {
+                    random.line(batch);
+                    batch.push_back('\n');
+                    ++k;
+                } else {
+                    const long chunk = std::min(n - k, 65536L);
+                    if (a == "random-bytes")
+                        random.bytes(batch, static_cast<std::size_t>(chunk));
+                    else
+                        random.printable(batch, static_cast<std::size_t>(chunk));
+                    k += chunk;
+                }
+                if (batch.size() >= 65536) {
+                    write_all(batch);
+                    batch.clear();
+                }
+            }
+            if (a == "long-line")
+                batch.push_back('\n');
+            write_all(batch);
+        } else if (a == "close-output") {
+            ::close(1);
+            ::close(2);
         } else {
             std::fprintf(stderr, "procrun-testchild: unknown action '%s'\n", a.c_str());
             return 64;
