@@ -22,6 +22,8 @@
 
 #include "output/writer.hpp"
 #include "posix/fd.hpp"
+#include "posix/guardian.hpp"
+#include "posix/limits.hpp"
 #include "posix/process_group.hpp"
 #include "posix/pty.hpp"
 #include "posix/reaper.hpp"
@@ -67,7 +69,8 @@ void write_stderr(const std::string& text) {
 
 class Runtime : public ControlHandler {
   public:
-    Runtime(const Plan& plan, const StartOptions& options);
+    Runtime(const Plan& plan, const StartOptions& options, posix::Guardian& guardian,
+            posix::FdLimit limit);
     int run();
     // A request from `procrun status|restart|stop|start|kill`.
     ControlReply handle(const ControlRequest& request) override;
@@ -110,11 +113,17 @@ class Runtime : public ControlHandler {
 
     void wait_signal();
     void resize_ptys();
+    // Before finishing: processes that left their group (setsid, daemons) are
+    // stopped too, and named.
+    void finish_after_escapees(int exit_code);
+    void escapees_gone_or_killed(bool deadline);
     void flush();
     void resume_if_drained();
     void announce(const std::string& text);
 
     const Plan& plan_;
+    posix::Guardian& guardian_;
+    posix::FdLimit limit_;
     asio::io_context io_;
     asio::signal_set signals_;
     asio::steady_timer deadline_;
@@ -132,6 +141,10 @@ class Runtime : public ControlHandler {
     std::optional<int> finished_;
     std::unique_ptr<ControlServer> control_;
     posix::WindowSize window_{};
+    std::vector<pid_t> groups_;  // every process group started
+    std::vector<pid_t> escapees_;
+    asio::steady_timer escapee_deadline_{io_};
+    std::optional<int> exit_after_escapees_;
     bool any_pty_ = false;
 };
 
@@ -146,8 +159,11 @@ std::chrono::milliseconds timeout_of(const Plan& plan) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(plan.timeout);
 }
 
-Runtime::Runtime(const Plan& plan, const StartOptions& options)
+Runtime::Runtime(const Plan& plan, const StartOptions& options, posix::Guardian& guardian,
+                 posix::FdLimit limit)
     : plan_(plan),
+      guardian_(guardian),
+      limit_(limit),
       signals_(io_),
       deadline_(io_),
       reaper_(io_),
@@ -279,7 +295,7 @@ void Runtime::apply(const Action& action) {
                 if (procs_[a.process]->probe)
                     procs_[a.process]->probe->cancel();
             } else if constexpr (std::is_same_v<T, action::Finish>) {
-                finished_ = a.exit_code;
+                finish_after_escapees(a.exit_code);
             }
         },
         action);
@@ -314,6 +330,10 @@ void Runtime::spawn(std::size_t id) {
         options.env = p.instance->env.to_strings();
         options.cwd = plan_.root;
         options.stdin_fd = dev_null_.get();
+        // If procrun dies without stopping it (SIGKILL, a crash), the app gets
+        // its stop signal from the kernel; the guardian handles the rest of the group.
+        options.parent_death_signal = p.instance->lifecycle.stop_signal;
+        options.nofile_soft = limit_.original_soft;
         posix::Fd child_end;
         if (p.pty) {
             posix::PtyChannel pty = posix::open_pty(window_);
@@ -339,6 +359,11 @@ void Runtime::spawn(std::size_t id) {
         reaper_.watch(p.pid, [this, id, generation](int status) {
             on_reaped(id, generation, ExitStatus::from_wait_status(status));
         });
+        groups_.push_back(p.pid);
+        guardian_.track_group(
+            p.pid, p.instance->lifecycle.stop_signal,
+            p.instance->lifecycle.stop_timeout.value_or(
+                std::chrono::duration_cast<std::chrono::milliseconds>(plan_.timeout)));
     } catch (const std::exception& e) {
         boost::system::error_code ignored;
         p.pipe.close(ignored);
@@ -370,7 +395,9 @@ void Runtime::on_reaped(std::size_t id, unsigned generation, ExitStatus status) 
         drain(p, static_cast<std::size_t>(capacity));
     }
     feed(event::Exited{id, status});
-    p.group.start(p.pid, [this, id, generation] {
+    const pid_t pgid = p.pid;
+    p.group.start(pgid, [this, id, generation, pgid] {
+        guardian_.untrack(pgid);
         if (procs_[id]->generation == generation)
             feed(event::GroupEmpty{id});
     });
@@ -524,6 +551,56 @@ void Runtime::wait_signal() {
     });
 }
 
+void Runtime::finish_after_escapees(int exit_code) {
+    escapees_.clear();
+    for (const auto& e : posix::escaped_processes(groups_, {guardian_.pid()})) {
+        announce("pid " + std::to_string(e.pid) + " (" + e.command +
+                 ") left its process group; sent SIGTERM");
+        ::kill(e.pid, SIGTERM);
+        ::kill(e.pid, SIGCONT);
+        guardian_.track_process(
+            e.pid, SIGTERM, std::chrono::duration_cast<std::chrono::milliseconds>(plan_.timeout));
+        escapees_.push_back(e.pid);
+    }
+    if (escapees_.empty()) {
+        finished_ = exit_code;
+        return;
+    }
+    // They are procrun's children now (it is a subreaper): each exit is
+    // reaped as an orphan; SIGKILL for those left at the timeout.
+    exit_after_escapees_ = exit_code;
+    reaper_.on_orphan([this](pid_t, int) { escapees_gone_or_killed(false); });
+    escapee_deadline_.expires_after(plan_.timeout);
+    escapee_deadline_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec)
+            escapees_gone_or_killed(true);
+    });
+}
+
+void Runtime::escapees_gone_or_killed(bool deadline) {
+    if (!exit_after_escapees_)
+        return;
+    // A reaped orphan is no longer listed; one still listed runs on.
+    std::vector<pid_t> running;
+    for (const auto& e : posix::escaped_processes(groups_, {guardian_.pid()})) {
+        if (std::find(escapees_.begin(), escapees_.end(), e.pid) != escapees_.end())
+            running.push_back(e.pid);
+    }
+    if (!running.empty() && !deadline)
+        return;
+    if (!running.empty()) {
+        announce("sending SIGKILL to " + std::to_string(running.size()) +
+                 (running.size() == 1 ? " process" : " processes") +
+                 " that left its process group and did not stop");
+        for (pid_t pid : running)
+            ::kill(pid, SIGKILL);
+    }
+    escapee_deadline_.cancel();
+    reaper_.on_orphan(nullptr);
+    finished_ = *exit_after_escapees_;
+    exit_after_escapees_.reset();
+}
+
 void Runtime::resize_ptys() {
     window_ = posix::terminal_window_size();
     for (auto& p : procs_) {
@@ -562,16 +639,35 @@ void Runtime::kill_all() {
 int run_start(const Plan& plan, const StartOptions& options) {
     posix::ensure_standard_fds();
     posix::set_supervisor_dispositions();
-    Runtime runtime(plan, options);
-    try {
-        return runtime.run();
-    } catch (const std::exception& e) {
-        // Nothing the loop does should throw; if it does, leave nothing running.
-        runtime.kill_all();
-        write_stderr(std::string("procrun: internal error: ") + e.what() +
-                     "; killed all processes\n");
+    const posix::FdLimit limit = posix::raise_fd_limit();
+    if (auto error = posix::check_fd_budget(plan.instances.size(), options.log_dir.has_value(),
+                                            posix::open_fd_count(), limit.soft)) {
+        write_stderr("procrun: " + *error + "\n");
         return kExitSupervisorFailed;
     }
+    // Orphaned descendants come back to procrun (reaped, and found at stop if
+    // they left their group), and a guardian stops every group if procrun dies.
+    posix::become_subreaper();
+    posix::Guardian guardian = posix::Guardian::start();
+    if (!guardian.healthy()) {
+        write_stderr(std::string("procrun: warning: no guardian process (") +
+                     std::strerror(guardian.error()) +
+                     "): if procrun is killed with SIGKILL its processes keep running\n");
+    }
+    int code = kExitSupervisorFailed;
+    {
+        Runtime runtime(plan, options, guardian, limit);
+        try {
+            code = runtime.run();
+        } catch (const std::exception& e) {
+            // Nothing the loop does should throw; if it does, leave nothing running.
+            runtime.kill_all();
+            write_stderr(std::string("procrun: internal error: ") + e.what() +
+                         "; killed all processes\n");
+        }
+    }
+    guardian.finish();
+    return code;
 }
 
 }  // namespace procrun

@@ -103,7 +103,7 @@ bool runs(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress][.integration]") {
+TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress]") {
     TempDir dir;
     const std::string marker = unique_marker();
     dir.write(".env", marker + "\n");
@@ -131,7 +131,7 @@ TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress][.integ
 }
 
 TEST_CASE("a process that leaves its group is reported at stop and not left running",
-          "[stress][.integration]") {
+          "[stress]") {
     TempDir dir;
     const std::string marker = unique_marker();
     dir.write(".env", marker + "\n");
@@ -165,7 +165,7 @@ TEST_CASE("a process that leaves its group is reported at stop and not left runn
 }
 
 TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descriptors",
-          "[stress][.integration]") {
+          "[stress]") {
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
     if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < 8192) {
@@ -208,7 +208,7 @@ TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descr
 }
 
 TEST_CASE("too few descriptors for the formation: refused before anything starts",
-          "[stress][.integration]") {
+          "[stress]") {
     if (!runs({"prlimit", "--version"})) {
         WARN("prlimit is not available: skipped");
         return;
@@ -274,7 +274,7 @@ TEST_CASE("out of processes (EAGAIN): each failure reported, the others stopped 
     CHECK(none_at_exit);  // gone by the time procrun exits
 }
 
-TEST_CASE("as PID 1 of a pid namespace procrun reaps orphaned zombies", "[stress][.integration]") {
+TEST_CASE("as PID 1 of a pid namespace procrun reaps orphaned zombies", "[stress]") {
     if (::geteuid() != 0 || !runs({"unshare", "--pid", "--fork", "--mount-proc", "true"})) {
         WARN("unshare --pid --fork --mount-proc is not available: skipped");
         return;
