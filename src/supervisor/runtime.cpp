@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "output/logs.hpp"
 #include "output/writer.hpp"
 #include "posix/fd.hpp"
 #include "posix/guardian.hpp"
@@ -118,6 +119,7 @@ class Runtime : public ControlHandler {
     void finish_after_escapees(int exit_code);
     void escapees_gone_or_killed(bool deadline);
     void flush();
+    void stamp();
     void resume_if_drained();
     void announce(const std::string& text);
 
@@ -131,6 +133,7 @@ class Runtime : public ControlHandler {
     Supervisor policy_;
     OutputBuffer buffer_;
     OutputWriter writer_;
+    std::unique_ptr<LogFiles> logs_;  // --log-dir
     posix::Fd dev_null_;
     std::vector<std::unique_ptr<Proc>> procs_;
     std::array<char, kReadSize> read_buf_{};
@@ -171,9 +174,19 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options, posix::Guardian&
       buffer_(options.style, plan.name_width()),
       writer_(io_, options.output_fd),
       dev_null_(posix::open_dev_null()) {
+    if (options.log_dir) {
+        LogOptions log_options;
+        log_options.dir = *options.log_dir;
+        log_options.format = options.style.format;
+        log_options.max_size = options.log_max_size;
+        log_options.keep = options.log_keep;
+        logs_ = std::make_unique<LogFiles>(std::move(log_options), plan.name_width());
+    }
     for (const auto& inst : plan.instances) {
         auto p = std::make_unique<Proc>(io_, inst);
         p->source = buffer_.add_source(inst.name, inst.colour);
+        if (logs_)
+            logs_->add_source(inst.name);  // the same id as p->source
         p->quiet =
             std::find(options.quiet.begin(), options.quiet.end(), inst.type) != options.quiet.end();
         if (inst.lifecycle.readiness.kind != ProbeKind::none) {
@@ -231,6 +244,8 @@ int Runtime::run() {
         p->group.cancel();
     }
     deadline_.cancel();
+    if (logs_)
+        logs_->flush();
     while (!buffer_.empty() && writer_.error() == 0 && !abandon_output_) {
         writer_.flush(buffer_);
         if (!buffer_.empty() && writer_.waiting())
@@ -302,8 +317,10 @@ void Runtime::apply(const Action& action) {
 }
 
 void Runtime::announce(const std::string& text) {
-    buffer_.set_time(std::time(nullptr));
+    stamp();
     buffer_.append_system(text);
+    if (logs_)
+        logs_->append_system(text);
 }
 
 void Runtime::spawn(std::size_t id) {
@@ -444,7 +461,7 @@ Runtime::Read Runtime::read_once(Proc& p, std::size_t* got) {
     }
     if (got != nullptr)
         *got = static_cast<std::size_t>(n);
-    buffer_.set_time(std::time(nullptr));
+    stamp();
     p.splitter.feed(
         std::string_view(read_buf_.data(), static_cast<std::size_t>(n)),
         [this, &p](std::string_view text, bool continued) { line(p, text, continued); });
@@ -456,6 +473,8 @@ Runtime::Read Runtime::read_once(Proc& p, std::size_t* got) {
 void Runtime::line(Proc& p, std::string_view text, bool continued) {
     if (!p.quiet)
         buffer_.append(p.source, text, continued);
+    if (logs_)
+        logs_->append(p.source, text, continued);  // -q hides a type from the terminal only
     if (p.probe && p.probe->wants_lines())
         p.probe->feed_line(text);
 }
@@ -525,7 +544,7 @@ ControlReply Runtime::handle(const ControlRequest& request) {
 }
 
 void Runtime::close_pipe(Proc& p) {
-    buffer_.set_time(std::time(nullptr));
+    stamp();
     p.splitter.finish(
         [this, &p](std::string_view text, bool continued) { line(p, text, continued); });
     p.open = false;
@@ -610,7 +629,16 @@ void Runtime::resize_ptys() {
     }
 }
 
+void Runtime::stamp() {
+    const auto now = std::chrono::system_clock::now();
+    buffer_.set_time(now);
+    if (logs_)
+        logs_->set_time(now);
+}
+
 void Runtime::flush() {
+    if (logs_)
+        logs_->flush();
     writer_.flush(buffer_);
     resume_if_drained();
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -251,4 +252,42 @@ TEST_CASE("--pty: a terminal for the child, colours kept, every line drained aft
     CHECK(in_order);
     CHECK(seen.back() == "no newline at the end");
     CHECK(r.out.find("lines.1  | no newline at the end") < r.out.find("lines.1 exited"));
+}
+
+TEST_CASE("--output=json and --log-dir: every line parses, per-instance files, rotation",
+          "[lifecycle][logs]") {
+    TempDir dir;
+    dir.write("Procfile",
+              "web: i=0; while [ $i -lt 300 ]; do echo \"web line $i \\\"quoted\\\"\"; "
+              "i=$((i+1)); done; printf 'bad \\377 byte\\n'; sleep 0.2\n"
+              "worker: echo worker says hi; sleep 30\n");
+    const RunResult r = run_procrun({"start", "--output=json", "--log-dir", "logs",
+                                     "--log-max-size", "4K", "--log-keep", "2", "-q", "worker"},
+                                    in(dir));
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    const auto logs = dir.path() / "logs";
+    for (const char* f : {"procrun.log", "web.1.log", "web.1.log.1", "web.1.log.2", "worker.1.log"})
+        CHECK(std::filesystem::exists(logs / f));
+    CHECK_FALSE(std::filesystem::exists(logs / "web.1.log.3"));
+    // Every line of stdout and of every file is one JSON object with the four keys.
+    const std::string check = R"(
+import json, pathlib, sys
+n = 0
+for src in [sys.stdin] + [open(p, encoding='utf-8') for p in sorted(pathlib.Path('logs').iterdir())]:
+    for line in src:
+        o = json.loads(line)
+        assert set(o) >= {'ts', 'process', 'stream', 'line'}, o
+        n += 1
+print(n)
+)";
+    RunOptions o = in(dir);
+    o.stdin_data = r.out;
+    const RunResult parsed = procrun::test::run({"python3", "-c", check}, o);
+    INFO(parsed.err);
+    CHECK(parsed.exit_code == 0);
+    CHECK(std::stoi(parsed.out) > 300);
+    // The quiet type is in its file, not on the terminal; the bad byte became U+FFFD.
+    CHECK(r.out.find("worker says hi") == std::string::npos);
+    CHECK(r.out.find("bad \xef\xbf\xbd byte") != std::string::npos);
 }
