@@ -2,21 +2,25 @@
 // child's byte stream into lines and pieces, OutputBuffer formats them.
 //
 // Input layout: byte 0 picks the longest piece (4..67 bytes, or kMaxLineBytes),
-// byte 1 the palette colour, bytes 2..9 the clock (seconds, taken modulo the
-// years 1970..9999), byte 10 the number K (0..7)
-// of chunk sizes that follow; the rest is the stream, fed in chunks of those
-// sizes (cycled; 0 means an empty feed). For every input:
+// byte 1 the palette colour (low 5 bits) and the pty's CRLF stripping (bit 7),
+// bytes 2..9 the clock (seconds, taken modulo the years 1970..9999), byte 10
+// the number K (0..7) of chunk sizes that follow; the rest is the stream, fed
+// in chunks of those sizes (cycled; 0 means an empty feed). For every input:
 //   - the pieces of each line, concatenated, are exactly that line of the
-//     input, in order, nothing added or lost (an unterminated last line comes
-//     out of finish());
+//     input, in order, nothing added or lost (with CRLF stripping, less one
+//     `\r` right before its `\n`; an unterminated last line comes out of
+//     finish(), whole);
 //   - no piece holds a newline or exceeds the limit; the first piece of a line
 //     is not a continuation, the others are and are never empty; a piece cut
 //     before the limit was cut only to keep a UTF-8 sequence whole;
 //   - has_partial() says whether bytes are held;
-//   - each output style formats every piece as one line: the expected colour,
+//   - each text style formats every piece as one line: the expected colour,
 //     timestamp and padded name with " | " or " + ", then the piece, unchanged;
 //     draining the buffer in uneven steps, with appends in between, yields the
-//     same bytes.
+//     same bytes;
+//   - the JSON format writes one object per piece: the UTC time, the process,
+//     the stream, the piece as a valid JSON string (exactly the piece when it
+//     is valid UTF-8) and "continued" on continuations.
 
 #include <algorithm>
 #include <cstddef>
@@ -46,7 +50,8 @@ constexpr std::size_t kHeader = 11;
 
 // The input's lines: split at '\n'; a final empty segment (the input ends
 // with a newline, or is empty) is not a line.
-std::vector<std::string_view> lines_of(std::string_view text) {
+// With `strip_cr`, one `\r` right before a `\n` belongs to the line end.
+std::vector<std::string_view> lines_of(std::string_view text, bool strip_cr) {
     std::vector<std::string_view> lines;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -56,10 +61,158 @@ std::vector<std::string_view> lines_of(std::string_view text) {
                 lines.push_back(text.substr(start));
             break;
         }
-        lines.push_back(text.substr(start, nl - start));
+        std::string_view line = text.substr(start, nl - start);
+        if (strip_cr && !line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        lines.push_back(line);
         start = nl + 1;
     }
     return lines;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t len = 1;
+        std::uint32_t cp = b;
+        if (b >= 0x80U) {
+            if (b >= 0xC2U && b <= 0xDFU) {
+                len = 2;
+                cp = b & 0x1FU;
+            } else if (b >= 0xE0U && b <= 0xEFU) {
+                len = 3;
+                cp = b & 0x0FU;
+            } else if (b >= 0xF0U && b <= 0xF4U) {
+                len = 4;
+                cp = b & 0x07U;
+            } else {
+                return false;
+            }
+            if (i + len > s.size())
+                return false;
+            for (std::size_t k = 1; k < len; ++k) {
+                const auto c = static_cast<unsigned char>(s[i + k]);
+                if ((c & 0xC0U) != 0x80U)
+                    return false;
+                cp = (cp << 6U) | (c & 0x3FU);
+            }
+            if ((len == 3 && (cp < 0x800U || (cp >= 0xD800U && cp <= 0xDFFFU))) ||
+                (len == 4 && (cp < 0x10000U || cp > 0x10FFFFU))) {
+                return false;
+            }
+        }
+        i += len;
+    }
+    return true;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80U) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800U) {
+        out.push_back(static_cast<char>(0xC0U | (cp >> 6U)));
+        out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    } else if (cp < 0x10000U) {
+        out.push_back(static_cast<char>(0xE0U | (cp >> 12U)));
+        out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+        out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    } else {
+        out.push_back(static_cast<char>(0xF0U | (cp >> 18U)));
+        out.push_back(static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU)));
+        out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
+        out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
+    }
+}
+
+// Decodes the JSON string (RFC 8259) at the start of `in`; returns how many
+// bytes it took, or 0 when it is not a valid string.
+std::size_t decode_json_string(std::string_view in, std::string& out) {
+    if (in.empty() || in[0] != '"')
+        return 0;
+    std::size_t i = 1;
+    const auto hex4 = [&](std::size_t at, std::uint32_t& v) {
+        if (at + 4 > in.size())
+            return false;
+        v = 0;
+        for (std::size_t k = at; k < at + 4; ++k) {
+            const char c = in[k];
+            v <<= 4U;
+            if (c >= '0' && c <= '9')
+                v |= static_cast<std::uint32_t>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v |= static_cast<std::uint32_t>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                v |= static_cast<std::uint32_t>(c - 'A' + 10);
+            else
+                return false;
+        }
+        return true;
+    };
+    while (i < in.size()) {
+        const auto c = static_cast<unsigned char>(in[i]);
+        if (c == '"')
+            return i + 1;
+        if (c < 0x20U)
+            return 0;
+        if (c != '\\') {
+            out.push_back(static_cast<char>(c));
+            ++i;
+            continue;
+        }
+        if (i + 1 >= in.size())
+            return 0;
+        const char e = in[i + 1];
+        i += 2;
+        switch (e) {
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '/':
+                out.push_back('/');
+                break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case 'u': {
+                std::uint32_t cp = 0;
+                if (!hex4(i, cp))
+                    return 0;
+                i += 4;
+                if (cp >= 0xD800U && cp <= 0xDBFFU) {
+                    std::uint32_t low = 0;
+                    if (i + 6 > in.size() || in[i] != '\\' || in[i + 1] != 'u' ||
+                        !hex4(i + 2, low) || low < 0xDC00U || low > 0xDFFFU) {
+                        return 0;
+                    }
+                    i += 6;
+                    cp = 0x10000U + ((cp - 0xD800U) << 10U) + (low - 0xDC00U);
+                } else if (cp >= 0xDC00U && cp <= 0xDFFFU) {
+                    return 0;
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default:
+                return 0;
+        }
+    }
+    return 0;
 }
 
 bool is_continuation_byte(unsigned char b) {
@@ -86,8 +239,9 @@ bool ends_inside_sequence(std::string_view piece) {
     return false;
 }
 
-void check_pieces(const std::vector<Piece>& pieces, std::string_view stream, std::size_t limit) {
-    const auto lines = lines_of(stream);
+void check_pieces(const std::vector<Piece>& pieces, std::string_view stream, std::size_t limit,
+                  bool strip_cr) {
+    const auto lines = lines_of(stream, strip_cr);
     std::size_t line = 0;
     std::string joined;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
@@ -195,6 +349,47 @@ void check_formatting(const std::vector<Piece>& pieces, const procrun::OutputSty
         fail();
 }
 
+void check_json(const std::vector<Piece>& pieces, std::time_t now) {
+    procrun::OutputStyle style;
+    style.format = procrun::OutputFormat::json;
+    procrun::OutputBuffer buffer(style, 8);
+    const std::size_t source = buffer.add_source("web.1", 0);
+    buffer.set_time(now);
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    char stamp[64];
+    std::snprintf(stamp, sizeof stamp, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.000Z\"",
+                  utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                  utc.tm_sec);
+    const std::string head =
+        std::string(stamp) + ",\"process\":\"web.1\",\"stream\":\"stdout\",\"line\":";
+    for (const Piece& p : pieces)
+        buffer.append(source, p.text, p.continued);
+    std::string_view out = buffer.pending();
+    std::string decoded;
+    for (const Piece& p : pieces) {
+        if (out.substr(0, head.size()) != head)
+            fail();
+        out.remove_prefix(head.size());
+        decoded.clear();
+        const std::size_t used = decode_json_string(out, decoded);
+        if (used == 0)
+            fail();
+        out.remove_prefix(used);
+        if (!valid_utf8(decoded))
+            fail();
+        if (valid_utf8(p.text) ? decoded != p.text
+                               : decoded.find("\xEF\xBF\xBD") == std::string::npos)
+            fail();
+        const std::string_view end = p.continued ? ",\"continued\":true}\n" : "}\n";
+        if (out.substr(0, end.size()) != end)
+            fail();
+        out.remove_prefix(end.size());
+    }
+    if (!out.empty())
+        fail();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -202,6 +397,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     const std::size_t limit = data[0] >= 0xF0 ? procrun::kMaxLineBytes : 4 + data[0] % 64;
     const int colour = data[1] % 32;
+    const bool strip_cr = (data[1] & 0x80U) != 0;
     std::int64_t clock = 0;
     std::memcpy(&clock, data + 2, sizeof clock);
     // A clock from 1970 to the end of year 9999 (time(2) does not go back, and
@@ -215,7 +411,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view stream(reinterpret_cast<const char*>(data) + kHeader + count,
                                   size - kHeader - count);
 
-    procrun::LineSplitter splitter(limit);
+    procrun::LineSplitter splitter(limit, strip_cr);
     std::vector<Piece> pieces;
     auto emit = [&pieces](std::string_view text, bool continued) {
         pieces.push_back({std::string(text), continued});
@@ -237,12 +433,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const Piece& p : pieces)
         emitted += p.text.size();
     const std::size_t last_nl = stream.rfind('\n');
-    const std::size_t terminated =
-        last_nl == std::string_view::npos
-            ? 0
-            : last_nl + 1 -
-                  static_cast<std::size_t>(
-                      std::count(stream.begin(), stream.begin() + last_nl + 1, '\n'));
+    std::size_t terminated = 0;
+    if (last_nl != std::string_view::npos) {
+        for (std::string_view line : lines_of(stream.substr(0, last_nl + 1), strip_cr))
+            terminated += line.size();
+    }
     const std::size_t tail =
         last_nl == std::string_view::npos ? stream.size() : stream.size() - last_nl - 1;
     if (emitted < terminated || emitted - terminated > tail)
@@ -254,7 +449,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (splitter.has_partial())
         fail();
 
-    check_pieces(pieces, stream, limit);
+    check_pieces(pieces, stream, limit, strip_cr);
 
     for (unsigned bits = 0; bits < 8; ++bits) {
         procrun::OutputStyle style;
@@ -263,5 +458,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         style.prefix = (bits & 4U) != 0;
         check_formatting(pieces, style, colour, now, steps);
     }
+    check_json(pieces, now);
     return 0;
 }
