@@ -412,7 +412,7 @@ TEST_CASE("Plan: dependency conditions that cannot be met as meant", "[plan]") {
           "'web' waits for 'cache' to be ready, but 'cache' has no readiness probe: it counts as "
           "ready once started");
 
-    input.lifecycles["migrate"].can_die = true;
+    input.lifecycles["migrate"].exit_with = false;
     input.lifecycles["db"].restart = RestartPolicy::on_failure;
     input.lifecycles["cache"].readiness.kind = ProbeKind::log;
     CHECK(make_plan(input).diagnostics.empty());
