@@ -51,8 +51,18 @@ constexpr std::size_t kFlushAt = 256 * 1024;
 // Read at most this much from a pipe when its process has exited, if the pipe
 // does not say how big it is: all the process wrote is within one pipe's capacity.
 constexpr int kDefaultPipeCapacity = 1024 * 1024;
-// The capacity asked for each child's pipe.
-constexpr int kPipeSize = 1024 * 1024;
+// Each child's pipe is enlarged from the kernel's 64 KiB towards 1 MiB, within
+// a budget of 16 MiB for all of them: pipe buffers count against the user's
+// pipe-user-pages-soft (64 MiB by default), past which new pipes of every
+// program of that user shrink to 8 KiB.
+constexpr std::size_t kPipeSizeMax = 1024 * 1024;
+constexpr std::size_t kPipeSizeMin = 64 * 1024;
+constexpr std::size_t kPipeBudget = 16 * 1024 * 1024;
+
+int pipe_size_for(std::size_t instances) {
+    const std::size_t share = kPipeBudget / std::max<std::size_t>(instances, 1);
+    return static_cast<int>(std::clamp(share, kPipeSizeMin, kPipeSizeMax));
+}
 
 void write_stderr(const std::string& text) {
     const char* p = text.data();
@@ -144,6 +154,7 @@ class Runtime : public ControlHandler {
     std::optional<int> finished_;
     std::unique_ptr<ControlServer> control_;
     posix::WindowSize window_{};
+    int pipe_size_ = 0;
     std::vector<pid_t> groups_;  // every process group started
     std::vector<pid_t> escapees_;
     asio::steady_timer escapee_deadline_{io_};
@@ -199,6 +210,7 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options, posix::Guardian&
         signals_.add(sig);
     for (const auto& inst : plan.instances)
         any_pty_ = any_pty_ || inst.lifecycle.pty;
+    pipe_size_ = pipe_size_for(plan.instances.size());
     if (any_pty_) {
         // The children's terminals follow procrun's own.
         window_ = posix::terminal_window_size();
@@ -361,7 +373,8 @@ void Runtime::spawn(std::size_t id) {
             posix::Pipe pipe = posix::make_pipe(true);
             // A bigger pipe lets a fast writer go on while procrun formats: fewer
             // context switches. Best effort: the system's limit may be lower.
-            ::fcntl(pipe.write.get(), F_SETPIPE_SZ, kPipeSize);
+            if (pipe_size_ > static_cast<int>(kPipeSizeMin))
+                ::fcntl(pipe.write.get(), F_SETPIPE_SZ, pipe_size_);
             p.pipe.assign(pipe.read.release());
             child_end = std::move(pipe.write);
             options.output_fd = child_end.get();
