@@ -324,9 +324,8 @@ struct ProcStat {
 };
 
 bool read_proc_stat(const char* pid, ProcStat& out) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    const std::string path = std::string("/proc/") + pid + "/stat";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     char buf[512];
