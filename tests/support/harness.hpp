@@ -14,6 +14,7 @@
 
 namespace procrun::test {
 
+// The procrun under test: $PROCRUN_TEST_BINARY when set, else the one built with the tests.
 std::string procrun_binary();
 std::string testchild_binary();
 std::filesystem::path source_dir();
