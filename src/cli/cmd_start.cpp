@@ -192,12 +192,17 @@ void add_start_command(CLI::App& app, Command& command) {
         "--output=json: {\"ts\",\"process\",\"stream\",\"line\"} per line, UTC with milliseconds.\n"
         "--log-dir: the same lines (uncoloured, always with time and name) appended to files,\n"
         "rotated by size; see docs/logs.md.\n"
-        "Stopping: on SIGINT, SIGTERM or SIGHUP, or when any process exits, every process\n"
-        "group gets SIGTERM, and SIGKILL after --timeout seconds; a second Ctrl-C kills at once.\n"
+        "Stopping: by default, when any process exits, and on SIGINT, SIGTERM or SIGHUP, every\n"
+        "process group gets SIGTERM, and SIGKILL after --timeout seconds; a second Ctrl-C kills\n"
+        "at once. can_die, exit_with and restart policies under processes: in .procrun.yaml\n"
+        "(or --can-die, --exit-with, --restart) change what an exit does; see docs/config.md.\n"
         "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
-        "Exit status: the first process's exit code (128+N if killed by signal N);\n"
-        "130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when standard output\n"
-        "is closed; 1 when a process cannot be started or the files are invalid; 2 for usage.");
+        "From another terminal in the same root: procrun status, restart, stop NAME, kill.\n"
+        "Exit status: the code of the process whose exit stopped everything (128+N if killed\n"
+        "by signal N); when all could die and did, 0 or the first failure's code; 0 after\n"
+        "procrun kill; 130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when\n"
+        "standard output is closed; 1 when a process cannot be started or the files are\n"
+        "invalid; 2 for usage.");
     cmd->callback([args, &command] { command.run = [args] { return start_command(*args); }; });
 }
 
