@@ -3,22 +3,31 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export"
+_procrun_commands="check start run export status restart stop kill"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
-# Options every command takes.
-_procrun_project_opts="-h --help -f --procfile -d --root -e --env -c -m --formation --concurrency
+# Options every command takes: the control commands (status, restart, stop, kill)
+# only these, the others these and the rest of the project options.
+_procrun_root_opts="-h --help -f --procfile -d --root"
+_procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurrency
     -p --port -t --timeout --strict"
-_procrun_check_opts="--format --werror --color --no-color"
-_procrun_start_opts="--color --no-color --no-timestamp --no-prefix -q --quiet --output --log-dir
-    --log-max-size --log-keep"
-_procrun_run_opts=""
-_procrun_export_opts="-a --app -u --user -l --log -r --run --image --secret --template-dir"
+_procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
+_procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
+    --can-die --exit-with --restart --pty -q --quiet --output --log-dir --log-max-size --log-keep"
+_procrun_run_opts="$_procrun_project_opts"
+_procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
+    --secret --template-dir"
+_procrun_status_opts="$_procrun_root_opts --json"
+_procrun_restart_opts="$_procrun_root_opts"
+_procrun_stop_opts="$_procrun_root_opts"
+_procrun_kill_opts="$_procrun_root_opts"
+
+_procrun_restart_policies="no on-failure always"
 
 # Options that take a value (the next word, or after '=').
 _procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
     -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir
-    --output --log-dir --log-max-size --log-keep"
+    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart"
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -37,6 +46,22 @@ _procrun_process_types() {
     procfile=${procfile/#\~/$HOME}
     [[ -r $procfile ]] || return 0
     sed -n 's/^[[:space:]]*\([A-Za-z0-9_-][A-Za-z0-9_-]*\):.*/\1/p' -- "$procfile" 2>/dev/null
+}
+
+# The index in COMP_WORDS of word $1 of the command line with `--opt=value`
+# and `name=value` joined (bash splits them at '=').
+_procrun_raw_index() {
+    local j n=0 join=0
+    for ((j = 1; j < ${#COMP_WORDS[@]}; j++)); do
+        if [[ ${COMP_WORDS[j]} == "=" ]]; then
+            join=1
+        elif ((join)); then
+            join=0
+        elif ((++n == $1)); then
+            break
+        fi
+    done
+    echo "$j"
 }
 
 _procrun_is_value_opt() {
@@ -64,8 +89,23 @@ _procrun_complete_value() {
         --output)
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
             ;;
-        -q | --quiet)
+        -q | --quiet | --can-die | --exit-with)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        --restart)
+            # [NAME=]POLICY: after NAME=, the policy (bash replaces only what
+            # follows the '='); before it, a policy or a process type and '='.
+            if [[ $cur == *=* ]]; then
+                mapfile -t COMPREPLY < <(compgen -W "$_procrun_restart_policies" -- "${cur#*=}")
+            else
+                local -a types
+                mapfile -t types < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+                mapfile -t COMPREPLY < <(compgen -W "$_procrun_restart_policies" -- "$cur")
+                if ((${#types[@]} > 0)); then
+                    COMPREPLY+=("${types[@]/%/=}")
+                    compopt -o nospace 2>/dev/null
+                fi
+            fi
             ;;
         -u | --user)
             mapfile -t COMPREPLY < <(compgen -u -- "$cur")
@@ -84,30 +124,38 @@ _procrun() {
         # bash-completion: keep --opt=value together as one word.
         _get_comp_words_by_ref -n = cur prev words cword
     else
-        words=("${COMP_WORDS[@]}")
-        cword=$COMP_CWORD
+        # Plain bash splits `--opt=value` into `--opt`, `=`, `value` (and
+        # `web=2` into `web`, `=`, `2`): join them again, as bash-completion does.
+        local j w join=0
+        words=()
+        cword=0
+        for ((j = 0; j < ${#COMP_WORDS[@]}; j++)); do
+            w=${COMP_WORDS[j]}
+            if [[ $w == "=" ]] && ((${#words[@]} > 0)); then
+                words[${#words[@]} - 1]+=$w
+                join=1
+            elif ((join)); then
+                words[${#words[@]} - 1]+=$w
+                join=0
+            else
+                words+=("$w")
+            fi
+            ((j == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+        done
         cur=${words[cword]}
         prev=""
         ((cword > 0)) && prev=${words[cword - 1]}
-        # Plain bash splits `--opt=value` into `--opt`, `=`, `value`.
-        if [[ $cur == "=" ]]; then
-            cur="--${prev#--}="
-            prev=""
-        elif [[ $prev == "=" ]] && ((cword > 1)); then
-            cur="${words[cword - 2]}=$cur"
-            prev=""
-        fi
     fi
     COMPREPLY=()
 
     # The command, and the positional words after it.
-    local cmd="" i w
+    local cmd="" i w first=0
     local -a positionals=()
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill) cmd=$w ;;
             esac
             continue
         fi
@@ -116,15 +164,15 @@ _procrun() {
             continue
         fi
         case $w in
-            -- | "=") ;;
+            --) ;;
             --*=*) ;;
             -*)
-                if _procrun_is_value_opt "$w"; then
-                    ((i++))
-                    [[ ${words[i]} == "=" ]] && ((i++))
-                fi
+                _procrun_is_value_opt "$w" && ((i++))
                 ;;
-            *) positionals+=("$w") ;;
+            *)
+                ((${#positionals[@]} == 0)) && first=$i
+                positionals+=("$w")
+                ;;
         esac
     done
 
@@ -141,8 +189,7 @@ _procrun() {
     # command itself would be completed.
     if [[ $cmd == run && ${#positionals[@]} -gt 0 ]]; then
         if declare -F _command_offset >/dev/null; then
-            local offset=$((COMP_CWORD - ${#positionals[@]}))
-            _command_offset "$offset"
+            _command_offset "$(_procrun_raw_index "$first")"
         else
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -165,12 +212,12 @@ _procrun() {
 
     if [[ $cur == -* ]]; then
         local opts_var="_procrun_${cmd}_opts"
-        mapfile -t COMPREPLY < <(compgen -W "$_procrun_project_opts ${!opts_var}" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "${!opts_var}" -- "$cur")
         return 0
     fi
 
     case $cmd in
-        start)
+        start | restart | stop)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         run)

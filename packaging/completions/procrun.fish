@@ -3,7 +3,23 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-set -l commands check start run export
+# The command on the command line (the first word after procrun that is not an
+# option), or nothing; with arguments, whether it is one of them.
+function __procrun_command
+    for t in (commandline -opc)[2..-1]
+        switch $t
+            case '-*'
+            case '*'
+                if set -q argv[1]
+                    contains -- $t $argv
+                else
+                    echo $t
+                end
+                return
+        end
+    end
+    return 1
+end
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -40,7 +56,7 @@ function __procrun_positionals
         end
         switch $t
             case '--*=*'
-            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep
+            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart
                 set skip 1
             case '-*'
             case '*'
@@ -50,21 +66,40 @@ function __procrun_positionals
     echo $n
 end
 
+# --restart [NAME=]POLICY: a policy, or a process type and '=' then a policy.
+function __procrun_restart_values
+    set -l token (string replace -r -- '^--restart=' '' (commandline -ct))
+    set -l policies no\t'An exit is final' on-failure\t'Restart after a non-zero exit or a signal' always\t'Restart after any exit'
+    if string match -q -- '*=*' $token
+        set -l name (string split -m1 = -- $token)[1]
+        printf '%s\n' $name=$policies
+    else
+        printf '%s\n' $policies
+        printf '%s=\tProcess type\n' (__procrun_process_types)
+    end
+end
+
 complete -c procrun -f
 
 # procrun [--help | --version] COMMAND
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print help and exit'
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -s v -l version -d 'Print the version and exit'
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a check -d 'Validate the Procfile, env files and config'
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start every process with prefixed output'
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a run -d 'Run one process type or any command'
-complete -c procrun -n "not __fish_seen_subcommand_from $commands" -a export -d 'Write the processes out for an init system'
+complete -c procrun -n 'not __procrun_command' -s h -l help -d 'Print help and exit'
+complete -c procrun -n 'not __procrun_command' -s v -l version -d 'Print the version and exit'
+complete -c procrun -n 'not __procrun_command' -a check -d 'Validate the Procfile, env files and config'
+complete -c procrun -n 'not __procrun_command' -a start -d 'Start every process with prefixed output'
+complete -c procrun -n 'not __procrun_command' -a run -d 'Run one process type or any command'
+complete -c procrun -n 'not __procrun_command' -a export -d 'Write the processes out for an init system'
+complete -c procrun -n 'not __procrun_command' -a status -d 'Show the processes of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a restart -d 'Restart processes of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a stop -d 'Stop processes of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a kill -d 'Stop the running procrun and its processes'
 
 # Options every command takes.
-set -l any "__fish_seen_subcommand_from $commands"
-complete -c procrun -n $any -s h -l help -d 'Print help and exit'
-complete -c procrun -n $any -s f -l procfile -r -F -d 'Procfile to read'
-complete -c procrun -n $any -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
+complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
+complete -c procrun -n __procrun_command -s f -l procfile -r -F -d 'Procfile to read'
+complete -c procrun -n __procrun_command -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
+
+# Options every command but the control commands (status, restart, stop, kill) takes.
+set -l any "__procrun_command check start run export"
 complete -c procrun -n $any -s e -l env -r -F -d 'Env file(s), later ones override earlier ones'
 complete -c procrun -n $any -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
 complete -c procrun -n $any -s m -l concurrency -x -d 'How many of each process type (all=1,web=2)'
@@ -73,35 +108,43 @@ complete -c procrun -n $any -s t -l timeout -x -d 'Seconds from SIGTERM to SIGKI
 complete -c procrun -n $any -l strict -d 'Accept only Cloud Native Buildpacks / Kubernetes names'
 
 # procrun check
-complete -c procrun -n '__fish_seen_subcommand_from check' -l format -x -a 'human json github' -d 'Output format'
-complete -c procrun -n '__fish_seen_subcommand_from check' -l werror -d 'Treat warnings as errors'
-complete -c procrun -n '__fish_seen_subcommand_from check' -l color -d 'Force colour on'
-complete -c procrun -n '__fish_seen_subcommand_from check' -l no-color -d 'Force colour off'
+complete -c procrun -n '__procrun_command check' -l format -x -a 'human json github' -d 'Output format'
+complete -c procrun -n '__procrun_command check' -l werror -d 'Treat warnings as errors'
+complete -c procrun -n '__procrun_command check' -l color -d 'Force colour on'
+complete -c procrun -n '__procrun_command check' -l no-color -d 'Force colour off'
 
 # procrun start [NAME...]
-complete -c procrun -n '__fish_seen_subcommand_from start' -l color -d 'Force colour on'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l no-color -d 'Force colour off'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l no-timestamp -d 'Do not print the time on each line'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l no-prefix -d 'Print lines without time, name or colour'
-complete -c procrun -n '__fish_seen_subcommand_from start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l output -x -a 'text json' -d 'Output format'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l log-max-size -x -d 'Rotate a log file before it passes SIZE (K, M, G)'
-complete -c procrun -n '__fish_seen_subcommand_from start' -l log-keep -x -d 'Rotated files kept per log file'
-complete -c procrun -n '__fish_seen_subcommand_from start' -a '(__procrun_process_types)' -d 'Process type'
+complete -c procrun -n '__procrun_command start' -l color -d 'Force colour on'
+complete -c procrun -n '__procrun_command start' -l no-color -d 'Force colour off'
+complete -c procrun -n '__procrun_command start' -l no-timestamp -d 'Do not print the time on each line'
+complete -c procrun -n '__procrun_command start' -l no-prefix -d 'Print lines without time, name or colour'
+complete -c procrun -n '__procrun_command start' -l can-die -x -a '(__procrun_process_types)' -d 'May exit without stopping the others'
+complete -c procrun -n '__procrun_command start' -l exit-with -x -a '(__procrun_process_types)' -d 'Its exit stops everything'
+complete -c procrun -n '__procrun_command start' -l restart -x -a '(__procrun_restart_values)' -d 'Restart policy: [NAME=]POLICY'
+complete -c procrun -n '__procrun_command start' -l pty -d 'Run every process on a pseudo-terminal'
+complete -c procrun -n '__procrun_command start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
+complete -c procrun -n '__procrun_command start' -l output -x -a 'text json' -d 'Output format'
+complete -c procrun -n '__procrun_command start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
+complete -c procrun -n '__procrun_command start' -l log-max-size -x -d 'Rotate a log file before it passes SIZE (K, M, G)'
+complete -c procrun -n '__procrun_command start' -l log-keep -x -d 'Rotated files kept per log file'
+complete -c procrun -n '__procrun_command start' -a '(__procrun_process_types)' -d 'Process type'
 
 # procrun run NAME|COMMAND [ARG...]
-complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -eq 0' -a '(__procrun_process_types)' -d 'Process type'
-complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -eq 0' -a '(__fish_complete_command)'
-complete -c procrun -n '__fish_seen_subcommand_from run; and test (__procrun_positionals) -ge 1' -F
+complete -c procrun -n '__procrun_command run; and test (__procrun_positionals) -eq 0' -a '(__procrun_process_types)' -d 'Process type'
+complete -c procrun -n '__procrun_command run; and test (__procrun_positionals) -eq 0' -a '(__fish_complete_command)'
+complete -c procrun -n '__procrun_command run; and test (__procrun_positionals) -ge 1' -F
 
 # procrun export FORMAT DIR
-complete -c procrun -n '__fish_seen_subcommand_from export' -s a -l app -x -d 'Application name prefixing every unit'
-complete -c procrun -n '__fish_seen_subcommand_from export' -s u -l user -x -a '(__fish_complete_users)' -d 'Account the processes run as'
-complete -c procrun -n '__fish_seen_subcommand_from export' -s l -l log -x -a '(__fish_complete_directories)' -d 'Log directory'
-complete -c procrun -n '__fish_seen_subcommand_from export' -s r -l run -x -a '(__fish_complete_directories)' -d 'Pid file directory'
-complete -c procrun -n '__fish_seen_subcommand_from export' -l image -x -d 'Container image (compose, kubernetes)'
-complete -c procrun -n '__fish_seen_subcommand_from export' -l secret -d 'Put every variable into the Kubernetes Secret'
-complete -c procrun -n '__fish_seen_subcommand_from export' -l template-dir -x -a '(__fish_complete_directories)' -d 'Templates overriding the built-in ones'
-complete -c procrun -n '__fish_seen_subcommand_from export; and test (__procrun_positionals) -eq 0' -a 'systemd supervisord runit launchd upstart inittab compose kubernetes' -d 'Format'
-complete -c procrun -n '__fish_seen_subcommand_from export; and test (__procrun_positionals) -eq 1' -x -a '(__fish_complete_directories)'
+complete -c procrun -n '__procrun_command export' -s a -l app -x -d 'Application name prefixing every unit'
+complete -c procrun -n '__procrun_command export' -s u -l user -x -a '(__fish_complete_users)' -d 'Account the processes run as'
+complete -c procrun -n '__procrun_command export' -s l -l log -x -a '(__fish_complete_directories)' -d 'Log directory'
+complete -c procrun -n '__procrun_command export' -s r -l run -x -a '(__fish_complete_directories)' -d 'Pid file directory'
+complete -c procrun -n '__procrun_command export' -l image -x -d 'Container image (compose, kubernetes)'
+complete -c procrun -n '__procrun_command export' -l secret -d 'Put every variable into the Kubernetes Secret'
+complete -c procrun -n '__procrun_command export' -l template-dir -x -a '(__fish_complete_directories)' -d 'Templates overriding the built-in ones'
+complete -c procrun -n '__procrun_command export; and test (__procrun_positionals) -eq 0' -a 'systemd supervisord runit launchd upstart inittab compose kubernetes' -d 'Format'
+complete -c procrun -n '__procrun_command export; and test (__procrun_positionals) -eq 1' -x -a '(__fish_complete_directories)'
+
+# procrun status | restart [NAME...] | stop NAME... | kill
+complete -c procrun -n '__procrun_command status' -l json -d 'Print the reply as one JSON object'
+complete -c procrun -n '__procrun_command restart stop' -a '(__procrun_process_types)' -d 'Process type'
