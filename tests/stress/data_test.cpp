@@ -464,7 +464,7 @@ TEST_CASE(
                 it->second.take(l);
             });
         },
-        256 * 1024, 0us, 300s);
+        256 * 1024, 0us, std::chrono::seconds(120 + lines_each / 2000));
     const Finished f = procrun.wait(30s);
     INFO("stderr: " << f.err);
     REQUIRE(done);
