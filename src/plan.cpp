@@ -18,6 +18,12 @@ const ProcessType* Plan::find_type(std::string_view name) const {
     return nullptr;
 }
 
+Environment Plan::environment_of(const Instance& instance) const {
+    Environment env = os_env;
+    env.merge(instance.app_env);
+    return env;
+}
+
 std::size_t Plan::name_width() const {
     std::size_t width = 0;
     for (const auto& i : instances)
@@ -286,8 +292,6 @@ Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
     inst.app_env = plan.file_env;
     inst.app_env.set("PORT", std::to_string(inst.port));
     inst.app_env.set("PS", inst.name);
-    inst.env = plan.os_env;
-    inst.env.merge(inst.app_env);
     return inst;
 }
 

@@ -40,11 +40,9 @@ struct Instance {
     int colour = 0;       // index into the output palette (the type's position)
     Lifecycle lifecycle;  // the type's
     // What the app itself defines: the env files' variables, then PORT and PS.
-    // Exporters render this.
+    // Exporters render this; the process gets the inherited OS environment
+    // overlaid with it (Plan::environment_of).
     Environment app_env;
-    // The whole environment the process gets: the inherited OS environment
-    // overlaid with app_env. start and run use this.
-    Environment env;
 };
 
 struct PlanInput {
@@ -76,6 +74,9 @@ struct Plan {
     std::chrono::seconds timeout = kDefaultTimeout;
 
     [[nodiscard]] const ProcessType* find_type(std::string_view name) const;
+    // The whole environment an instance gets: os_env overlaid with its app_env.
+    // Made when needed, so a large formation does not hold a copy per instance.
+    [[nodiscard]] Environment environment_of(const Instance& instance) const;
     // Longest instance name, for aligning output prefixes.
     [[nodiscard]] std::size_t name_width() const;
 };

@@ -36,7 +36,7 @@ int run_command(const RunArgs& args) {
         const std::vector<std::string> extra(args.words.begin() + 1, args.words.end());
         if (!extra.empty())
             options.command += " " + shell_join(extra);
-        options.env = instance.env;
+        options.env = plan.environment_of(instance);
         options.cwd = plan.root;
     } else {
         // A command: one word is a shell command line; several words are

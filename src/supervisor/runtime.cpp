@@ -201,8 +201,9 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options, posix::Guardian&
         p->quiet =
             std::find(options.quiet.begin(), options.quiet.end(), inst.type) != options.quiet.end();
         if (inst.lifecycle.readiness.kind != ProbeKind::none) {
-            p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
-                                               inst.env.to_strings(), plan.root, reaper_);
+            p->probe =
+                std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+                                        plan.environment_of(inst).to_strings(), plan.root, reaper_);
         }
         procs_.push_back(std::move(p));
     }
@@ -356,7 +357,7 @@ void Runtime::spawn(std::size_t id) {
         // failure never leaves a started process unwatched.
         posix::SpawnOptions options;
         options.command = p.instance->command;
-        options.env = p.instance->env.to_strings();
+        options.env = plan_.environment_of(*p.instance).to_strings();
         options.cwd = plan_.root;
         options.stdin_fd = dev_null_.get();
         // If procrun dies without stopping it (SIGKILL, a crash), the app gets

@@ -79,11 +79,11 @@ TEST_CASE("Plan: formation counts, base port and PORT/PS", "[plan]") {
     const Instance& w2 = plan.value.instances[4];
     CHECK(w2.app_env ==
           Environment{{"DATABASE_URL", "postgres://db"}, {"PORT", "8102"}, {"PS", "worker.3"}});
-    CHECK(w2.env == Environment{{"PATH", "/usr/bin"},
-                                {"HOME", "/root"},
-                                {"DATABASE_URL", "postgres://db"},
-                                {"PORT", "8102"},
-                                {"PS", "worker.3"}});
+    CHECK(plan.value.environment_of(w2) == Environment{{"PATH", "/usr/bin"},
+                                                       {"HOME", "/root"},
+                                                       {"DATABASE_URL", "postgres://db"},
+                                                       {"PORT", "8102"},
+                                                       {"PS", "worker.3"}});
 }
 
 TEST_CASE("Plan: base port from the env files, then the OS environment", "[plan]") {
@@ -101,7 +101,7 @@ TEST_CASE("Plan: the env files override the OS environment", "[plan]") {
     input.os_env.set("RACK_ENV", "production");
     input.file_env.set("RACK_ENV", "development");
     const auto plan = make_plan(input);
-    CHECK(plan.value.instances[0].env.get("RACK_ENV") == "development");
+    CHECK(plan.value.environment_of(plan.value.instances[0]).get("RACK_ENV") == "development");
     CHECK(plan.value.instances[0].app_env.get("RACK_ENV") == "development");
     CHECK(plan.value.instances[0].app_env.get("PATH") == std::nullopt);
 }
@@ -190,8 +190,8 @@ TEST_CASE("make_instance builds one instance outside the plan", "[plan]") {
     const Instance i = make_instance(plan.value, plan.value.types[1], 4);
     CHECK(i.name == "worker.4");
     CHECK(i.port == 6103);
-    CHECK(i.env.get("PS") == "worker.4");
-    CHECK(i.env.get("PORT") == "6103");
+    CHECK(plan.value.environment_of(i).get("PS") == "worker.4");
+    CHECK(plan.value.environment_of(i).get("PORT") == "6103");
 }
 
 namespace {

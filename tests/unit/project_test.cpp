@@ -93,7 +93,7 @@ TEST_CASE("Loader: Procfile and .env in the current directory", "[project]") {
     CHECK(p.plan.base_port == 6000);
     CHECK(p.plan.instances[1].port == 6100);
     CHECK(
-        p.plan.instances[1].env ==
+        p.plan.environment_of(p.plan.instances[1]) ==
         Environment{{"PATH", "/bin"}, {"GREETING", "hello"}, {"PORT", "6100"}, {"PS", "worker.1"}});
     CHECK(p.plan.root == box.path());
 }
@@ -287,7 +287,7 @@ TEST_CASE("Loader: env files", "[project]") {
                                              {"HOME_COPY", "/home/me"},
                                              {"B", "from-a-and-b"},
                                              {"USER", "b-user"}});
-        const Environment& env = p.plan.instances[0].env;
+        const Environment env = p.plan.environment_of(p.plan.instances[0]);
         CHECK(env.get("USER") == "b-user");
         CHECK(env.get("SHARED") == "b");
         CHECK(env.get("HOME") == "/home/me");
