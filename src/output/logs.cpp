@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "output/writer.hpp"
+
 namespace procrun {
 
 namespace {
@@ -16,18 +18,7 @@ namespace {
 constexpr std::size_t kFileFlushAt = 64 * 1024;
 
 void report_to_stderr(const std::string& message) {
-    const std::string text = message + "\n";
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        const ssize_t n = ::write(2, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    write_stderr(message + "\n");
 }
 
 // mkdir -p with mode 0755 (before the umask) for every directory created.

@@ -113,4 +113,18 @@ void OutputWriter::fail(OutputBuffer& buffer, int err) {
         on_error_(err);
 }
 
+void write_stderr(std::string_view text) {
+    const char* p = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        const ssize_t n = ::write(2, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
 }  // namespace procrun

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <string_view>
 
 #include "procrun/output.hpp"
 
@@ -59,5 +60,10 @@ class OutputWriter {
     std::function<void()> on_progress_;
     std::function<void(int)> on_error_;
 };
+
+// Writes `text` to standard error completely (retrying after EINTR and short
+// writes); gives up silently if stderr is gone. For procrun's own messages
+// while `start` runs.
+void write_stderr(std::string_view text);
 
 }  // namespace procrun

@@ -23,6 +23,8 @@
 
 #if __has_include(<linux/close_range.h>)
 #include <linux/close_range.h>
+
+#include "posix/process_group.hpp"
 #endif
 
 namespace procrun::posix {
@@ -317,35 +319,6 @@ bool become_subreaper() {
 
 namespace {
 
-struct ProcStat {
-    pid_t ppid = 0;
-    pid_t pgrp = 0;
-    char state = '?';
-};
-
-bool read_proc_stat(const char* pid, ProcStat& out) {
-    const std::string path = std::string("/proc/") + pid + "/stat";
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char buf[512];
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    const char* close = std::strrchr(buf, ')');  // the name may hold spaces and ')'
-    if (close == nullptr)
-        return false;
-    int ppid = 0;
-    int pgrp = 0;
-    if (std::sscanf(close + 1, " %c %d %d", &out.state, &ppid, &pgrp) != 3)
-        return false;
-    out.ppid = ppid;
-    out.pgrp = pgrp;
-    return true;
-}
-
 std::string command_line(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -372,12 +345,12 @@ std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
     while (const dirent* e = ::readdir(dir)) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        ProcStat st;
-        if (!read_proc_stat(e->d_name, st))
+        const auto st = read_proc_stat(e->d_name);
+        if (!st)
             continue;
         const auto pid = static_cast<pid_t>(std::atoi(e->d_name));
-        stats[pid] = st;
-        children[st.ppid].push_back(pid);
+        stats[pid] = *st;
+        children[st->ppid].push_back(pid);
     }
     ::closedir(dir);
 

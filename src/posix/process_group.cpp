@@ -26,34 +26,30 @@ bool signal_group(pid_t pgid, int signal) {
     return errno == ESRCH;
 }
 
-namespace {
-
-// Reads state and process group from /proc/PID/stat; false when it is gone.
-bool read_stat(const char* pid, char& state, pid_t& pgrp) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
-    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+std::optional<ProcStat> read_proc_stat(const char* pid) {
+    const std::string path = std::string("/proc/") + pid + "/stat";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return std::nullopt;
     char buf[512];
     const ssize_t n = ::read(fd, buf, sizeof buf - 1);
     ::close(fd);
     if (n <= 0)
-        return false;
+        return std::nullopt;
     buf[n] = '\0';
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     const char* close = std::strrchr(buf, ')');
     if (close == nullptr)
-        return false;
+        return std::nullopt;
+    ProcStat st;
     int ppid = 0;
-    int group = 0;
-    if (std::sscanf(close + 1, " %c %d %d", &state, &ppid, &group) != 3)
-        return false;
-    pgrp = group;
-    return true;
+    int pgrp = 0;
+    if (std::sscanf(close + 1, " %c %d %d", &st.state, &ppid, &pgrp) != 3)
+        return std::nullopt;
+    st.ppid = ppid;
+    st.pgrp = pgrp;
+    return st;
 }
-
-}  // namespace
 
 std::vector<pid_t> live_group_members(pid_t pgid) {
     std::vector<pid_t> out;
@@ -63,11 +59,8 @@ std::vector<pid_t> live_group_members(pid_t pgid) {
     while (const dirent* e = ::readdir(dir)) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        char state = '?';
-        pid_t group = 0;
-        if (!read_stat(e->d_name, state, group))
-            continue;
-        if (group != pgid || state == 'Z' || state == 'X')
+        const auto st = read_proc_stat(e->d_name);
+        if (!st || st->pgrp != pgid || st->state == 'Z' || st->state == 'X')
             continue;
         out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
     }

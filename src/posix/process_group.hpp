@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace procrun::posix {
@@ -23,6 +24,15 @@ bool signal_group(pid_t pgid, int signal);
 // A leader that traps or ignores the signal, exec'd the program, or is the
 // only process left gets it. Returns how many processes were signalled.
 int forward_to_group(pid_t pgid, int signal);
+
+// A process's state, parent and process group, from /proc/PID/stat.
+struct ProcStat {
+    char state = '?';
+    pid_t ppid = 0;
+    pid_t pgrp = 0;
+};
+// `pid` as its /proc directory name; nullopt when the process is gone.
+std::optional<ProcStat> read_proc_stat(const char* pid);
 
 // The processes of group `pgid` that have not exited (zombies excluded),
 // found by reading /proc.

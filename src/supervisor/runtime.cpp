@@ -64,20 +64,6 @@ int pipe_size_for(std::size_t instances) {
     return static_cast<int>(std::clamp(share, kPipeSizeMin, kPipeSizeMax));
 }
 
-void write_stderr(const std::string& text) {
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        const ssize_t n = ::write(2, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-}
-
 class Runtime : public ControlHandler {
   public:
     Runtime(const Plan& plan, const StartOptions& options, posix::Guardian& guardian,

@@ -291,3 +291,32 @@ print(n)
     CHECK(r.out.find("worker says hi") == std::string::npos);
     CHECK(r.out.find("bad \xef\xbf\xbd byte") != std::string::npos);
 }
+
+TEST_CASE("stop_signal and stop_timeout per process type", "[lifecycle]") {
+    TempDir dir;
+    dir.write("Procfile",
+              "web: trap 'echo got QUIT; exit 0' QUIT; echo up; while :; do sleep 0.05; done\n"
+              "stubborn: trap '' TERM; echo up; while :; do sleep 0.05; done\n");
+    dir.write(".procrun.yaml", R"(timeout: 30
+processes:
+  web:
+    stop_signal: QUIT
+  stubborn:
+    stop_timeout: 300ms
+)");
+    Child c(start_args(), in(dir));
+    REQUIRE(c.wait_for_output("stubborn.1 | up", 20s));
+    REQUIRE(c.wait_for_output("web.1      | up", 5s));
+    const auto t0 = std::chrono::steady_clock::now();
+    c.signal(SIGINT);
+    const RunResult r = c.wait(20s);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    INFO(r.out << r.err);
+    CHECK(r.out.find("stopping all processes: SIGQUIT to web.1; SIGTERM to stubborn.1") !=
+          std::string::npos);
+    CHECK(r.out.find("web.1      | got QUIT") != std::string::npos);
+    CHECK(r.out.find("sending SIGKILL to 1 process that did not stop") != std::string::npos);
+    CHECK(r.out.find("stubborn.1 terminated by SIGKILL") != std::string::npos);
+    CHECK(took < 10s);  // its own 300 ms, not the plan's 30 s
+    CHECK(r.exit_code == 130);
+}
