@@ -120,6 +120,12 @@ class CycleFinder {
     CycleFinder(const Plan& plan, std::vector<Diagnostic>& out) : plan_(plan), out_(out) {}
 
     void run() {
+        // The common case, and a cheap one to tell: no dependencies at all.
+        const bool any = std::any_of(plan_.types.begin(), plan_.types.end(), [](const auto& t) {
+            return !t.lifecycle.depends_on.empty();
+        });
+        if (!any)
+            return;
         for (const auto& t : plan_.types)
             visit(t);
     }
@@ -358,6 +364,7 @@ Parsed<Plan> make_plan(const PlanInput& input) {
     const std::set<std::string> wanted = with_dependencies(input, selected, out.diagnostics);
 
     int position = 0;
+    plan.types.reserve(input.procfile.entries.size());
     for (const auto& entry : input.procfile.entries) {
         ProcessType type;
         type.name = entry.name;
