@@ -89,7 +89,8 @@ TEST_CASE("restart on-failure: backoff, max_restarts, give-up; the others keep r
     CHECK(r.exit_code == 130);
 }
 
-TEST_CASE("--can-die: a release step that fails stops nothing", "[lifecycle]") {
+TEST_CASE("can_die from the command line (--can-die): a release step that fails stops nothing",
+          "[lifecycle]") {
     TempDir dir;
     dir.write("Procfile", "release: echo migrating; exit 1\nweb: sleep 60\n");
     Child c(start_args({"--can-die", "release"}), in(dir));
@@ -220,7 +221,7 @@ TEST_CASE("control: restart one instance while the others keep their pids",
     CHECK(run_procrun({"status"}, o).exit_code != 0);  // nothing runs there any more
 }
 
-TEST_CASE("--pty: a terminal for the child, colours kept, every line drained after exit",
+TEST_CASE("pty mode (--pty): a terminal for the child, colours kept, every line drained after exit",
           "[lifecycle][pty]") {
     TempDir dir;
     dir.write("Procfile",
@@ -254,8 +255,10 @@ TEST_CASE("--pty: a terminal for the child, colours kept, every line drained aft
     CHECK(r.out.find("lines.1  | no newline at the end") < r.out.find("lines.1 exited"));
 }
 
-TEST_CASE("--output=json and --log-dir: every line parses, per-instance files, rotation",
-          "[lifecycle][logs]") {
+TEST_CASE(
+    "JSON output and log files (--output=json, --log-dir): every line parses, per-instance files, "
+    "rotation",
+    "[lifecycle][logs]") {
     TempDir dir;
     dir.write("Procfile",
               "web: i=0; while [ $i -lt 300 ]; do echo \"web line $i \\\"quoted\\\"\"; "
