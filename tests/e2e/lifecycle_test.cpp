@@ -64,7 +64,7 @@ std::string late_listener(double delay) {
 
 }  // namespace
 
-TEST_CASE("restart on-failure: backoff, max_restarts, give-up; the others keep running",
+TEST_CASE("restart on-failure: backoff, max_restarts, give-up, and the others keep running",
           "[lifecycle][restart]") {
     TempDir dir;
     dir.write("Procfile", "web: sleep 60\nworker: echo run; exit 3\n");

@@ -596,7 +596,7 @@ TEST_CASE("control: connections open at shutdown are closed", "[control]") {
     loop.stop();
 }
 
-TEST_CASE("control: a stale socket is replaced; a second server is refused", "[control]") {
+TEST_CASE("control: a stale socket is replaced, a second server is refused", "[control]") {
     Fixture f;
     FakeHandler handler;
     // What a killed procrun leaves behind: a socket file nobody listens on.
