@@ -121,9 +121,8 @@ class CycleFinder {
 
     void run() {
         // The common case, and a cheap one to tell: no dependencies at all.
-        const bool any = std::any_of(plan_.types.begin(), plan_.types.end(), [](const auto& t) {
-            return !t.lifecycle.depends_on.empty();
-        });
+        const bool any = std::any_of(plan_.types.begin(), plan_.types.end(),
+                                     [](const auto& t) { return !t.lifecycle.depends_on.empty(); });
         if (!any)
             return;
         for (const auto& t : plan_.types)

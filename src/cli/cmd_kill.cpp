@@ -16,8 +16,8 @@ void add_kill_command(CLI::App& app, Command& command) {
         "kill", "Stop every process of the procrun running in this root, and procrun with them");
     add_root_options(*cmd, *args);
     cmd->footer(
-        "Like Ctrl-C in its terminal: every process group gets SIGTERM, then SIGKILL after the\n"
-        "timeout, and that procrun exits.\n"
+        "Like Ctrl-C in its terminal: every process group gets its stop signal (SIGTERM unless\n"
+        "set), then SIGKILL after its timeout, and that procrun exits.\n"
         "Exit status: 0 once the request is taken; 1 when no procrun is running in the root.");
     cmd->callback([args, &command] {
         command.run = [args] {

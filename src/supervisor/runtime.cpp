@@ -609,8 +609,8 @@ void Runtime::escapees_gone_or_killed(bool deadline) {
         return;
     if (!running.empty()) {
         announce("sending SIGKILL to " + std::to_string(running.size()) +
-                 (running.size() == 1 ? " process" : " processes") +
-                 " that left its process group and did not stop");
+                 (running.size() == 1 ? " process that" : " processes that") +
+                 " left a process group and did not stop");
         for (pid_t pid : running)
             ::kill(pid, SIGKILL);
     }

@@ -126,8 +126,7 @@ TEST_CASE("control: the commands say so when no procrun runs in the root", "[con
     }
 }
 
-TEST_CASE("control: status, restart, stop and start against procrun start",
-          "[control]") {
+TEST_CASE("control: status, restart, stop and start against procrun start", "[control]") {
     const Project p;
     auto start = p.start();
     std::map<std::string, Row> rows = p.status();
@@ -187,8 +186,7 @@ TEST_CASE("control: status, restart, stop and start against procrun start",
     CHECK(std::filesystem::is_empty(p.runtime.path() / "procrun"));
 }
 
-TEST_CASE("control: a second procrun start in the same root is refused",
-          "[control]") {
+TEST_CASE("control: a second procrun start in the same root is refused", "[control]") {
     const Project p;
     auto first = p.start();
     Child second({procrun_binary(), "start", "-d", p.root.path().string()}, p.options());

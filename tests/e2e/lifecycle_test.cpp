@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::in_project;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
 using procrun::test::run_procrun;
@@ -24,14 +25,6 @@ using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::split_lines;
 using procrun::test::TempDir;
-
-RunOptions in(const TempDir& dir) {
-    RunOptions o;
-    o.cwd = dir.path();
-    o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "XDG_RUNTIME_DIR"};
-    o.timeout = 60s;
-    return o;
-}
 
 std::vector<std::string> start_args(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {procrun_binary(), "start", "--no-timestamp", "--no-color"};
@@ -75,7 +68,7 @@ TEST_CASE("restart on-failure: backoff, max_restarts, give-up, and the others ke
     max_restarts: 2
     on_exhausted: give-up
 )");
-    Child c(start_args(), in(dir));
+    Child c(start_args(), in_project(dir));
     REQUIRE(c.wait_for_output("giving up", 20s));
     c.signal(SIGINT);
     const RunResult r = c.wait(20s);
@@ -93,7 +86,7 @@ TEST_CASE("can_die from the command line (--can-die): a release step that fails 
           "[lifecycle]") {
     TempDir dir;
     dir.write("Procfile", "release: echo migrating; exit 1\nweb: sleep 60\n");
-    Child c(start_args({"--can-die", "release"}), in(dir));
+    Child c(start_args({"--can-die", "release"}), in_project(dir));
     REQUIRE(c.wait_for_output("release.1 exited with code 1", 20s));
     std::this_thread::sleep_for(300ms);
     c.signal(SIGTERM);
@@ -117,7 +110,7 @@ TEST_CASE("depends_on ready with a tcp probe: waits for a listener that starts l
       timeout: 500ms
       retries: 100
 )");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.set_env = {"PORT=" + std::to_string(20000 + (::getpid() % 20000))};
     Child c(start_args(), o);
     REQUIRE(c.wait_for_output("web.1  | web up", 30s));
@@ -144,7 +137,7 @@ TEST_CASE("depends_on ready: a dependency that never listens fails with a clear 
   db:
     readiness: {tcp: true, interval: 50ms, timeout: 200ms, retries: 3}
 )");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.set_env = {"PORT=" + std::to_string(40000 + (::getpid() % 20000))};
     const RunResult r = run_procrun({"start", "--no-timestamp", "--no-color"}, o);
     INFO(r.out << r.err);
@@ -165,7 +158,7 @@ TEST_CASE("a log probe: ready at the first matching line", "[lifecycle][depends]
   db:
     readiness: {log: "ready to accept"}
 )");
-    Child c(start_args(), in(dir));
+    Child c(start_args(), in_project(dir));
     REQUIRE(c.wait_for_output("web.1  | web up", 20s));
     c.signal(SIGINT);
     const RunResult r = c.wait(20s);
@@ -178,7 +171,7 @@ TEST_CASE("control: restart one instance while the others keep their pids",
           "[lifecycle][control]") {
     TempDir dir;
     dir.write("Procfile", "web: sleep 60\nworker: sleep 60\n");
-    const RunOptions o = in(dir);
+    const RunOptions o = in_project(dir);
     Child c(start_args({"-c", "web=2,worker=1"}), o);
     const bool up = c.wait_for_output("worker.1 started", 20s);
     INFO(c.out() << c.err());
@@ -229,7 +222,7 @@ TEST_CASE("pty mode (--pty): a terminal for the child, colours kept, every line 
               "print('\\x1b[31mred\\x1b[0m' if sys.stdout.isatty() else 'plain')\"\n"
               "lines: seq 1 100000; printf 'no newline at the end'\n"
               "web: sleep 60\n");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.unset_env.push_back("PYTHONUNBUFFERED");
     Child c(start_args({"--pty", "--can-die", "colour", "--can-die", "lines"}), o);
     REQUIRE(c.wait_for_output("lines.1 exited with code 0", 30s));
@@ -266,7 +259,7 @@ TEST_CASE(
               "worker: echo worker says hi; sleep 30\n");
     const RunResult r = run_procrun({"start", "--output=json", "--log-dir", "logs",
                                      "--log-max-size", "4K", "--log-keep", "2", "-q", "worker"},
-                                    in(dir));
+                                    in_project(dir));
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     const auto logs = dir.path() / "logs";
@@ -284,7 +277,7 @@ for src in [sys.stdin] + [open(p, encoding='utf-8') for p in sorted(pathlib.Path
         n += 1
 print(n)
 )";
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.stdin_data = r.out;
     const RunResult parsed = procrun::test::run({"python3", "-c", check}, o);
     INFO(parsed.err);
@@ -307,7 +300,7 @@ processes:
   stubborn:
     stop_timeout: 300ms
 )");
-    Child c(start_args(), in(dir));
+    Child c(start_args(), in_project(dir));
     REQUIRE(c.wait_for_output("stubborn.1 | up", 20s));
     REQUIRE(c.wait_for_output("web.1      | up", 5s));
     const auto t0 = std::chrono::steady_clock::now();

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <map>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::in_project;
 using procrun::test::processes_in_group;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
@@ -28,23 +28,9 @@ using procrun::test::RunResult;
 using procrun::test::split_lines;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
+using procrun::test::unique_marker;
 
 const std::string kTc = testchild_binary();
-
-// A value unique to one test, put in the processes' environment through .env
-// so that survivors can be found by it.
-std::string unique_marker() {
-    std::random_device rd;
-    return "PROCRUN_E2E_MARK=" + std::to_string(rd()) + std::to_string(rd());
-}
-
-RunOptions in(const TempDir& dir) {
-    RunOptions o;
-    o.cwd = dir.path();
-    o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"};
-    o.timeout = 60s;
-    return o;
-}
 
 // The text of the lines printed under `name` ("NAME  | text"), in order.
 std::vector<std::string> lines_of(const std::string& out, const std::string& name) {
@@ -100,7 +86,7 @@ TEST_CASE("each instance gets its PORT, PS and the env files over the OS environ
                               " env PORT env PS env SHARED env FROM_FILE env FROM_OS sleep 30\n" +
                               "worker: " + kTc + " env PORT env PS env SHARED sleep 30\n");
     dir.write(".env", "SHARED=from-file\nFROM_FILE=yes\n");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.set_env = {"SHARED=from-os", "FROM_OS=yes"};
     Child c({procrun_binary(), "start", "-c", "all=2,worker=3", "--no-timestamp"}, o);
     const std::map<std::string, int> ports{{"web.1", 5000},
@@ -129,12 +115,12 @@ TEST_CASE("each instance gets its PORT, PS and the env files over the OS environ
 
 TEST_CASE("a process exiting with 3 stops the others and start exits 3", "[e2e][start]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_E2E_MARK");
     dir.write("Procfile", "fails: " + kTc + " sleep 0.3 exit 3\n" +     //
                               "web: " + kTc + " print up sleep 30\n" +  //
                               "shell: sleep 30 & sleep 30 & wait\n");
     dir.write(".env", marker + "\n");
-    const RunResult r = run_procrun({"start", "--no-timestamp"}, in(dir));
+    const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
     CHECK(r.exit_code == 3);
     CHECK(r.seconds < 10);
     CHECK(has_line(r.out, "system", "fails.1 exited with code 3"));
@@ -146,10 +132,10 @@ TEST_CASE("a process exiting with 3 stops the others and start exits 3", "[e2e][
 
 TEST_CASE("SIGINT stops everything and start exits 130", "[e2e][start]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_E2E_MARK");
     dir.write("Procfile", "web: " + kTc + " print ready sleep 30\nworker: sleep 30\n");
     dir.write(".env", marker + "\n");
-    Child c({procrun_binary(), "start"}, in(dir));
+    Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(SIGINT);
     const RunResult r = c.wait(20s);
@@ -164,7 +150,7 @@ TEST_CASE("SIGTERM and SIGHUP give 143 and 129", "[e2e][start]") {
     const int sig = GENERATE(SIGTERM, SIGHUP);
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print ready sleep 30\n");
-    Child c({procrun_binary(), "start"}, in(dir));
+    Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(sig);
     CHECK(c.wait(20s).exit_code == 128 + sig);
@@ -172,11 +158,11 @@ TEST_CASE("SIGTERM and SIGHUP give 143 and 129", "[e2e][start]") {
 
 TEST_CASE("a process ignoring SIGTERM is killed after --timeout, not sooner", "[e2e][start]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_E2E_MARK");
     dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n" +
                               "web: " + kTc + " sleep 60\n");
     dir.write(".env", marker + "\n");
-    Child c({procrun_binary(), "start", "--timeout", "1", "--no-timestamp"}, in(dir));
+    Child c({procrun_binary(), "start", "--timeout", "1", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     const auto sent = std::chrono::steady_clock::now();
     c.signal(SIGINT);
@@ -193,7 +179,7 @@ TEST_CASE("a process ignoring SIGTERM is killed after --timeout, not sooner", "[
 TEST_CASE("a second SIGINT kills at once", "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n");
-    Child c({procrun_binary(), "start", "--timeout", "30"}, in(dir));
+    Child c({procrun_binary(), "start", "--timeout", "30"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(SIGINT);
     REQUIRE(c.wait_for_output("sending SIGTERM", 10s));
@@ -205,12 +191,12 @@ TEST_CASE("a second SIGINT kills at once", "[e2e][start]") {
 
 TEST_CASE("background grandchildren of a shell die with its group", "[e2e][start]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_E2E_MARK");
     dir.write("Procfile", "shell: sleep 60 & sleep 60 & " + kTc + " ignore TERM sleep 60 & " + kTc +
                               " print ready; wait\n" + "nested: sh -c 'sleep 60 & wait' & " + kTc +
                               " sleep 60\n");
     dir.write(".env", marker + "\n");
-    Child c({procrun_binary(), "start", "--timeout", "1"}, in(dir));
+    Child c({procrun_binary(), "start", "--timeout", "1"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     // Every process of both groups is up (they fork on their own schedule).
     const auto until = std::chrono::steady_clock::now() + 10s;
@@ -238,7 +224,7 @@ TEST_CASE("4 x 250k lines: every line arrives once, whole, in order", "[e2e][sta
                     (dir.path() / "barrier").string() + " 4\n";
     }
     dir.write("Procfile", procfile);
-    const RunResult r = run_procrun({"start", "--no-timestamp"}, in(dir));
+    const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
     CHECK(r.exit_code == 0);
     // One pass over the output: "pN.1   | text" per name, everything else counted.
     std::map<std::string, std::vector<std::string_view>> by_name;
@@ -282,7 +268,7 @@ TEST_CASE("4 x 250k lines: every line arrives once, whole, in order", "[e2e][sta
 TEST_CASE("a child has no file descriptor but 0, 1 and 2", "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "a: " + kTc + " fds sleep 30\nb: " + kTc + " fds sleep 30\n");
-    Child c({procrun_binary(), "start", "--no-timestamp"}, in(dir));
+    Child c({procrun_binary(), "start", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("b.1    | fds:", 10s));
     REQUIRE(c.wait_for_output("a.1    | fds:", 10s));
     c.signal(SIGINT);
@@ -295,7 +281,7 @@ TEST_CASE("a command that cannot start shows the shell's message and its code", 
     TempDir dir;
     dir.write("Procfile", "missing: procrun-no-such-command-xyz\nweb: sleep 30\n");
     dir.write("not-executable.sh", "echo hi\n");
-    const RunResult r = run_procrun({"start", "--no-timestamp"}, in(dir));
+    const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
     CHECK(r.exit_code == 127);
     const auto lines = lines_of(r.out, "missing.1");
     REQUIRE(lines.size() == 1);
@@ -304,7 +290,7 @@ TEST_CASE("a command that cannot start shows the shell's message and its code", 
     CHECK(has_line(r.out, "system", "web.1 terminated by SIGTERM"));
 
     dir.write("Procfile", "noexec: ./not-executable.sh\n");
-    const RunResult r2 = run_procrun({"start"}, in(dir));
+    const RunResult r2 = run_procrun({"start"}, in_project(dir));
     CHECK(r2.exit_code == 126);
     CHECK(r2.out.find("Permission denied") != std::string::npos);
 }
@@ -313,12 +299,12 @@ TEST_CASE("start with names runs only those types, and an unknown one is an erro
           "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print web-ran\nworker: " + kTc + " print worker-ran\n");
-    const RunResult r = run_procrun({"start", "web"}, in(dir));
+    const RunResult r = run_procrun({"start", "web"}, in_project(dir));
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("web-ran") != std::string::npos);
     CHECK(r.out.find("worker") == std::string::npos);
 
-    const RunResult bad = run_procrun({"start", "wbe"}, in(dir));
+    const RunResult bad = run_procrun({"start", "wbe"}, in_project(dir));
     CHECK(bad.exit_code != 0);
     CHECK(bad.err.find("web") != std::string::npos);
     CHECK(bad.err.find("worker") != std::string::npos);
@@ -329,15 +315,15 @@ TEST_CASE("quiet hides a type's lines, --no-prefix and --no-timestamp shape the 
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print from-web sleep 0.3\nnoisy: " + kTc +
                               " print from-noisy sleep 30\n");
-    const RunResult q = run_procrun({"start", "-q", "noisy", "--no-timestamp"}, in(dir));
+    const RunResult q = run_procrun({"start", "-q", "noisy", "--no-timestamp"}, in_project(dir));
     CHECK(q.out.find("from-noisy") == std::string::npos);
     CHECK(q.out.find("web.1   | from-web\n") != std::string::npos);
     CHECK(q.out.find("noisy.1 terminated by SIGTERM") != std::string::npos);
 
-    const RunResult raw = run_procrun({"start", "--no-prefix", "-q", "noisy"}, in(dir));
+    const RunResult raw = run_procrun({"start", "--no-prefix", "-q", "noisy"}, in_project(dir));
     CHECK(raw.out.find("\nfrom-web\n") != std::string::npos);
 
-    const RunResult unknown = run_procrun({"start", "-q", "nosiy"}, in(dir));
+    const RunResult unknown = run_procrun({"start", "-q", "nosiy"}, in_project(dir));
     CHECK(unknown.exit_code == 1);
     CHECK(unknown.err.find("nosiy") != std::string::npos);
     CHECK(unknown.out.empty());
@@ -346,7 +332,7 @@ TEST_CASE("quiet hides a type's lines, --no-prefix and --no-timestamp shape the 
 TEST_CASE("colour: on under a terminal, off into a pipe and with NO_COLOR", "[e2e][start]") {
     TempDir dir;
     dir.write("Procfile", "web: " + kTc + " print hello\n");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     o.set_env = {"TERM=xterm"};
     const std::string cmd = "'" + procrun_binary() + "' start";
     const RunResult pty = run({"script", "-qfec", cmd, "/dev/null"}, o);
@@ -374,10 +360,10 @@ TEST_CASE("colour: on under a terminal, off into a pipe and with NO_COLOR", "[e2
 
 TEST_CASE("procrun start | head -1 exits promptly and leaves nothing behind", "[e2e][start]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_E2E_MARK");
     dir.write("Procfile", "spam: yes\nquiet: sleep 60\nshell: sleep 60 & wait\n");
     dir.write(".env", marker + "\n");
-    RunOptions o = in(dir);
+    RunOptions o = in_project(dir);
     const RunResult r =
         run({"sh", "-c", "'" + procrun_binary() + "' start | head -1; echo \"rc=$?\""}, o);
     CHECK(r.seconds < 5);
@@ -391,7 +377,7 @@ TEST_CASE("start exits with procrun's status for a closed pipe", "[e2e][start]")
     const RunResult r =
         run({"bash", "-c",
              "'" + procrun_binary() + "' start | head -c 10 >/dev/null; echo \"${PIPESTATUS[0]}\""},
-            in(dir));
+            in_project(dir));
     CHECK(r.out == "141\n");
     CHECK(r.err.find("Broken pipe") != std::string::npos);
 }
@@ -403,15 +389,15 @@ TEST_CASE("output into a regular file and into a slow pipe arrives whole", "[e2e
     const std::string procrun = "'" + procrun_binary() + "' start --no-timestamp";
 
     // A regular file cannot be waited on with epoll: it is written with plain writes.
-    const RunResult file = run({"sh", "-c", procrun + " > out.txt"}, in(dir));
+    const RunResult file = run({"sh", "-c", procrun + " > out.txt"}, in_project(dir));
     CHECK(file.exit_code == 0);
-    const RunResult count = run({"sh", "-c", "grep -c '^a\\.1 *| A ' out.txt"}, in(dir));
+    const RunResult count = run({"sh", "-c", "grep -c '^a\\.1 *| A ' out.txt"}, in_project(dir));
     CHECK(count.out == "100000\n");
 
     // A reader that starts late: procrun holds back (its buffer is bounded) and
     // nothing is lost.
     const RunResult slow =
-        run({"sh", "-c", procrun + " | (sleep 1; grep -c '^a\\.1 *| A ')"}, in(dir));
+        run({"sh", "-c", procrun + " | (sleep 1; grep -c '^a\\.1 *| A ')"}, in_project(dir));
     CHECK(slow.out == "100000\n");
 }
 
@@ -421,7 +407,7 @@ TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs and stop nothing", "[e2e][star
     dir.write("Procfile", "web: " + kTc + " trap USR1 trap USR2 print ready sleep 30\n" +
                               "shell: trap 'echo shell got USR1' USR1; " + kTc +
                               " trap USR1 trap USR2 print ready2 sleep 30\n");
-    Child c({procrun_binary(), "start", "--no-timestamp"}, in(dir));
+    Child c({procrun_binary(), "start", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready2", 10s));
     REQUIRE(c.wait_for_output("web.1   | ready", 10s));
     c.signal(SIGUSR1);
@@ -444,7 +430,7 @@ TEST_CASE("a simple command is the process itself, a compound one runs under its
     dir.write("Procfile",
               "simple: ./pid.sh 2>&1\n"
               "compound: true && ./pid.sh\n");
-    const RunResult r = run_procrun({"start", "--no-timestamp"}, in(dir));
+    const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
     INFO(r.out << r.err);
     auto started = [&](const std::string& name) {
         for (const auto& l : lines_of(r.out, "system")) {

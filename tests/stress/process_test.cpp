@@ -13,7 +13,6 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::in_project;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
 using procrun::test::run;
@@ -31,20 +31,8 @@ using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::split_lines;
 using procrun::test::TempDir;
+using procrun::test::unique_marker;
 using Clock = std::chrono::steady_clock;
-
-std::string unique_marker() {
-    std::random_device rd;
-    return "PROCRUN_STRESS_MARK=" + std::to_string(rd()) + std::to_string(rd());
-}
-
-RunOptions in(const TempDir& dir) {
-    RunOptions o;
-    o.cwd = dir.path();
-    o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"};
-    o.timeout = 60s;
-    return o;
-}
 
 long long ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -105,12 +93,12 @@ bool runs(const std::vector<std::string>& argv) {
 
 TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
     // Each instance: its shell, a background grandchild and a foreground child.
     dir.write("Procfile", "app: sleep 300 & sleep 301; echo never\n");
     constexpr std::size_t kInstances = 20;
-    Child c({procrun_binary(), "start", "--no-timestamp", "-m", "app=20"}, in(dir));
+    Child c({procrun_binary(), "start", "--no-timestamp", "-m", "app=20"}, in_project(dir));
     const bool started = wait_started(c, kInstances, 20s);
     INFO(c.out() << c.err());
     REQUIRE(started);
@@ -130,14 +118,13 @@ TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress]") {
     CHECK(gone_ms < 1000);
 }
 
-TEST_CASE("a process that leaves its group is reported at stop and not left running",
-          "[stress]") {
+TEST_CASE("a process that leaves its group is reported at stop and not left running", "[stress]") {
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
     // setsid -f: a new session in a forked child, whose parent exits at once.
     dir.write("Procfile", "app: setsid -f sleep 303; exec sleep 301\n");
-    Child c({procrun_binary(), "start", "--no-timestamp"}, in(dir));
+    Child c({procrun_binary(), "start", "--no-timestamp"}, in_project(dir));
     const bool started = wait_started(c, 1, 10s);
     INFO(c.out() << c.err());
     REQUIRE(started);
@@ -177,14 +164,14 @@ TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descr
         return;
     }
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
     dir.write("Procfile", "s: sleep 300\n");
     constexpr std::size_t kInstances = 1000;
     const auto start = Clock::now();
     Child c({"prlimit", "--nofile=1024:", "--", procrun_binary(), "start", "--no-timestamp", "-m",
              "s=1000"},
-            in(dir));
+            in_project(dir));
     const bool started = wait_started(c, kInstances, 60s);
     const long long start_ms = ms_since(start);
     const std::size_t running = processes_with_env(marker).size();
@@ -207,19 +194,18 @@ TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descr
     CHECK(none_at_exit);  // gone by the time procrun exits
 }
 
-TEST_CASE("too few descriptors for the formation: refused before anything starts",
-          "[stress]") {
+TEST_CASE("too few descriptors for the formation: refused before anything starts", "[stress]") {
     if (!runs({"prlimit", "--version"})) {
         WARN("prlimit is not available: skipped");
         return;
     }
     TempDir dir;
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
     dir.write("Procfile", "s: sleep 300\n");
     const RunResult r = run({"prlimit", "--nofile=64:64", "--", procrun_binary(), "start",
                              "--no-timestamp", "-m", "s=100"},
-                            in(dir));
+                            in_project(dir));
     const std::size_t survivors = processes_with_env(marker).size();
     kill_marked(marker);
     INFO(r.out << r.err);
@@ -247,7 +233,7 @@ TEST_CASE("out of processes (EAGAIN): each failure reported, the others stopped 
         dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
                         std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
                         std::filesystem::perms::others_exec);
-    const std::string marker = unique_marker();
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
     dir.write("Procfile", "s: sleep 300\n");
     for (const char* f : {".env", "Procfile"})
@@ -256,7 +242,7 @@ TEST_CASE("out of processes (EAGAIN): each failure reported, the others stopped 
     const RunResult r =
         run({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "prlimit",
              "--nproc=12", "--", procrun_binary(), "start", "--no-timestamp", "-m", "s=30"},
-            in(dir));
+            in_project(dir));
     const bool none_at_exit = processes_with_env(marker).empty();
     const std::size_t survivors = processes_with_env(marker).size();
     kill_marked(marker);
@@ -302,7 +288,7 @@ TEST_CASE("as PID 1 of a pid namespace procrun reaps orphaned zombies", "[stress
     dir.write("Procfile", "orphans: sh orphans.sh\ncount: sh count.sh\n");
     const RunResult r = run(
         {"unshare", "--pid", "--fork", "--mount-proc", procrun_binary(), "start", "--no-timestamp"},
-        in(dir));
+        in_project(dir));
     std::vector<int> samples;
     for (const auto& line : split_lines(r.out)) {
         const auto at = line.find("zombies=");

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -277,6 +278,19 @@ RunResult Child::wait(milliseconds timeout) {
     r.out = out_;
     r.err = err_;
     return r;
+}
+
+RunOptions in_project(const TempDir& dir) {
+    RunOptions o;
+    o.cwd = dir.path();
+    o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "XDG_RUNTIME_DIR"};
+    o.timeout = std::chrono::seconds(60);
+    return o;
+}
+
+std::string unique_marker(const std::string& key) {
+    std::random_device rd;
+    return key + "=" + std::to_string(rd()) + std::to_string(rd());
 }
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {

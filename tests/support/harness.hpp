@@ -92,6 +92,16 @@ class Child {
     std::chrono::steady_clock::time_point started_;
 };
 
+// Options for running procrun in the project `dir`: that directory, 60 s, and
+// none of the inherited variables that change its output or ports (PORT,
+// NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE) or where its control socket lives
+// (XDG_RUNTIME_DIR).
+RunOptions in_project(const TempDir& dir);
+
+// "KEY=<random digits>": a value unique to one test, put in the processes'
+// environment so that survivors can be found by it (processes_with_env).
+std::string unique_marker(const std::string& key);
+
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 RunResult run_procrun(const std::vector<std::string>& args, const RunOptions& options = {});
 
