@@ -11,6 +11,8 @@ _procrun_export_formats="systemd supervisord runit launchd upstart inittab compo
 _procrun_root_opts="-h --help -f --procfile -d --root"
 _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurrency
     -p --port -t --timeout --strict"
+# Before the command: the project options (procrun -f Procfile.dev start).
+_procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
     --can-die --exit-with --restart --pty -q --quiet --output --log-dir --log-max-size --log-keep"
@@ -156,6 +158,8 @@ _procrun() {
         if [[ -z $cmd ]]; then
             case $w in
                 check | start | run | export | status | restart | stop | kill) cmd=$w ;;
+                --*=*) ;;
+                -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
             continue
         fi
@@ -175,15 +179,6 @@ _procrun() {
                 ;;
         esac
     done
-
-    if [[ -z $cmd ]]; then
-        if [[ $cur == -* ]]; then
-            mapfile -t COMPREPLY < <(compgen -W "-h --help -v --version" -- "$cur")
-        else
-            mapfile -t COMPREPLY < <(compgen -W "$_procrun_commands" -- "$cur")
-        fi
-        return 0
-    fi
 
     # `procrun run NAME|COMMAND ARGS...`: after the first word, complete as the
     # command itself would be completed.
@@ -207,6 +202,15 @@ _procrun() {
     # --opt value
     if [[ $prev == -* ]] && _procrun_is_value_opt "$prev"; then
         _procrun_complete_value "$prev"
+        return 0
+    fi
+
+    if [[ -z $cmd ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$_procrun_top_opts" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_procrun_commands" -- "$cur")
+        fi
         return 0
     fi
 

@@ -3,22 +3,43 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-# The command on the command line (the first word after procrun that is not an
-# option), or nothing; with arguments, whether it is one of them.
-function __procrun_command
-    for t in (commandline -opc)[2..-1]
-        switch $t
+# The options that take a value (the next word, unless written --opt=value).
+set -g __procrun_value_opts -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart
+
+# The index among the words of the command (the first word after procrun that
+# is neither an option nor an option's value), or nothing.
+function __procrun_command_index
+    set -l tokens (commandline -opc)
+    set -l skip 0
+    for i in (seq 2 (count $tokens))
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $tokens[$i]
+            case '--*=*'
             case '-*'
+                contains -- $tokens[$i] $__procrun_value_opts; and set skip 1
             case '*'
-                if set -q argv[1]
-                    contains -- $t $argv
-                else
-                    echo $t
-                end
+                echo $i
                 return
         end
     end
     return 1
+end
+
+# The command on the command line, or nothing; with arguments, whether it is
+# one of them.
+function __procrun_command
+    set -l tokens (commandline -opc)
+    set -l i (__procrun_command_index)
+    test -n "$i"; or return 1
+    set -l t $tokens[$i]
+    if set -q argv[1]
+        contains -- $t $argv
+    else
+        echo $t
+    end
 end
 
 # The process types of the Procfile the command line points at
@@ -47,18 +68,22 @@ end
 # The number of words after the command that are not options or their values.
 function __procrun_positionals
     set -l tokens (commandline -opc)
+    set -l first (__procrun_command_index)
+    if test -z "$first"
+        echo 0
+        return
+    end
     set -l n 0
     set -l skip 0
-    for t in $tokens[3..-1]
+    for t in $tokens[(math $first + 1)..-1]
         if test $skip -eq 1
             set skip 0
             continue
         end
         switch $t
             case '--*=*'
-            case -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart
-                set skip 1
             case '-*'
+                contains -- $t $__procrun_value_opts; and set skip 1
             case '*'
                 set n (math $n + 1)
         end
@@ -84,6 +109,16 @@ complete -c procrun -f
 # procrun [--help | --version] COMMAND
 complete -c procrun -n 'not __procrun_command' -s h -l help -d 'Print help and exit'
 complete -c procrun -n 'not __procrun_command' -s v -l version -d 'Print the version and exit'
+# The project options, before the command too (procrun -f Procfile.dev start).
+set -l top 'not __procrun_command'
+complete -c procrun -n $top -s f -l procfile -r -F -d 'Procfile to read'
+complete -c procrun -n $top -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
+complete -c procrun -n $top -s e -l env -r -F -d 'Env file(s), later ones override earlier ones'
+complete -c procrun -n $top -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
+complete -c procrun -n $top -s m -l concurrency -x -d 'How many of each process type (all=1,web=2)'
+complete -c procrun -n $top -s p -l port -x -d 'Base port'
+complete -c procrun -n $top -s t -l timeout -x -d 'Seconds from SIGTERM to SIGKILL'
+complete -c procrun -n $top -l strict -d 'Accept only Cloud Native Buildpacks / Kubernetes names'
 complete -c procrun -n 'not __procrun_command' -a check -d 'Validate the Procfile, env files and config'
 complete -c procrun -n 'not __procrun_command' -a start -d 'Start every process with prefixed output'
 complete -c procrun -n 'not __procrun_command' -a run -d 'Run one process type or any command'

@@ -139,13 +139,17 @@ void add_start_command(CLI::App& app, Command& command) {
                                         "Print lines exactly as written, without time and name");
     args->can_die_opt =
         cmd->add_option("--can-die", args->can_die,
-                        "This process type may exit without stopping the others (repeatable)")
+                        "This process type may exit without stopping the others (repeatable, "
+                        "or comma-separated)")
             ->delimiter(',')
+            ->allow_extra_args(false)
             ->type_name("NAME");
     args->exit_with_opt =
         cmd->add_option("--exit-with", args->exit_with,
-                        "When this process type exits, stop everything (repeatable)")
+                        "When this process type exits, stop everything (repeatable, or "
+                        "comma-separated)")
             ->delimiter(',')
+            ->allow_extra_args(false)
             ->type_name("NAME");
     const CLI::Validator restart_policy(
         [](std::string& value) -> std::string {
@@ -157,7 +161,9 @@ void add_start_command(CLI::App& app, Command& command) {
         "", "restart policy");
     args->restart_opt = cmd->add_option("--restart", args->restart,
                                         "Restart policy (no, on-failure, always) of every process "
-                                        "type, or of NAME (repeatable)")
+                                        "type, or of NAME (repeatable, or comma-separated)")
+                            ->delimiter(',')
+                            ->allow_extra_args(false)
                             ->check(restart_policy)
                             ->type_name("[NAME=]POLICY");
     args->pty_opt = cmd->add_flag("--pty", args->pty,
@@ -166,6 +172,7 @@ void add_start_command(CLI::App& app, Command& command) {
         cmd->add_option("-q,--quiet", args->quiet,
                         "Hide the output of this process type (repeatable, or comma-separated)")
             ->delimiter(',')
+            ->allow_extra_args(false)
             ->type_name("NAME");
     cmd->add_option("--output", args->output,
                     "Output format: text (the default), or json: one JSON object per line")

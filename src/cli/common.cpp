@@ -18,9 +18,32 @@ std::optional<Sourced<T>> from_cli(const CLI::Option* opt, const T& value) {
     return Sourced<T>{value, Location{"command line", 0, 0}};
 }
 
+template <class T>
+void take_if_unset(std::optional<T>& after, const std::optional<T>& before) {
+    if (!after)
+        after = before;
+}
+
+Settings given_settings(const ProjectArgs& args) {
+    Settings s;
+    s.procfile = from_cli(args.procfile_opt, args.procfile);
+    s.root = from_cli(args.root_opt, args.root);
+    s.env_files = from_cli(args.env_opt, args.env_files);
+    s.formation = from_cli(args.formation_opt, args.formation);
+    s.port = from_cli(args.port_opt, args.port);
+    s.timeout = from_cli(args.timeout_opt, args.timeout);
+    s.strict = from_cli(args.strict_opt, args.strict);
+    return s;
+}
+
+// The --help group of the project options given before the command.
+constexpr const char* kBeforeCommandGroup =
+    "Project options (before or after the command; the one after it wins)";
+
 }  // namespace
 
 void add_project_options(CLI::App& cmd, ProjectArgs& args) {
+    args.before = &project_args_before_command();
     args.procfile_opt =
         cmd.add_option("-f,--procfile", args.procfile, "Procfile to read (default: ROOT/Procfile)");
     args.root_opt = cmd.add_option(
@@ -30,6 +53,7 @@ void add_project_options(CLI::App& cmd, ProjectArgs& args) {
                                   "Env file(s), comma-separated or repeated; later ones override "
                                   "earlier ones (default: ROOT/.env if it exists)")
                        ->delimiter(',')
+                       ->allow_extra_args(false)
                        ->type_name("FILE[,FILE...]");
     args.formation_opt =
         cmd.add_option("-c,-m,--formation,--concurrency", args.formation,
@@ -49,15 +73,50 @@ void add_project_options(CLI::App& cmd, ProjectArgs& args) {
 }
 
 Settings to_settings(const ProjectArgs& args) {
-    Settings s;
-    s.procfile = from_cli(args.procfile_opt, args.procfile);
-    s.root = from_cli(args.root_opt, args.root);
-    s.env_files = from_cli(args.env_opt, args.env_files);
-    s.formation = from_cli(args.formation_opt, args.formation);
-    s.port = from_cli(args.port_opt, args.port);
-    s.timeout = from_cli(args.timeout_opt, args.timeout);
-    s.strict = from_cli(args.strict_opt, args.strict);
+    Settings s = given_settings(args);
+    if (args.before == nullptr)
+        return s;
+    const Settings before = given_settings(*args.before);
+    take_if_unset(s.procfile, before.procfile);
+    take_if_unset(s.root, before.root);
+    take_if_unset(s.env_files, before.env_files);
+    take_if_unset(s.formation, before.formation);
+    take_if_unset(s.port, before.port);
+    take_if_unset(s.timeout, before.timeout);
+    take_if_unset(s.strict, before.strict);
     return s;
+}
+
+ProjectArgs& project_args_before_command() {
+    static ProjectArgs args;
+    return args;
+}
+
+void add_project_options_before_command(CLI::App& app) {
+    ProjectArgs& args = project_args_before_command();
+    add_project_options(app, args);
+    args.before = nullptr;
+    for (CLI::Option* opt : {args.procfile_opt, args.root_opt, args.env_opt, args.formation_opt,
+                             args.port_opt, args.timeout_opt, args.strict_opt})
+        opt->group(kBeforeCommandGroup);
+}
+
+std::optional<std::string> unused_option_before_command(const CLI::App& app) {
+    const auto chosen = app.get_subcommands();
+    if (chosen.empty())
+        return std::nullopt;
+    const CLI::App& command = *chosen.front();
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->get_group() != kBeforeCommandGroup || opt->count() == 0)
+            continue;
+        if (command.get_option_no_throw(opt->get_name()) != nullptr)
+            continue;
+        std::string names = opt->get_name(false, true);
+        std::replace(names.begin(), names.end(), ',', '/');
+        return fmt::format("procrun {} does not take {} (given before the command)",
+                           command.get_name(), names);
+    }
+    return std::nullopt;
 }
 
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics, std::optional<bool> colour_flag,

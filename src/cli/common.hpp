@@ -22,7 +22,9 @@ enum ExitCode : int {
 };
 
 // Options every project-reading command takes: where the Procfile, root, env
-// files and config are, the formation, port and timeout.
+// files and config are, the formation, port and timeout. They are accepted
+// before the command too (`procrun -f Procfile.dev start`, as honcho does);
+// an option given after the command wins over the same one given before it.
 struct ProjectArgs {
     std::string procfile;
     std::string root;
@@ -39,13 +41,30 @@ struct ProjectArgs {
     CLI::Option* port_opt = nullptr;
     CLI::Option* timeout_opt = nullptr;
     CLI::Option* strict_opt = nullptr;
+
+    // The project options given before the command: each one not given after
+    // it is taken from there. Set by add_project_options and add_root_options.
+    const ProjectArgs* before = nullptr;
 };
 
+// The project options of the top-level app (given before the command).
+ProjectArgs& project_args_before_command();
+
+// Adds the project options to the top-level app, in their own --help group.
+void add_project_options_before_command(CLI::App& app);
+
+// After parsing: an option given before the command that the chosen command
+// does not take (`procrun -e .env status`) is a usage error. Returns its message.
+std::optional<std::string> unused_option_before_command(const CLI::App& app);
+
 // Adds -f/--procfile, -d/--root, -e/--env, -c/-m/--formation/--concurrency,
-// -p/--port, -t/--timeout, --strict to `cmd`.
+// -p/--port, -t/--timeout, --strict to `cmd`. Each option takes one value per
+// occurrence (a list comma-separated, or the option repeated), so that nothing
+// after it is taken for it.
 void add_project_options(CLI::App& cmd, ProjectArgs& args);
 
-// The settings the user gave on the command line (options not given stay empty).
+// The settings the user gave on the command line (options not given stay
+// empty): the options after the command, else those before it.
 Settings to_settings(const ProjectArgs& args);
 
 // Prints diagnostics to stderr the compiler way (colour decided for stderr).

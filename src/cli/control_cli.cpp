@@ -9,6 +9,7 @@ namespace procrun::cli {
 namespace fs = std::filesystem;
 
 void add_root_options(CLI::App& cmd, ProjectArgs& args) {
+    args.before = &project_args_before_command();
     args.procfile_opt =
         cmd.add_option("-f,--procfile", args.procfile,
                        "Procfile of the running procrun (its directory is the root)");

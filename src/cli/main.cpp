@@ -1,5 +1,7 @@
 #include <fmt/core.h>
 
+#include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli/common.hpp"
@@ -31,12 +33,14 @@ int main(int argc, char** argv) {
         "  procrun start web -c web=2    two web instances only\n"
         "  procrun check --format=json   validate Procfile, .env and config for CI\n"
         "  procrun run web               one web process in the foreground\n"
+        "  procrun -e .env.ci check      project options go before the command too\n"
         "  procrun export systemd out/   render systemd units\n"
         "\n"
         "Run 'procrun COMMAND --help' for a command's options. Exit codes: 0 success, 1 invalid\n"
         "input or failed command, 2 usage error; start and run return their processes' codes.");
 
     Command command;
+    add_project_options_before_command(app);
     add_registered_commands(app, command);
 
     try {
@@ -44,6 +48,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? kExitOk : kExitUsage;
+    }
+    if (const std::optional<std::string> unused = unused_option_before_command(app)) {
+        fmt::print(stderr, "{}\nRun with --help for more information.\n", *unused);
+        return kExitUsage;
     }
     if (!command.run)
         return kExitUsage;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -53,11 +54,15 @@ std::vector<std::string> help_section(const std::string& help, const std::string
     return lines;
 }
 
-// Option names in CLI11's help: "  -c,-m,--formation,--concurrency SPEC  How many ...".
+// Option names in CLI11's help: "  -c,-m,--formation,--concurrency SPEC  How many ...",
+// under "Options:" and, in `procrun --help`, the group of project options.
 Names help_options(const std::string& help) {
     Names names;
     static const std::regex entry(R"(^\s+(-[^\s]*))");
-    for (const auto& line : help_section(help, "Options:")) {
+    std::vector<std::string> lines = help_section(help, "Options:");
+    for (auto& line : help_section(help, "Project options"))
+        lines.push_back(std::move(line));
+    for (const auto& line : lines) {
         std::smatch m;
         if (!std::regex_search(line, m, entry))
             continue;
@@ -277,14 +282,14 @@ const std::string kProcfile =
 TEST_CASE("bash completion offers exactly the commands and options of --help",
           "[completions][bash]") {
     if (!have("bash")) {
-        WARN("bash is not installed: bash completion not checked");
-        return;
+        PROCRUN_TOOL_MISSING("bash is not installed: bash completion not checked");
     }
     const Cli cli = read_cli();
     TempDir dir;
     for (bool library : {false, true}) {
         if (library && !fs::exists("/usr/share/bash-completion/bash_completion")) {
-            WARN("bash-completion is not installed: checked without its library only");
+            PROCRUN_TOOL_MISSING_PART(
+                "bash-completion is not installed: checked without its library only");
             continue;
         }
         INFO("with the bash-completion library: " << library);
@@ -300,8 +305,7 @@ TEST_CASE("bash completion offers exactly the commands and options of --help",
 TEST_CASE("bash completion completes process types, formats and option values",
           "[completions][bash]") {
     if (!have("bash")) {
-        WARN("bash is not installed: bash completion not checked");
-        return;
+        PROCRUN_TOOL_MISSING("bash is not installed: bash completion not checked");
     }
     TempDir dir;
     dir.write("Procfile", kProcfile);
@@ -320,11 +324,47 @@ TEST_CASE("bash completion completes process types, formats and option values",
     CHECK(joined(bash_complete({"export", ""}, dir.path(), false)) == joined(cli.export_formats));
 }
 
+TEST_CASE("bash completion after project options given before the command", "[completions][bash]") {
+    if (!have("bash"))
+        PROCRUN_TOOL_MISSING("bash is not installed: bash completion not checked");
+    TempDir dir;
+    dir.write("Procfile", kProcfile);
+    dir.write("other/Procfile.dev", "api: ./api\n");
+    const Cli cli = read_cli();
+    for (bool library : {false, true}) {
+        if (library && !fs::exists("/usr/share/bash-completion/bash_completion")) {
+            PROCRUN_TOOL_MISSING_PART(
+                "bash-completion is not installed: checked without its library only");
+            continue;
+        }
+        INFO("with the bash-completion library: " << library);
+        // The option's value is not the command.
+        CHECK(joined(bash_complete({"-f", "start", ""}, dir.path(), library)) ==
+              joined(cli.commands));
+        CHECK(joined(bash_complete({"-e", ".env", "-m", "web=1", ""}, dir.path(), library)) ==
+              joined(cli.commands));
+        CHECK(bash_complete({"-f", "other/Procfile.dev", "start", ""}, dir.path(), library) ==
+              Names{"api"});
+        CHECK(bash_complete({"--procfile=other/Procfile.dev", "start", "-q", ""}, dir.path(),
+                            library) == Names{"api"});
+        CHECK(bash_complete(
+                  {"-d", "other", "-f", "Procfile", "start", "-f", "other/Procfile.dev", ""},
+                  dir.path(), library) == Names{"api"});
+        CHECK(bash_complete({"-d", ""}, dir.path(), library) == Names{"other"});
+        for (const auto& [command, options] : cli.command_options) {
+            INFO("procrun -f Procfile " << command << " -<TAB>");
+            CHECK(joined(bash_complete({"-f", "Procfile", command, "-"}, dir.path(), library)) ==
+                  joined(options));
+        }
+        CHECK(joined(bash_complete({"-e", ".env", "export", ""}, dir.path(), library)) ==
+              joined(cli.export_formats));
+    }
+}
+
 TEST_CASE("zsh completion declares exactly the commands and options of --help",
           "[completions][zsh]") {
     if (!have("zsh")) {
-        WARN("zsh is not installed: zsh completion not checked");
-        return;
+        PROCRUN_TOOL_MISSING("zsh is not installed: zsh completion not checked");
     }
     const Cli cli = read_cli();
     CHECK(joined(zsh_described("_procrun")) == joined(cli.commands));
@@ -340,8 +380,7 @@ TEST_CASE("zsh completion declares exactly the commands and options of --help",
 TEST_CASE("fish completion offers exactly the commands and options of --help",
           "[completions][fish]") {
     if (!have("fish")) {
-        WARN("fish is not installed: fish completion not checked");
-        return;
+        PROCRUN_TOOL_MISSING("fish is not installed: fish completion not checked");
     }
     const Cli cli = read_cli();
     TempDir dir;
@@ -354,6 +393,17 @@ TEST_CASE("fish completion offers exactly the commands and options of --help",
               joined(options));
     }
     CHECK(fish_complete("procrun start ", dir.path()) == Names{"web", "worker_2", "clock-A"});
+    // Project options before the command: their values are not the command.
+    CHECK(joined(fish_complete("procrun -f Procfile ", dir.path())) == joined(cli.commands));
+    CHECK(fish_complete("procrun -f Procfile -e .env start ", dir.path()) ==
+          Names{"web", "worker_2", "clock-A"});
+    for (const auto& [command, options] : cli.command_options) {
+        INFO("fish: procrun -m all=1 " << command << " -<TAB>");
+        CHECK(joined(only_options(fish_complete("procrun -m all=1 " + command + " -",
+                                                dir.path()))) == joined(options));
+    }
+    CHECK(joined(fish_complete("procrun -e .env export ", dir.path())) ==
+          joined(cli.export_formats));
     REQUIRE_FALSE(cli.export_formats.empty());
     CHECK(joined(fish_complete("procrun export ", dir.path())) == joined(cli.export_formats));
 }
