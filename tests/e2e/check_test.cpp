@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace procrun::test;
@@ -122,8 +123,7 @@ TEST_CASE("procrun check --help documents formats, lints and exit codes", "[chec
 
 TEST_CASE("procrun check of an unreadable Procfile", "[check][e2e]") {
     if (::geteuid() == 0) {
-        WARN("running as root: permissions do not stop reading; skipped");
-        return;
+        PROCRUN_SKIP("running as root: permissions do not stop reading");
     }
     TempDir tmp;
     tmp.write("Procfile", "web: x\n", fs::perms::none);

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "export_support.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -135,8 +136,7 @@ void check_output(const Case& c, const std::string& out) {
 
 TEST_CASE("random values round-trip through supervisord", "[e2e][export][supervisord][roundtrip]") {
     if (!have_program("supervisord") || !have_program("python3")) {
-        WARN("supervisord or python3 is not installed; skipped");
-        return;
+        PROCRUN_TOOL_MISSING("supervisord or python3 is not installed");
     }
     for (unsigned seed : {1u, 2u}) {
         INFO("seed " << seed);
@@ -170,8 +170,7 @@ TEST_CASE("random values round-trip through supervisord", "[e2e][export][supervi
 
 TEST_CASE("random values round-trip through runsv", "[e2e][export][runit][roundtrip]") {
     if (!have_program("runsv") || !have_program("python3")) {
-        WARN("runit or python3 is not installed; skipped");
-        return;
+        PROCRUN_TOOL_MISSING("runit or python3 is not installed");
     }
     for (unsigned seed : {4u, 5u}) {
         INFO("seed " << seed);
@@ -201,8 +200,7 @@ TEST_CASE("random values round-trip through runsv", "[e2e][export][runit][roundt
 TEST_CASE("random values round-trip through systemd's rules and plistlib",
           "[e2e][export][systemd][launchd][roundtrip]") {
     if (!have_program("python3")) {
-        WARN("python3 is not installed; skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed");
     }
     const fs::path support = source_dir() / "tests/support/export";
     for (unsigned seed : {6u, 7u, 8u}) {

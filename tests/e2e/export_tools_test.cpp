@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "export_support.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -85,8 +86,7 @@ struct Supervisord {
 
 TEST_CASE("supervisord runs every instance of an exported Procfile", "[e2e][export][supervisord]") {
     if (!have_program("supervisord")) {
-        WARN("supervisord is not installed (Debian package 'supervisor'); skipped");
-        return;
+        PROCRUN_TOOL_MISSING("supervisord is not installed (Debian package 'supervisor')");
     }
     TempDir dir;
     const std::string child = testchild_binary();
@@ -118,8 +118,7 @@ TEST_CASE("supervisord runs every instance of an exported Procfile", "[e2e][expo
 
 TEST_CASE("hostile values survive supervisord", "[e2e][export][supervisord][hostile]") {
     if (!have_program("supervisord")) {
-        WARN("supervisord is not installed (Debian package 'supervisor'); skipped");
-        return;
+        PROCRUN_TOOL_MISSING("supervisord is not installed (Debian package 'supervisor')");
     }
     TempDir dir;
     const fs::path root = hostile_project(dir);
@@ -153,8 +152,7 @@ std::string without_timestamps(const std::string& log) {
 TEST_CASE("runsv runs an exported service with its env dir and sv stop stops it",
           "[e2e][export][runit][hostile]") {
     if (!have_program("runsv") || !have_program("sv") || !have_program("svlogd")) {
-        WARN("runit is not installed (Debian package 'runit'); skipped");
-        return;
+        PROCRUN_TOOL_MISSING("runit is not installed (Debian package 'runit')");
     }
     TempDir dir;
     const fs::path root = hostile_project(dir);
@@ -213,7 +211,8 @@ TEST_CASE("systemd units pass systemd-analyze verify and split back into the exa
         // specifiers) names the file.
         CHECK(verify.err.find(out.string()) == std::string::npos);
     } else {
-        WARN("systemd-analyze is not available; the units are only read back independently");
+        PROCRUN_TOOL_MISSING_PART(
+            "systemd-analyze is not available; the units are only read back independently");
     }
 
     // An independent reader (tests/support/export/systemd_units.py) splits
@@ -395,7 +394,10 @@ TEST_CASE("compose.yaml reads back into the plan's commands, env, replicas and p
 
 // Installs kubernetes-models and yaml into a cache under the build directory
 // once; nullopt (with the reason) when npm or the registry is unavailable.
-std::optional<fs::path> kubernetes_models(std::string& why) {
+// The Kubernetes schemas (npm's kubernetes-models), installed once into the
+// build tree. nullopt and why not: node or npm missing (`tool_missing`), or the
+// registry unreachable.
+std::optional<fs::path> kubernetes_models(std::string& why, bool& tool_missing) {
     const fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "npm-kubernetes";
     if (fs::exists(cache / "node_modules/kubernetes-models/package.json") &&
         fs::exists(cache / "node_modules/yaml/package.json")) {
@@ -403,6 +405,7 @@ std::optional<fs::path> kubernetes_models(std::string& why) {
     }
     if (!have_program("node") || !have_program("npm")) {
         why = "node or npm is not installed";
+        tool_missing = true;
         return std::nullopt;
     }
     fs::create_directories(cache);
@@ -462,11 +465,12 @@ TEST_CASE("kubernetes objects read back and pass the Kubernetes schemas",
     CHECK_FALSE(cm["data"]["API_TOKEN"]);
 
     std::string why;
-    const auto models = kubernetes_models(why);
-    if (!models) {
-        WARN("Kubernetes schema validation skipped: " << why);
-        return;
-    }
+    bool tool_missing = false;
+    const auto models = kubernetes_models(why, tool_missing);
+    if (!models && tool_missing)
+        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << why);
+    if (!models)
+        PROCRUN_SKIP("Kubernetes schema validation: " << why);
     std::vector<std::string> argv = {"node", (support_dir() / "k8s_validate.cjs").string(),
                                      models->string()};
     for (const auto& entry : fs::directory_iterator(out)) {

@@ -4,7 +4,8 @@
 // by CPack as .deb, .rpm and .tar.gz. The .deb is unpacked into a scratch root,
 // its procrun runs and its man page renders, and lintian finds no error in it.
 // The Homebrew formula and the PKGBUILD are generated for the source tarball.
-// Each tool that is missing skips its part with a message.
+// Each tool that is missing skips its part with a message (a failure when
+// PROCRUN_REQUIRE_TOOLS=1; tests/support/skip.hpp).
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -133,13 +135,14 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
           "[.packaging]") {
     for (const char* tool : {"dpkg-deb", "dpkg-shlibdeps", "gzip"}) {
         if (!have(tool)) {
-            WARN(tool << " is not installed (apt-get install dpkg-dev): packaging not checked");
-            return;
+            PROCRUN_TOOL_MISSING(tool
+                                 << " is not installed (apt-get install dpkg-dev): packaging not "
+                                    "checked");
         }
     }
     if (!have("scdoc")) {
-        WARN("scdoc is not installed (apt-get install scdoc): packaging not checked");
-        return;
+        PROCRUN_TOOL_MISSING(
+            "scdoc is not installed (apt-get install scdoc): packaging not checked");
     }
     build_release_tree();
     const RunResult tested = procrun::test::run_procrun({"--version"});
@@ -247,7 +250,8 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
         }
         CHECK(man.out.find("procrun " + version) != std::string::npos);
     } else {
-        WARN("man is not installed (apt-get install man-db): the man page was not rendered");
+        PROCRUN_TOOL_MISSING_PART(
+            "man is not installed (apt-get install man-db): the man page was not rendered");
     }
 
     if (have("lintian")) {
@@ -277,7 +281,8 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
         CHECK(errors.empty());
         CHECK(lint.exit_code == 0);
     } else {
-        WARN("lintian is not installed (apt-get install lintian): the .deb was not linted");
+        PROCRUN_TOOL_MISSING_PART(
+            "lintian is not installed (apt-get install lintian): the .deb was not linted");
     }
 
     // --- .rpm
@@ -306,7 +311,8 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
             run_in(kBuildDir, {"rpm", "-qp", "--queryformat", "%{VERSION}", rpm.string()});
         CHECK(v2.out == version);
     } else {
-        WARN("rpmbuild is not installed (apt-get install rpm): the .rpm was not built");
+        PROCRUN_TOOL_MISSING_PART(
+            "rpmbuild is not installed (apt-get install rpm): the .rpm was not built");
     }
 
     // --- .tar.gz
@@ -327,10 +333,10 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
 
 TEST_CASE("the Homebrew formula and the PKGBUILD are written for the source tarball",
           "[.packaging]") {
-    if (!fs::exists(procrun::test::source_dir() / ".git") || !have("git")) {
-        WARN("not a git checkout: the source tarball and recipes were not made");
-        return;
-    }
+    if (!have("git"))
+        PROCRUN_TOOL_MISSING("git is not installed: the source tarball and recipes were not made");
+    if (!fs::exists(procrun::test::source_dir() / ".git"))
+        PROCRUN_SKIP("not a git checkout: the source tarball and recipes were not made");
     TempDir build;
     RunResult configure =
         run_in(build.path(), {PROCRUN_CMAKE, "-S", procrun::test::source_dir().string(), "-B",
@@ -370,6 +376,9 @@ TEST_CASE("the Homebrew formula and the PKGBUILD are written for the source tarb
             run_in(build.path(), {"ruby", "-c", (out / "homebrew/procrun.rb").string()});
         INFO(syntax.err);
         CHECK(syntax.exit_code == 0);
+    } else {
+        PROCRUN_TOOL_MISSING_PART(
+            "ruby is not installed (apt-get install ruby): the formula's syntax was not checked");
     }
     CHECK(fs::is_regular_file(out / "arch" / tarball.filename()));
     // The PKGBUILD is bash: source it and read its fields back.

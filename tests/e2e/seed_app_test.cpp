@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -90,11 +91,9 @@ TEST_CASE("seed app: the Flask blog serves / under procrun start and stops on SI
     probe.timeout = 30s;
     auto check = procrun::test::run({"sh", "-c", "gunicorn --check-config main:app"}, probe);
     if (check.exit_code != 0) {
-        WARN(
-            "skipped: gunicorn with Flask is not installed (apt-get install gunicorn "
-            "python3-flask)\n"
+        PROCRUN_TOOL_MISSING(
+            "gunicorn with Flask is not installed (apt-get install gunicorn python3-flask)\n"
             << check.err);
-        return;
     }
 
     procrun::test::TempDir dir;

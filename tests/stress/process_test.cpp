@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -156,13 +157,10 @@ TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descr
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
     if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < 8192) {
-        WARN("hard RLIMIT_NOFILE " << lim.rlim_max << " is below 8192: skipped");
-        return;
+        PROCRUN_SKIP("hard RLIMIT_NOFILE " << lim.rlim_max << " is below 8192");
     }
-    if (!runs({"prlimit", "--version"})) {
-        WARN("prlimit is not available: skipped");
-        return;
-    }
+    if (!runs({"prlimit", "--version"}))
+        PROCRUN_TOOL_MISSING("prlimit is not installed");
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
@@ -195,10 +193,8 @@ TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descr
 }
 
 TEST_CASE("too few descriptors for the formation: refused before anything starts", "[stress]") {
-    if (!runs({"prlimit", "--version"})) {
-        WARN("prlimit is not available: skipped");
-        return;
-    }
+    if (!runs({"prlimit", "--version"}))
+        PROCRUN_TOOL_MISSING("prlimit is not installed");
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
@@ -219,15 +215,12 @@ TEST_CASE("too few descriptors for the formation: refused before anything starts
 TEST_CASE("out of processes (EAGAIN): each failure reported, the others stopped cleanly",
           "[stress]") {
     // root is exempt from RLIMIT_NPROC: run procrun as nobody.
-    if (!runs({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"}) ||
-        !runs({"prlimit", "--version"})) {
-        WARN("setpriv as nobody or prlimit is not available: skipped");
-        return;
-    }
-    if (::geteuid() != 0) {
-        WARN("not root: skipped");
-        return;
-    }
+    if (!runs({"prlimit", "--version"}) || !runs({"setpriv", "--version"}))
+        PROCRUN_TOOL_MISSING("prlimit or setpriv is not installed");
+    if (::geteuid() != 0)
+        PROCRUN_SKIP("not root: cannot run procrun as nobody");
+    if (!runs({"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"}))
+        PROCRUN_SKIP("setpriv cannot switch to nobody here");
     TempDir dir;
     std::filesystem::permissions(
         dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
@@ -261,10 +254,10 @@ TEST_CASE("out of processes (EAGAIN): each failure reported, the others stopped 
 }
 
 TEST_CASE("as PID 1 of a pid namespace procrun reaps orphaned zombies", "[stress]") {
-    if (::geteuid() != 0 || !runs({"unshare", "--pid", "--fork", "--mount-proc", "true"})) {
-        WARN("unshare --pid --fork --mount-proc is not available: skipped");
-        return;
-    }
+    if (!runs({"unshare", "--version"}))
+        PROCRUN_TOOL_MISSING("unshare is not installed");
+    if (::geteuid() != 0 || !runs({"unshare", "--pid", "--fork", "--mount-proc", "true"}))
+        PROCRUN_SKIP("unshare --pid --fork --mount-proc is not permitted here");
     TempDir dir;
     // orphans: each turn a shell starts a short sleep in the background and
     // exits, so the sleep is reparented to PID 1 and becomes its zombie.

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "procrun/control.hpp"
+#include "skip.hpp"
 
 using namespace procrun;
 namespace fs = std::filesystem;
@@ -452,8 +453,7 @@ TEST_CASE("control: an unsafe control directory is refused", "[control]") {
     CHECK_THROWS_WITH(check_private_directory(file), Catch::Contains("is not a directory"));
 
     if (::geteuid() != 0) {
-        WARN("not root: the test of a directory owned by another uid is skipped");
-        return;
+        PROCRUN_SKIP("not root: the test of a directory owned by another uid");
     }
     const fs::path theirs = dir.path() / "theirs";
     fs::create_directory(theirs);
@@ -672,8 +672,7 @@ TEST_CASE("control: an unsafe directory is refused by server and client", "[cont
 
 TEST_CASE("control: a peer of another uid is refused", "[control]") {
     if (::geteuid() != 0) {
-        WARN("not root: the peer uid test needs to switch to uid 65534; skipped");
-        return;
+        PROCRUN_SKIP("not root: the peer uid test needs to switch to uid 65534");
     }
     Fixture f;
     FakeHandler handler;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "procrun/dotenv.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -207,8 +208,7 @@ struct Score {
 TEST_CASE("dotenv conformance: upstream test vectors", "[dotenv][conformance]") {
     const fs::path path = fs::path(PROCRUN_SHARED_DIR) / "conformance" / "dotenv" / "cases.jsonl";
     if (!fs::exists(path)) {
-        WARN("dotenv conformance vectors not found at " << path.string() << "; skipping");
-        return;
+        PROCRUN_SKIP("dotenv conformance vectors not found at " << path.string());
     }
     const auto cases = load_cases(path);
     REQUIRE(cases.size() == 262);

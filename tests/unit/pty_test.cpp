@@ -26,6 +26,7 @@
 #include "posix/process_group.hpp"
 #include "posix/pty.hpp"
 #include "procrun/output.hpp"
+#include "skip.hpp"
 
 using namespace procrun;
 using posix::WindowSize;
@@ -367,8 +368,7 @@ TEST_CASE("pty: what a child wrote before it exited is read after it is reaped",
 
 TEST_CASE("pty: the child's stdout and stderr are a terminal, stdin is not", "[pty][process]") {
     if (!have_python()) {
-        WARN("python3 is not installed: skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed");
     }
     PtyRun run(
         "python3 -c 'import sys; print(sys.stdout.isatty(), sys.stderr.isatty(), "
@@ -379,8 +379,7 @@ TEST_CASE("pty: the child's stdout and stderr are a terminal, stdin is not", "[p
 
 TEST_CASE("pty: a program that colours only a terminal keeps its colours", "[pty][process]") {
     if (!have_python()) {
-        WARN("python3 is not installed: skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed");
     }
     const std::string command =
         "python3 -c \"import sys; "
@@ -403,8 +402,7 @@ TEST_CASE("pty: the child sees the window size that was set, and a new one with 
     CHECK(WEXITSTATUS(run.wait()) == 0);
 
     if (!have_python()) {
-        WARN("python3 is not installed: the SIGWINCH part is skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed: the SIGWINCH part is skipped");
     }
     PtyRun resized(
         "python3 -c \"import os, signal, sys, time\n"
@@ -424,8 +422,7 @@ TEST_CASE("pty: the child sees the window size that was set, and a new one with 
 
 TEST_CASE("pty: a python child is line-buffered (PYTHONUNBUFFERED unset)", "[pty][process]") {
     if (!have_python()) {
-        WARN("python3 is not installed: skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed");
     }
     const std::string command = "python3 -c 'import time; print(\"hello\"); time.sleep(5)'";
     {
@@ -444,8 +441,7 @@ TEST_CASE("pty: a python child is line-buffered (PYTHONUNBUFFERED unset)", "[pty
 TEST_CASE("pty: the child leads its session and group, owns the terminal, has only 0 1 2",
           "[pty][process]") {
     if (!have_python()) {
-        WARN("python3 is not installed: skipped");
-        return;
+        PROCRUN_TOOL_MISSING("python3 is not installed");
     }
     // A compound command: the shell is the process started, python its child.
     PtyRun run(
