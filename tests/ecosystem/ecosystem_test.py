@@ -657,6 +657,8 @@ def main():
     parser.add_argument("--yaml2json", required=True)
     parser.add_argument("--version", required=True)
     ARGS, rest = parser.parse_known_args()
+    ARGS.procrun = str(Path(ARGS.procrun).resolve())
+    ARGS.yaml2json = str(Path(ARGS.yaml2json).resolve())
     program = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False)
     result = program.result
     if not result.wasSuccessful():
