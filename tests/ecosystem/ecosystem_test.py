@@ -325,6 +325,18 @@ class SchemaTest(unittest.TestCase):
                 errors = schema_errors(self.validator, yaml_text_to_json(text))
                 self.assertEqual(errors == [], accepted, f"schema: {errors}")
 
+    def test_forward_signals_gets_the_loaders_verdict(self):
+        cases = [("[HUP, USR1, USR2, WINCH]", True), ("[sigalrm, Pwr, 10]", True), ("[]", True),
+                 ("[HUP, NOPE]", False), ("[USR1, TERM]", False), ("[INT]", False),
+                 ("[15]", False), ("USR1", False), ("{USR1: true}", False)]
+        for value, accepted in cases:
+            text = f"processes:\n  web:\n    forward_signals: {value}\n"
+            with self.subTest(forward_signals=value):
+                codes = loader_config_codes(self.project(text))
+                self.assertEqual(codes == [], accepted, f"loader: {codes}")
+                errors = schema_errors(self.validator, yaml_text_to_json(text))
+                self.assertEqual(errors == [], accepted, f"schema: {errors}")
+
     def test_every_procrun_yaml_of_testdata_and_examples_gets_the_loaders_verdict(self):
         files = sorted(list((SOURCE / "testdata").rglob(".procrun.yaml")) +
                        list((SOURCE / "examples").rglob(".procrun.yaml")))
