@@ -1,5 +1,6 @@
 # Installation of everything but the binary (the man page, shell completions,
-# Debian's copyright and changelog) and the CPack packages: .deb, .rpm, .tar.gz.
+# the .procrun.yaml JSON Schema, the licence, Debian's copyright and changelog)
+# and the CPack packages: .deb, .rpm, .tar.gz.
 # Included at the end of the top-level CMakeLists.txt. The version comes from
 # project(VERSION) there and nowhere else.
 #
@@ -11,9 +12,10 @@ set(PROCRUN_PACKAGING_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(PROCRUN_PACKAGE_MAINTAINER
     "procrun maintainers <maintainers@users.noreply.b-seed-4a68b584.example>"
     CACHE STRING "Maintainer written into the .deb and .rpm (Name <address>)")
-set(PROCRUN_PACKAGE_LICENSE "LicenseRef-not-yet-chosen"
-    CACHE STRING "Licence (SPDX) written into the .rpm, formula and PKGBUILD (none chosen yet)")
-set(PROCRUN_HOMEPAGE "" CACHE STRING "Project homepage for the formula and PKGBUILD (omitted when empty)")
+# The licence is LICENSE's (MIT); its SPDX name goes into the .rpm, the formula and the PKGBUILD.
+set(PROCRUN_PACKAGE_LICENSE "MIT")
+set(PROCRUN_HOMEPAGE "https://b-seed-4a68b584.example/procrun"
+    CACHE STRING "Project homepage for the .deb, .rpm, formula and PKGBUILD")
 set(PROCRUN_SOURCE_URL "" CACHE STRING
     "Public URL of the release tarball for the Homebrew formula (default: file:// of the local one)")
 option(PROCRUN_COMPRESS_MANPAGE "Install the man page gzip-compressed (procrun.1.gz)" ON)
@@ -83,6 +85,18 @@ endif()
 install(FILES "${PROCRUN_PACKAGING_DIR}/completions/procrun.fish"
         DESTINATION "${PROCRUN_FISH_COMPLETION_DIR}")
 
+# --- the JSON Schema of .procrun.yaml, for editors (docs/config.md) and the licence -------------
+install(FILES "${PROCRUN_PACKAGING_DIR}/procrun.schema.json"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/procrun")
+# Fedora, Arch and Homebrew keep licence texts in share/licenses/NAME; the .deb carries it in its
+# copyright file instead (below).
+install(CODE "
+  if(NOT \"\$ENV{PROCRUN_CPACK_GENERATOR}\" STREQUAL \"DEB\")
+    file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/licenses/procrun\"
+         TYPE FILE FILES \"${PROJECT_SOURCE_DIR}/LICENSE\")
+  endif()
+")
+
 # --- CPack --------------------------------------------------------------------------------------
 set(CPACK_PACKAGE_NAME "procrun")
 set(CPACK_PACKAGE_VENDOR "procrun maintainers")
@@ -103,6 +117,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${PROCRUN_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION "utils")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROCRUN_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_COMPRESSION_TYPE "xz")
 
@@ -111,17 +126,27 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE "xz")
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PACKAGE_LICENSE "${PROCRUN_PACKAGE_LICENSE}")
 set(CPACK_RPM_PACKAGE_GROUP "Development/Tools")
+set(CPACK_RPM_PACKAGE_URL "${PROCRUN_HOMEPAGE}")
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /usr/share/man /usr/share/man/man1 /usr/share/bash-completion
     /usr/share/bash-completion/completions /usr/share/zsh /usr/share/zsh/site-functions
     /usr/share/zsh/vendor-completions /usr/share/fish /usr/share/fish/vendor_completions.d
-    /usr/share/doc)
+    /usr/share/doc /usr/share/licenses)
 
 # Debian wants /usr/share/doc/procrun/{copyright,changelog.gz}: installed into the .deb only.
 string(TIMESTAMP _procrun_changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
 set(PROCRUN_DEB_DOC_DIR "${PROJECT_BINARY_DIR}/packaging/deb-doc")
-configure_file("${PROCRUN_PACKAGING_DIR}/debian/copyright" "${PROCRUN_DEB_DOC_DIR}/copyright" COPYONLY)
+# The copyright file in Debian's machine-readable format, its licence text taken from LICENSE
+# (after the copyright line; each line indented by one space, " ." for an empty one).
+file(READ "${PROJECT_SOURCE_DIR}/LICENSE" _procrun_license)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/LICENSE")
+string(REGEX REPLACE "^.*Copyright[^\n]*\n\n" "" _procrun_license "${_procrun_license}")
+string(REGEX REPLACE "\n+$" "" _procrun_license "${_procrun_license}")
+string(REPLACE "\n\n" "\n.\n" _procrun_license "${_procrun_license}")
+string(REPLACE "\n" "\n " _procrun_license "${_procrun_license}")
+set(PROCRUN_LICENSE_TEXT " ${_procrun_license}")
+configure_file("${PROCRUN_PACKAGING_DIR}/debian/copyright" "${PROCRUN_DEB_DOC_DIR}/copyright" @ONLY)
 configure_file("${PROCRUN_PACKAGING_DIR}/debian/changelog.in"
                "${PROJECT_BINARY_DIR}/packaging/changelog" @ONLY)
 if(GZIP_EXECUTABLE)

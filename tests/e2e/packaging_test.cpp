@@ -127,6 +127,7 @@ const std::vector<std::string> kInstalledFiles = {
     "usr/share/fish/vendor_completions.d/procrun.fish",
     "usr/share/doc/procrun/copyright",
     "usr/share/doc/procrun/changelog.gz",
+    "usr/share/procrun/procrun.schema.json",
 };
 
 }  // namespace
@@ -159,7 +160,8 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
         for (const char* file :
              {"bin/procrun", "share/man/man1/procrun.1.gz",
               "share/bash-completion/completions/procrun", "share/zsh/site-functions/_procrun",
-              "share/fish/vendor_completions.d/procrun.fish"}) {
+              "share/fish/vendor_completions.d/procrun.fish", "share/procrun/procrun.schema.json",
+              "share/licenses/procrun/LICENSE"}) {
             INFO("installed under the prefix: " << file);
             CHECK(fs::is_regular_file(prefix.path() / file));
         }
@@ -217,6 +219,11 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
         INFO("installed file " << file);
         CHECK(fs::is_regular_file(root.path() / file));
     }
+    // The licence: in Debian's machine-readable copyright file, not as a separate file.
+    const std::string copyright = read_file(root.path() / "usr/share/doc/procrun/copyright");
+    CHECK(copyright.find("License: Expat\n Permission is hereby granted") != std::string::npos);
+    CHECK_FALSE(fs::exists(root.path() / "usr/share/licenses"));
+    CHECK(info.out.find("Homepage: https://") != std::string::npos);
     const fs::path installed = root.path() / "usr/bin/procrun";
     RunResult needed =
         run_in(kBuildDir, {"sh", "-c", "LC_ALL=C readelf -d \"$0\"", installed.string()});
@@ -310,6 +317,10 @@ TEST_CASE("the packages install procrun, its man page and completions, and linti
         RunResult v2 =
             run_in(kBuildDir, {"rpm", "-qp", "--queryformat", "%{VERSION}", rpm.string()});
         CHECK(v2.out == version);
+        RunResult licence =
+            run_in(kBuildDir, {"rpm", "-qp", "--queryformat", "%{LICENSE} %{URL}", rpm.string()});
+        CHECK(licence.out.rfind("MIT https://", 0) == 0);
+        CHECK(files.out.find("/usr/share/licenses/procrun/LICENSE\n") != std::string::npos);
     } else {
         PROCRUN_TOOL_MISSING_PART(
             "rpmbuild is not installed (apt-get install rpm): the .rpm was not built");
@@ -366,6 +377,10 @@ TEST_CASE("the Homebrew formula and the PKGBUILD are written for the source tarb
         CHECK(text->find(sha256) != std::string::npos);
     }
     CHECK(formula.find("class Procrun < Formula") != std::string::npos);
+    CHECK(formula.find("\n  license \"MIT\"\n") != std::string::npos);
+    CHECK(formula.find("\n  homepage \"https://") != std::string::npos);
+    CHECK(pkgbuild.find("\nlicense=('MIT')\n") != std::string::npos);
+    CHECK(pkgbuild.find("\nurl='https://") != std::string::npos);
     CHECK(formula.find("url \"file://" + tarball.string() + "\"") != std::string::npos);
     for (const char* dep : {"\"boost\" => :build", "\"cli11\" => :build", "\"cmake\" => :build",
                             "\"scdoc\" => :build", "\"fmt\"", "\"spdlog\"", "\"yaml-cpp\""}) {
