@@ -40,3 +40,24 @@ void ensure_standard_fds() {
 }
 
 }  // namespace procrun::posix
+
+namespace procrun::posix {
+
+void set_pipe_size(int fd, int bytes) {
+    ::fcntl(fd, F_SETPIPE_SZ, bytes);
+}
+
+int pipe_size(int fd) {
+    const int n = ::fcntl(fd, F_GETPIPE_SZ);
+    return n > 0 ? n : 0;
+}
+
+ssize_t read_some(int fd, char* buf, std::size_t size) {
+    ssize_t n;
+    do {
+        n = ::read(fd, buf, size);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+}  // namespace procrun::posix

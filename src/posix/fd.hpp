@@ -1,7 +1,9 @@
 #pragma once
 
+#include <sys/types.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <utility>
 
 namespace procrun::posix {
@@ -48,6 +50,16 @@ Pipe make_pipe(bool nonblocking_read);
 
 // Opens /dev/null for reading, close-on-exec.
 Fd open_dev_null();
+
+// Asks for a pipe buffer of `bytes` (F_SETPIPE_SZ); best effort: the
+// system's limit may be lower.
+void set_pipe_size(int fd, int bytes);
+// The pipe's buffer size (F_GETPIPE_SZ); 0 when `fd` does not say (a terminal).
+int pipe_size(int fd);
+
+// One read(2), retried after EINTR: bytes read, 0 at end-of-file, -1 with
+// errno set (EAGAIN when nothing is there now).
+ssize_t read_some(int fd, char* buf, std::size_t size);
 
 // Opens /dev/null on whichever of 0, 1 and 2 is closed, so that no pipe or
 // file procrun opens later can take one of those numbers.

@@ -317,8 +317,6 @@ bool become_subreaper() {
     return ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 }
 
-namespace {
-
 std::string command_line(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -332,8 +330,6 @@ std::string command_line(pid_t pid) {
     }
     return raw;
 }
-
-}  // namespace
 
 std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
                                        const std::vector<pid_t>& exclude) {

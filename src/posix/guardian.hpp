@@ -91,6 +91,10 @@ struct Escapee {
     std::string command;  // its command line, arguments separated by spaces
 };
 
+// `pid`'s command line, arguments separated by spaces ("[comm]" for a kernel
+// thread or a process without one), from /proc.
+std::string command_line(pid_t pid);
+
 // Makes procrun a child subreaper (PR_SET_CHILD_SUBREAPER): a process whose
 // parent exits is reparented to procrun instead of init, so the Reaper reaps it
 // and escaped_processes() can still find it. Returns false (errno set) when

@@ -26,6 +26,14 @@ bool signal_group(pid_t pgid, int signal) {
     return errno == ESRCH;
 }
 
+bool group_exists(pid_t pgid) {
+    return pgid > 0 && (::kill(-pgid, 0) == 0 || errno != ESRCH);
+}
+
+bool signal_process(pid_t pid, int signal) {
+    return pid > 0 && ::kill(pid, signal) == 0;
+}
+
 std::optional<ProcStat> read_proc_stat(const char* pid) {
     const std::string path = std::string("/proc/") + pid + "/stat";
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -17,6 +17,12 @@ namespace procrun::posix {
 // exists (ESRCH) is not an error. Returns false only for another failure.
 bool signal_group(pid_t pgid, int signal);
 
+// Whether group `pgid` has any process left (zombies included).
+bool group_exists(pid_t pgid);
+
+// Sends `signal` to process `pid`; false (errno set) when it failed.
+bool signal_process(pid_t pid, int signal);
+
 // Passes `signal` on to the processes of group `pgid`, except its leader when
 // that is still the `/bin/sh -c` procrun started and the signal's default
 // action would kill it (dash does not exec the last command: a SIGUSR1 would

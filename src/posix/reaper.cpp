@@ -33,13 +33,15 @@ void Reaper::wait_signal() {
 void Reaper::reap() {
     // SIGCHLDs coalesce: one signal may stand for many exits, so collect until
     // nothing more has exited (0) or there is no child at all (ECHILD).
+    bool reaped = false;
     for (;;) {
         int status = 0;
         const pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid < 0 && errno == EINTR)
             continue;
         if (pid <= 0)
-            return;
+            break;
+        reaped = true;
         auto it = watched_.find(pid);
         if (it == watched_.end()) {
             ++orphans_;
@@ -53,6 +55,8 @@ void Reaper::reap() {
         if (on_exit)
             on_exit(status);
     }
+    if (reaped && after_reap_)
+        after_reap_();
 }
 
 }  // namespace procrun::posix

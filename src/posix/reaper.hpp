@@ -46,6 +46,11 @@ class Reaper {
         on_orphan_ = std::move(hook);
     }
 
+    // Called once after each pass that reaped at least one process (watched or
+    // not), after their callbacks: the moment orphans may have been
+    // reparented to procrun. Optional.
+    void after_reap(std::function<void()> hook) { after_reap_ = std::move(hook); }
+
     [[nodiscard]] std::size_t orphans_reaped() const { return orphans_; }
     [[nodiscard]] std::size_t watched() const { return watched_.size(); }
     [[nodiscard]] bool watching(pid_t pid) const { return watched_.count(pid) != 0; }
@@ -60,6 +65,7 @@ class Reaper {
     boost::asio::signal_set sigchld_;
     std::unordered_map<pid_t, std::function<void(int)>> watched_;
     std::function<void(pid_t, int)> on_orphan_;
+    std::function<void()> after_reap_;
     std::size_t orphans_ = 0;
 };
 

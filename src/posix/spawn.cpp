@@ -49,6 +49,22 @@ int cloexec_from_3() {
     return 0;
 }
 
+// In the child, with signals still blocked: a signal that was meant for
+// procrun (sent to its group before the child left it) is dropped by setting
+// it to be ignored, instead of acting on the child once unblocked.
+void discard_pending_signals() {
+    sigset_t pending;
+    if (::sigpending(&pending) != 0)
+        return;
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig != SIGKILL && sig != SIGSTOP && sigismember(&pending, sig) == 1)
+            ::sigaction(sig, &ignore, nullptr);
+    }
+}
+
 // Runs in the child between fork and exec. Every failure returns with errno
 // still set: Boost.Process sends errno to the parent through its pipe.
 struct ChildSetup {
@@ -84,6 +100,7 @@ struct ChildSetup {
         }
         if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
             return last_error();
+        discard_pending_signals();
         reset_signals_for_exec();
         if (options.parent_death_signal > 0 &&
             !set_parent_death_signal(options.parent_death_signal, parent))
@@ -97,6 +114,33 @@ struct ChildSetup {
 };
 
 }  // namespace
+
+namespace {
+
+// Blocks every signal for its lifetime (a child forked meanwhile starts with
+// them blocked, until its setup has reset their dispositions).
+class BlockSignals {
+  public:
+    BlockSignals() {
+        sigset_t all;
+        sigfillset(&all);
+        ::pthread_sigmask(SIG_BLOCK, &all, &old_);
+    }
+    ~BlockSignals() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+    BlockSignals(const BlockSignals&) = delete;
+    BlockSignals& operator=(const BlockSignals&) = delete;
+
+  private:
+    sigset_t old_{};
+};
+
+}  // namespace
+
+pid_t spawn_detached(const SpawnOptions& options) {
+    static boost::asio::io_context launch_context;
+    const BlockSignals blocked;
+    return spawn_shell(launch_context.get_executor(), options).pid;
+}
 
 Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
     if (options.pty_slave >= 0 && (options.output_fd >= 0 || options.foreground_tty >= 0))

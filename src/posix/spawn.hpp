@@ -61,4 +61,13 @@ struct Spawned {
 // with output_fd or foreground_tty.
 Spawned spawn_shell(Executor executor, const SpawnOptions& options);
 
+// The same for a child that nobody waits for through Boost (the Reaper does):
+// returns its pid. The launch goes through a private io_context of its own,
+// so that the fork does not make the caller's loop re-register its
+// descriptors and signal pipe in every child (a cost growing with the
+// descriptors open) and the child never runs procrun's signal handlers:
+// signals are blocked across the fork, and a signal sent to procrun's group
+// before the child left it is discarded, not taken by procrun twice.
+pid_t spawn_detached(const SpawnOptions& options);
+
 }  // namespace procrun::posix

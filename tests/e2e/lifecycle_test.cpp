@@ -147,6 +147,67 @@ TEST_CASE("depends_on ready: a dependency that never listens fails with a clear 
     CHECK(r.exit_code == 1);
 }
 
+TEST_CASE(
+    "depends_on: a dependency that ends without meeting the condition resolves its "
+    "dependents (exit 1)",
+    "[lifecycle][depends]") {
+    // A can_die migration that fails; a can_die database that exits before its
+    // probe passed; a worker whose restarts give up before it completed.
+    TempDir dir;
+    dir.write("Procfile",
+              "migrate: echo migrating; exit 2\n"
+              "web: echo never; sleep 60\n"
+              "other: sleep 60\n");
+    dir.write(".procrun.yaml", R"(processes:
+  migrate:
+    can_die: true
+  web:
+    depends_on: {migrate: completed_successfully}
+)");
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult r = run_procrun({"start", "--no-timestamp", "--no-color"}, in_project(dir));
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(r.out << r.err);
+    CHECK(r.out.find("web.1 cannot start: migrate.1 exited with code 2") != std::string::npos);
+    CHECK(r.out.find("web.1 started") == std::string::npos);
+    CHECK(r.out.find("other.1 terminated by SIGTERM") != std::string::npos);
+    CHECK(r.exit_code == 1);
+    CHECK_FALSE(r.timed_out);
+    CHECK(took < 10s);
+
+    TempDir probed;
+    probed.write("Procfile", "db: echo starting; exit 0\nweb: echo never; sleep 60\n");
+    probed.write(".procrun.yaml", R"(processes:
+  db:
+    can_die: true
+    readiness: {log: "ready to accept"}
+  web:
+    depends_on: {db: ready}
+)");
+    const RunResult p = run_procrun({"start", "--no-timestamp", "--no-color"}, in_project(probed));
+    INFO(p.out << p.err);
+    CHECK(p.out.find("web.1 cannot start: db.1 exited with code 0 before it was ready") !=
+          std::string::npos);
+    CHECK(p.exit_code == 1);
+
+    TempDir gives_up;
+    gives_up.write("Procfile", "job: exit 3\nweb: echo never; sleep 60\n");
+    gives_up.write(".procrun.yaml", R"(processes:
+  job:
+    restart: on-failure
+    max_restarts: 1
+    on_exhausted: give-up
+    backoff: {initial: 50ms}
+  web:
+    depends_on: {job: completed_successfully}
+)");
+    const RunResult g = run_procrun({"start", "--no-timestamp", "--no-color"}, in_project(gives_up));
+    INFO(g.out << g.err);
+    CHECK(g.out.find("job.1 was restarted 1 times in a row; giving up") != std::string::npos);
+    CHECK(g.out.find("web.1 cannot start: job.1 exited with code 3") != std::string::npos);
+    CHECK(g.exit_code == 1);
+}
+
 TEST_CASE("a log probe: ready at the first matching line", "[lifecycle][depends]") {
     TempDir dir;
     dir.write("Procfile",

@@ -119,7 +119,7 @@ TEST_CASE("procrun killed with SIGKILL leaves nothing running", "[stress]") {
     CHECK(gone_ms < 1000);
 }
 
-TEST_CASE("a process that leaves its group is reported at stop and not left running", "[stress]") {
+TEST_CASE("a process that leaves its group is reported and not left running", "[stress]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
     dir.write(".env", marker + "\n");
@@ -150,6 +150,81 @@ TEST_CASE("a process that leaves its group is reported at stop and not left runn
           std::string::npos);
     CHECK(survivors == 0);
     CHECK(none_at_exit);  // gone by the time procrun exits
+}
+
+TEST_CASE("a daemon found while running is stopped when procrun is killed with SIGKILL",
+          "[stress]") {
+    TempDir dir;
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
+    dir.write(".env", marker + "\n");
+    // setsid -f forks; the forked child leads a new session and its parent
+    // exits at once: a daemonizing double fork, as `redis-server --daemonize
+    // yes` does. procrun reaps the parent and finds the daemon reparented to it.
+    dir.write("Procfile", "daemon: setsid -f sleep 304\nweb: sleep 305\n");
+    Child c({procrun_binary(), "start", "--no-timestamp", "--can-die", "daemon"}, in_project(dir));
+    const bool exited = c.wait_for_output("daemon.1 exited with code 0", 10s);
+    INFO(c.out() << c.err());
+    REQUIRE(exited);
+    REQUIRE(wait_processes(marker, 2, 10s));
+    pid_t daemon = -1;
+    for (pid_t pid : processes_with_env(marker)) {
+        if (::getsid(pid) == pid)
+            daemon = pid;
+    }
+    REQUIRE(daemon > 0);
+    c.signal(SIGKILL);
+    const long long gone_ms = wait_none(marker, 5s);
+    const std::size_t survivors = processes_with_env(marker).size();
+    std::cout << "daemon pid " << daemon << " after SIGKILL of procrun: gone after " << gone_ms
+              << " ms; survivors: " << survivors << "\n";
+    kill_marked(marker);
+    CHECK(survivors == 0);
+    CHECK(gone_ms >= 0);
+}
+
+TEST_CASE("a Ctrl-C during a start of 1500 instances stops it gracefully, at once", "[stress]") {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    REQUIRE((lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= 8192));
+    TempDir dir;
+    const std::string marker = unique_marker("PROCRUN_STRESS_MARK");
+    dir.write(".env", marker + "\n");
+    dir.write("Procfile", "s: echo x; exec sleep 1000\n");
+    constexpr std::size_t kInstances = 1500;
+    Child c({procrun_binary(), "start", "--no-timestamp", "-m", "s=1500"}, in_project(dir));
+    REQUIRE(c.wait_for_output(" started with pid ", 20s));
+    c.wait_for_output("\x01never\x01", 200ms);
+    const std::size_t started_before = count_of(c.out(), " started with pid ");
+    const std::size_t lines_before = count_of(c.out(), "| x");
+    // As a terminal's Ctrl-C: SIGINT to procrun's whole process group.
+    const auto sent = Clock::now();
+    ::kill(-c.pid(), SIGINT);
+    const bool acted = c.wait_for_output("received SIGINT", 10s);
+    const long long acted_ms = ms_since(sent);
+    const RunResult r = c.wait(60s);
+    const long long exit_ms = ms_since(sent);
+    const bool none_at_exit = processes_with_env(marker).empty();
+    const std::size_t survivors = processes_with_env(marker).size();
+    kill_marked(marker);
+    const std::size_t started = count_of(r.out, " started with pid ");
+    const std::size_t terminated = count_of(r.out, " terminated by SIGTERM");
+    std::cout << "Ctrl-C during a start of " << kInstances << ": " << started_before
+              << " started and " << lines_before << " lines printed by then; acted on after "
+              << acted_ms << " ms; " << started << " started in all, " << terminated
+              << " terminated by SIGTERM; exit " << r.exit_code << " after " << exit_ms
+              << " ms; survivors: " << survivors << "\n";
+    INFO(r.out.substr(0, 2000) << r.err);
+    CHECK(acted);
+    CHECK(acted_ms < 1000);
+    CHECK(started_before > 0);    // output reached the reader while starting
+    CHECK(started < kInstances);  // the start was cut short
+    CHECK(r.exit_code == 130);
+    CHECK(count_of(r.out, "received SIGINT again") == 0);
+    CHECK(count_of(r.out, "SIGKILL") == 0);
+    CHECK(terminated == started);
+    CHECK(count_of(r.out, "could not start") == 0);
+    CHECK(survivors == 0);
+    CHECK(none_at_exit);
 }
 
 TEST_CASE("1000 instances start and stop cleanly from a soft limit of 1024 descriptors",

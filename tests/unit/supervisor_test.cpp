@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "procrun/supervisor.hpp"
+#include "procrun/policy.hpp"
 
 using namespace procrun;
 using namespace std::chrono_literals;
@@ -27,19 +27,52 @@ enum class OnTerm {
     leader_only,  // the leader exits, a grandchild in its group lingers
 };
 
+Instance instance(std::string name, Lifecycle lc = {}) {
+    Instance inst;
+    const auto dot = name.rfind('.');
+    inst.type = name.substr(0, dot);
+    inst.name = std::move(name);
+    inst.lifecycle = std::move(lc);
+    return inst;
+}
+
+std::vector<Instance> instances_of(std::initializer_list<const char*> names) {
+    std::vector<Instance> out;
+    for (const char* n : names)
+        out.push_back(instance(n));
+    return out;
+}
+
 // Plays the runtime: carries out the policy's actions on fake processes and
 // feeds back what they would cause. Everything it does is logged in order.
 class FakeLauncher {
   public:
     FakeLauncher(std::initializer_list<const char*> names, std::chrono::milliseconds timeout)
-        : names_(names.begin(), names.end()), supervisor_(names_, timeout) {}
-    FakeLauncher(std::vector<Member> members, std::chrono::milliseconds timeout)
-        : names_(names_of(members)), supervisor_(std::move(members), timeout) {}
+        : FakeLauncher(instances_of(names), timeout) {}
+    FakeLauncher(std::vector<Instance> instances, std::chrono::milliseconds timeout)
+        : instances_(std::move(instances)), policy_(instances_, timeout) {
+        for (const auto& i : instances_)
+            names_.push_back(i.name);
+    }
 
     std::set<std::size_t> fail_spawn;
     std::map<std::size_t, OnTerm> on_term;  // default: exits
+    // What FindEscapees finds; each ignores SIGTERM when listed in stubborn_escapees.
+    std::vector<EscapedProcess> escapees;
+    std::set<int> stubborn_escapees;
+    // Spawns wait for complete_spawn() instead of succeeding at once.
+    bool defer_spawns = false;
+    void complete_spawn() {
+        REQUIRE(deferred_.has_value());
+        const std::size_t id = *deferred_;
+        deferred_.reset();
+        leader_alive_[id] = true;
+        group_alive_[id] = true;
+        send(event::Started{id, 100 + static_cast<int>(id)});
+    }
+    [[nodiscard]] bool spawn_pending() const { return deferred_.has_value(); }
 
-    void start() { run(supervisor_.start(now_)); }
+    void start() { run(policy_.start(now_)); }
     void send(Event e) {
         queue_.push_back(std::move(e));
         run({});
@@ -78,20 +111,13 @@ class FakeLauncher {
         return n;
     }
     void clear_log() { log_.clear(); }
-    [[nodiscard]] const Supervisor& policy() const { return supervisor_; }
+    [[nodiscard]] const Policy& policy() const { return policy_; }
     [[nodiscard]] bool running(std::size_t id) const {
         auto it = leader_alive_.find(id);
         return it != leader_alive_.end() && it->second;
     }
 
   private:
-    static std::vector<std::string> names_of(const std::vector<Member>& members) {
-        std::vector<std::string> names;
-        for (const auto& m : members)
-            names.push_back(m.name);
-        return names;
-    }
-
     void run(std::vector<Action> actions) {
         for (;;) {
             for (const auto& a : actions)
@@ -100,14 +126,16 @@ class FakeLauncher {
                 return;
             Event e = queue_.front();
             queue_.pop_front();
-            actions = supervisor_.handle(e, now_);
+            actions = policy_.handle(e, now_);
         }
     }
 
     void apply(const Action& action) {
         if (const auto* a = std::get_if<action::Spawn>(&action)) {
             log_.push_back("spawn " + names_[a->process]);
-            if (fail_spawn.count(a->process) != 0) {
+            if (defer_spawns) {
+                deferred_ = a->process;
+            } else if (fail_spawn.count(a->process) != 0) {
                 queue_.push_back(
                     event::SpawnFailed{a->process, "fork: Resource temporarily unavailable"});
             } else {
@@ -134,6 +162,19 @@ class FakeLauncher {
             log_.push_back("probe " + names_[probe->process]);
         } else if (const auto* cancel = std::get_if<action::CancelProbe>(&action)) {
             log_.push_back("cancel probe " + names_[cancel->process]);
+        } else if (const auto* kill = std::get_if<action::SignalProcesses>(&action)) {
+            for (int pid : kill->pids) {
+                log_.push_back("kill " + std::to_string(kill->signal) + " " + std::to_string(pid));
+                if (kill->signal == SIGKILL ||
+                    (kill->signal == SIGTERM && stubborn_escapees.count(pid) == 0))
+                    queue_.push_back(event::EscapeeGone{pid});
+            }
+        } else if (std::holds_alternative<action::FindEscapees>(action)) {
+            queue_.push_back(event::Escaped{escapees, true});
+        } else if (const auto* cancel_spawn = std::get_if<action::CancelSpawn>(&action)) {
+            log_.push_back("cancel spawn " + names_[cancel_spawn->process]);
+            if (deferred_ == cancel_spawn->process)
+                deferred_.reset();
         } else if (const auto* fin = std::get_if<action::Finish>(&action)) {
             REQUIRE_FALSE(finished_.has_value());
             finished_ = fin->exit_code;
@@ -158,12 +199,14 @@ class FakeLauncher {
         }
     }
 
+    std::vector<Instance> instances_;
     std::vector<std::string> names_;
-    Supervisor supervisor_;
+    Policy policy_;
     TimePoint now_{};
     std::optional<TimePoint> deadline_;
     std::optional<int> finished_;
     std::deque<Event> queue_;
+    std::optional<std::size_t> deferred_;
     std::map<std::size_t, bool> leader_alive_;
     std::map<std::size_t, bool> group_alive_;
     std::vector<std::string> log_;
@@ -384,12 +427,6 @@ TEST_CASE("exit statuses are described the way the user reads them", "[superviso
 
 namespace {
 
-Member member(std::string name, Lifecycle lc = {}) {
-    const auto dot = name.rfind('.');
-    std::string type = name.substr(0, dot);
-    return Member{std::move(name), std::move(type), std::move(lc)};
-}
-
 Lifecycle restarting(RestartPolicy policy, int max_restarts = -1) {
     Lifecycle lc;
     lc.restart = policy;
@@ -402,7 +439,7 @@ Lifecycle restarting(RestartPolicy policy, int max_restarts = -1) {
 
 TEST_CASE("on-failure restarts after a backoff that doubles, and others keep running",
           "[supervisor][restart]") {
-    FakeLauncher f({member("web.1"), member("worker.1", restarting(RestartPolicy::on_failure))},
+    FakeLauncher f({instance("web.1"), instance("worker.1", restarting(RestartPolicy::on_failure))},
                    5000ms);
     f.start();
     f.clear_log();
@@ -429,7 +466,7 @@ TEST_CASE("on-failure restarts after a backoff that doubles, and others keep run
 }
 
 TEST_CASE("the backoff starts again after a stable run", "[supervisor][restart]") {
-    FakeLauncher f({member("worker.1", restarting(RestartPolicy::always))}, 5000ms);
+    FakeLauncher f({instance("worker.1", restarting(RestartPolicy::always))}, 5000ms);
     f.start();
     f.exit(0, ExitStatus::exited(0));
     f.advance(1000ms);
@@ -445,7 +482,7 @@ TEST_CASE("the backoff starts again after a stable run", "[supervisor][restart]"
 
 TEST_CASE("on-failure does not restart a clean exit, which stops everything",
           "[supervisor][restart]") {
-    FakeLauncher f({member("web.1"), member("worker.1", restarting(RestartPolicy::on_failure))},
+    FakeLauncher f({instance("web.1"), instance("worker.1", restarting(RestartPolicy::on_failure))},
                    5000ms);
     f.start();
     f.exit(1, ExitStatus::exited(0));
@@ -458,7 +495,7 @@ TEST_CASE("max_restarts exhausted: stop-all stops everything with its code, give
     const bool give_up = GENERATE(false, true);
     Lifecycle lc = restarting(RestartPolicy::on_failure, 2);
     lc.on_exhausted = give_up ? OnExhausted::give_up : OnExhausted::stop_all;
-    FakeLauncher f({member("web.1"), member("worker.1", lc)}, 5000ms);
+    FakeLauncher f({instance("web.1"), instance("worker.1", lc)}, 5000ms);
     f.start();
     for (int i = 0; i < 2; ++i) {
         f.exit(1, ExitStatus::exited(3));
@@ -479,7 +516,7 @@ TEST_CASE("max_restarts exhausted: stop-all stops everything with its code, give
 }
 
 TEST_CASE("a restart stops the rest of the old group first", "[supervisor][restart]") {
-    FakeLauncher f({member("shell.1", restarting(RestartPolicy::always))}, 2000ms);
+    FakeLauncher f({instance("shell.1", restarting(RestartPolicy::always))}, 2000ms);
     f.on_term[0] = OnTerm::ignores;
     f.start();
     f.clear_log();
@@ -496,7 +533,7 @@ TEST_CASE("a restart stops the rest of the old group first", "[supervisor][resta
 TEST_CASE("can_die: its exit, whatever the code, stops nothing", "[supervisor][lifecycle]") {
     Lifecycle lc;
     lc.can_die = true;
-    FakeLauncher f({member("release.1", lc), member("web.1")}, 5000ms);
+    FakeLauncher f({instance("release.1", lc), instance("web.1")}, 5000ms);
     f.start();
     f.exit(0, ExitStatus::exited(2));
     CHECK_FALSE(f.finished());
@@ -511,7 +548,7 @@ TEST_CASE("only can_die processes: procrun ends when they have all ended",
           "[supervisor][lifecycle]") {
     Lifecycle lc;
     lc.can_die = true;
-    FakeLauncher f({member("a.1", lc), member("b.1", lc)}, 5000ms);
+    FakeLauncher f({instance("a.1", lc), instance("b.1", lc)}, 5000ms);
     f.start();
     f.exit(1, ExitStatus::exited(0));
     CHECK_FALSE(f.finished());
@@ -523,7 +560,7 @@ TEST_CASE("exit_with: its exit stops everything, even with a restart policy",
           "[supervisor][lifecycle]") {
     Lifecycle lc = restarting(RestartPolicy::always);
     lc.exit_with = true;
-    FakeLauncher f({member("tests.1", lc), member("web.1")}, 5000ms);
+    FakeLauncher f({instance("tests.1", lc), instance("web.1")}, 5000ms);
     f.start();
     f.exit(0, ExitStatus::exited(4));
     CHECK_FALSE(f.logged("say tests.1 restarts in 1s (restart 1)"));
@@ -534,7 +571,7 @@ TEST_CASE("per-process stop signal and stop timeout", "[supervisor][lifecycle]")
     Lifecycle quit;
     quit.stop_signal = SIGQUIT;
     quit.stop_timeout = 1000ms;
-    FakeLauncher f({member("web.1", quit), member("worker.1")}, 5000ms);
+    FakeLauncher f({instance("web.1", quit), instance("worker.1")}, 5000ms);
     f.on_term[0] = OnTerm::ignores;
     f.on_term[1] = OnTerm::ignores;
     f.start();
@@ -559,7 +596,7 @@ TEST_CASE("depends_on ready: waits visibly, starts when the probe passes",
     db.readiness.kind = ProbeKind::tcp;
     Lifecycle web;
     web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
-    FakeLauncher f({member("web.1", web), member("db.1", db), member("worker.1")}, 5000ms);
+    FakeLauncher f({instance("web.1", web), instance("db.1", db), instance("worker.1")}, 5000ms);
     f.start();
     CHECK(f.log() == std::vector<std::string>{"say web.1 is waiting for db to be ready",
                                               "spawn db.1", "say db.1 started with pid 101",
@@ -580,7 +617,7 @@ TEST_CASE("depends_on ready: a dependency that never becomes ready fails clearly
     db.readiness.kind = ProbeKind::tcp;
     Lifecycle web;
     web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
-    FakeLauncher f({member("db.1", db), member("web.1", web)}, 5000ms);
+    FakeLauncher f({instance("db.1", db), instance("web.1", web)}, 5000ms);
     f.start();
     f.send(event::NeverReady{0, "connect to 127.0.0.1:5000: Connection refused (60 attempts)"});
     CHECK(
@@ -595,7 +632,7 @@ TEST_CASE("depends_on completed_successfully: a migration runs first, its exit 0
           "[supervisor][depends]") {
     Lifecycle web;
     web.depends_on = {Dependency{"migrate", DependencyCondition::completed_successfully, {}}};
-    FakeLauncher f({member("migrate.1"), member("web.1", web)}, 5000ms);
+    FakeLauncher f({instance("migrate.1"), instance("web.1", web)}, 5000ms);
     f.start();
     CHECK(f.count_prefix("spawn web.1") == 0);
     f.exit(0, ExitStatus::exited(0));
@@ -608,7 +645,7 @@ TEST_CASE("depends_on completed_successfully: a failed migration stops with its 
           "[supervisor][depends]") {
     Lifecycle web;
     web.depends_on = {Dependency{"migrate", DependencyCondition::completed_successfully, {}}};
-    FakeLauncher f({member("migrate.1"), member("web.1", web)}, 5000ms);
+    FakeLauncher f({instance("migrate.1"), instance("web.1", web)}, 5000ms);
     f.start();
     f.exit(0, ExitStatus::exited(5));
     CHECK(f.count_prefix("spawn web.1") == 0);
@@ -656,5 +693,212 @@ TEST_CASE("control: a stopped process ignoring its stop signal is killed after i
     f.advance(3000ms);
     CHECK(f.logged("signal 9 stubborn.1"));
     CHECK(f.policy().status(1).state == "stopped");
+    CHECK_FALSE(f.finished());
+}
+
+// ---- a dependency that ends without meeting the condition ----------------------
+
+TEST_CASE(
+    "depends_on completed_successfully: a can_die migration that fails resolves its "
+    "dependents with exit 1",
+    "[supervisor][depends]") {
+    Lifecycle migrate;
+    migrate.can_die = true;
+    Lifecycle web;
+    web.depends_on = {Dependency{"migrate", DependencyCondition::completed_successfully, {}}};
+    FakeLauncher f({instance("migrate.1", migrate), instance("web.1", web)}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(2));
+    CHECK(f.logged("say web.1 cannot start: migrate.1 exited with code 2"));
+    CHECK(f.count_prefix("spawn web.1") == 0);
+    CHECK(f.finished() == kExitSupervisorFailed);
+    CHECK(f.policy().status(1).state == "failed");
+    CHECK(f.policy().status(1).last_exit == "dependency failed: migrate.1 exited with code 2");
+}
+
+TEST_CASE("depends_on: a dependency whose restarts give up resolves its dependents",
+          "[supervisor][depends]") {
+    Lifecycle db = restarting(RestartPolicy::on_failure, 1);
+    db.on_exhausted = OnExhausted::give_up;
+    db.readiness.kind = ProbeKind::tcp;
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
+    FakeLauncher f({instance("db.1", db), instance("web.1", web), instance("worker.1")}, 5000ms);
+    f.start();
+    f.exit(0, ExitStatus::exited(3));
+    CHECK_FALSE(f.finished());  // restarted once
+    f.advance(1000ms);
+    CHECK(f.count_prefix("spawn db.1") == 2);
+    f.exit(0, ExitStatus::exited(3));
+    CHECK(f.logged("say db.1 was restarted 1 times in a row; giving up"));
+    CHECK(f.logged("say web.1 cannot start: db.1 exited with code 3 before it was ready"));
+    CHECK(f.logged("signal 15 worker.1"));
+    CHECK(f.finished() == kExitSupervisorFailed);
+}
+
+TEST_CASE(
+    "depends_on ready: a can_die dependency that exits before its probe passed resolves its "
+    "dependents",
+    "[supervisor][depends]") {
+    Lifecycle db;
+    db.can_die = true;
+    db.readiness.kind = ProbeKind::tcp;
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
+    FakeLauncher f({instance("db.1", db), instance("web.1", web), instance("web.2", web)}, 5000ms);
+    f.on_term[0] = OnTerm::leader_only;
+    f.start();
+    // Its group lingers (a child of it still runs): the decision does not wait for it.
+    f.send(event::Exited{0, ExitStatus::exited(0)});
+    CHECK(f.logged("cancel probe db.1"));
+    CHECK(f.logged("say web.1 cannot start: db.1 exited with code 0 before it was ready"));
+    CHECK(f.logged("say web.2 cannot start: db.1 exited with code 0 before it was ready"));
+    CHECK(f.logged("signal 15 db.1"));  // the rest of its group is stopped
+    f.send(event::GroupEmpty{0});
+    CHECK(f.finished() == kExitSupervisorFailed);
+}
+
+TEST_CASE(
+    "depends_on started: a can_die dependency that cannot be spawned resolves its "
+    "dependents",
+    "[supervisor][depends]") {
+    Lifecycle db;
+    db.can_die = true;
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::started, {}}};
+    FakeLauncher f({instance("db.1", db), instance("web.1", web)}, 5000ms);
+    f.fail_spawn = {0};
+    f.start();
+    CHECK(f.logged(
+        "say web.1 cannot start: db.1 could not start: fork: Resource temporarily unavailable"));
+    CHECK(f.finished() == kExitSupervisorFailed);
+}
+
+TEST_CASE("depends_on: a dependency stopped by request keeps its dependents waiting",
+          "[supervisor][depends]") {
+    Lifecycle web;
+    web.depends_on = {Dependency{"db", DependencyCondition::ready, {}}};
+    Lifecycle db;
+    db.readiness.kind = ProbeKind::tcp;
+    FakeLauncher f({instance("db.1", db), instance("web.1", web)}, 5000ms);
+    f.start();
+    f.send(event::Control{event::ControlOp::stop, {0}});
+    CHECK(f.policy().status(0).state == "stopped");
+    CHECK_FALSE(f.finished());
+    CHECK(f.policy().status(1).state == "waiting");
+    f.send(event::Control{event::ControlOp::start, {0}});
+    f.send(event::Ready{0});
+    CHECK(f.count_prefix("spawn web.1") == 1);
+}
+
+// ---- what is announced ----------------------------------------------------------
+
+TEST_CASE("no 'sending SIGTERM' line when nothing is left to stop", "[supervisor]") {
+    FakeLauncher f({"once.1"}, 5000ms);
+    f.start();
+    f.clear_log();
+    f.send(event::Exited{0, ExitStatus::exited(0), true});
+    CHECK(f.log() == std::vector<std::string>{"say once.1 exited with code 0", "finish 0"});
+}
+
+TEST_CASE("a restart whose group is already empty signals nothing", "[supervisor][restart]") {
+    FakeLauncher f({instance("worker.1", restarting(RestartPolicy::always))}, 5000ms);
+    f.start();
+    f.clear_log();
+    f.send(event::Exited{0, ExitStatus::exited(0), true});
+    CHECK(f.count_prefix("signal ") == 0);
+    CHECK(f.policy().status(0).state == "backoff");
+    f.advance(1000ms);
+    CHECK(f.count_prefix("spawn worker.1") == 1);
+}
+
+// ---- start-up that yields -------------------------------------------------------
+
+TEST_CASE("a stop while a spawn is pending cancels it instead of starting it", "[supervisor]") {
+    FakeLauncher f({"a.1", "b.1", "c.1"}, 5000ms);
+    f.defer_spawns = true;
+    f.start();
+    f.complete_spawn();          // a.1
+    REQUIRE(f.spawn_pending());  // b.1
+    f.clear_log();
+    f.send(event::SignalReceived{SIGINT});
+    CHECK(f.log() == std::vector<std::string>{"say received SIGINT", "cancel spawn b.1",
+                                              "say sending SIGTERM to all processes",
+                                              "signal 15 a.1", "signal 18 a.1",
+                                              "say a.1 terminated by SIGTERM", "finish 130"});
+    CHECK_FALSE(f.spawn_pending());
+    CHECK(f.count_prefix("spawn c.1") == 0);
+}
+
+TEST_CASE("one SIGINT during a start stops it; only a second one kills", "[supervisor]") {
+    FakeLauncher f({"a.1", "b.1"}, 5000ms);
+    f.on_term[0] = OnTerm::ignores;
+    f.defer_spawns = true;
+    f.start();
+    f.complete_spawn();
+    f.send(event::SignalReceived{SIGINT});
+    CHECK(f.count_prefix("signal 9 ") == 0);
+    CHECK_FALSE(f.finished());
+    f.send(event::SignalReceived{SIGINT});
+    CHECK(f.count_prefix("signal 9 ") == 1);
+    CHECK(f.finished() == 130);
+}
+
+// ---- processes that left their group ----------------------------------------------
+
+TEST_CASE("escaped processes are stopped last, and finishing waits for them",
+          "[supervisor][escapees]") {
+    FakeLauncher f({"web.1"}, 3000ms);
+    f.escapees = {EscapedProcess{4321, 4321, "redis-server *:6379"}};
+    f.stubborn_escapees = {4321};
+    f.start();
+    f.send(event::SignalReceived{SIGTERM});
+    CHECK(f.logged("say pid 4321 (redis-server *:6379) left its process group; sent SIGTERM"));
+    CHECK(f.logged("kill 15 4321"));
+    CHECK_FALSE(f.finished());
+    REQUIRE(f.deadline() == f.now() + 3000ms);  // the policy's one deadline
+    f.advance(2999ms);
+    CHECK_FALSE(f.finished());
+    f.advance(1ms);
+    CHECK(f.logged("say sending SIGKILL to 1 process that left a process group and did not stop"));
+    CHECK(f.logged("kill 9 4321"));
+    CHECK(f.finished() == 143);
+    CHECK_FALSE(f.deadline());
+}
+
+TEST_CASE("an escaped process that exits at SIGTERM ends the wait at once",
+          "[supervisor][escapees]") {
+    FakeLauncher f({"web.1"}, 3000ms);
+    f.escapees = {EscapedProcess{77, 77, "sleep 303"}};
+    f.start();
+    f.exit(0, ExitStatus::exited(0));
+    CHECK(f.logged("kill 15 77"));
+    CHECK(f.finished() == 0);
+    CHECK(f.count_prefix("kill 9 ") == 0);
+}
+
+TEST_CASE("a second SIGINT kills escaped processes at once", "[supervisor][escapees]") {
+    FakeLauncher f({"web.1"}, 3000ms);
+    f.escapees = {EscapedProcess{77, 77, "sleep 303"}};
+    f.stubborn_escapees = {77};
+    f.start();
+    f.send(event::SignalReceived{SIGINT});
+    CHECK_FALSE(f.finished());
+    f.send(event::SignalReceived{SIGINT});
+    CHECK(f.logged("kill 9 77"));
+    CHECK(f.finished() == 130);
+}
+
+TEST_CASE("a process found outside its group while running is announced once",
+          "[supervisor][escapees]") {
+    FakeLauncher f({"redis.1", "web.1"}, 3000ms);
+    f.start();
+    f.clear_log();
+    const EscapedProcess daemon{900, 900, "redis-server *:6379"};
+    f.send(event::Escaped{{daemon}, false});
+    f.send(event::Escaped{{daemon}, false});
+    CHECK(f.log() ==
+          std::vector<std::string>{"say pid 900 (redis-server *:6379) left its process group"});
+    f.send(event::EscapeeGone{900});
     CHECK_FALSE(f.finished());
 }

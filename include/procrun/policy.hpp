@@ -1,0 +1,267 @@
+#pragma once
+
+// The policy of `procrun start`: a pure state machine, events in, actions out.
+// Instances are numbered by their position in the plan. The policy never
+// touches the system: the runtime (or a test) turns what happens into events
+// and carries out the actions it returns.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "procrun/control.hpp"
+#include "procrun/exit_status.hpp"
+#include "procrun/plan.hpp"
+
+namespace procrun {
+
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+// A live process that descends from procrun but is in no instance's process
+// group (it left with setsid or setpgid: a daemon), so stopping the groups
+// does not reach it.
+struct EscapedProcess {
+    int pid = 0;
+    int pgid = 0;
+    std::string command;  // its command line, for the user
+    friend bool operator==(const EscapedProcess&, const EscapedProcess&) = default;
+};
+
+namespace event {
+struct Started {  // the process was spawned
+    std::size_t process;
+    int pid;
+};
+struct SpawnFailed {  // it could not be spawned at all (fork, pipe, chdir...)
+    std::size_t process;
+    std::string reason;
+};
+struct Exited {  // its main process was reaped and its output drained
+    std::size_t process;
+    ExitStatus status;
+    bool group_empty = false;  // no process of its group was left at that moment
+};
+struct GroupEmpty {  // no process of its process group is left
+    std::size_t process;
+};
+struct SignalReceived {  // procrun received a signal
+    int signal;
+};
+struct DeadlineReached {};  // the timer armed by ArmDeadline fired
+struct OutputFailed {       // writing procrun's standard output failed
+    int error;              // errno
+};
+struct Ready {  // its readiness probe passed
+    std::size_t process;
+};
+struct NeverReady {  // its readiness probe gave up
+    std::size_t process;
+    std::string detail;
+};
+enum class ControlOp { start, stop, restart };
+struct Control {  // from `procrun start|stop|restart NAME` in another terminal
+    ControlOp op;
+    std::vector<std::size_t> processes;
+};
+struct StopAll {  // `procrun kill`: stop everything, exit code 0
+    std::string reason;
+};
+struct Escaped {  // processes that left their group were found
+    std::vector<EscapedProcess> processes;
+    bool complete = false;  // every such process now: the answer to FindEscapees
+};
+struct EscapeeGone {  // an escaped process exited
+    int pid;
+};
+}  // namespace event
+
+using Event = std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
+                           event::SignalReceived, event::DeadlineReached, event::OutputFailed,
+                           event::Ready, event::NeverReady, event::Control, event::StopAll,
+                           event::Escaped, event::EscapeeGone>;
+
+namespace action {
+struct Spawn {  // answered by Started or SpawnFailed, before any other event about it
+    std::size_t process;
+};
+struct CancelSpawn {  // a Spawn not carried out yet is dropped (nothing is reported)
+    std::size_t process;
+};
+struct SignalGroups {  // send `signal` to each process's group
+    int signal;
+    std::vector<std::size_t> processes;
+};
+struct ForwardSignal {  // pass `signal` on to each process's app (see forward_to_group)
+    int signal;
+    std::vector<std::size_t> processes;
+};
+struct SignalProcesses {  // send `signal` to each pid (escaped processes)
+    int signal;
+    std::vector<int> pids;
+};
+struct FindEscapees {};  // answered by Escaped{..., complete = true}
+struct Announce {        // a line under `system`
+    std::string text;
+};
+struct ArmDeadline {  // wake the policy (DeadlineReached) at `at`; replaces an earlier one
+    TimePoint at;
+};
+struct CancelDeadline {};
+struct StartProbe {  // start the process's readiness probe
+    std::size_t process;
+};
+struct CancelProbe {
+    std::size_t process;
+};
+struct Finish {  // stop the loop; procrun exits with this code
+    int exit_code;
+};
+}  // namespace action
+
+using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGroups,
+                            action::ForwardSignal, action::SignalProcesses, action::FindEscapees,
+                            action::Announce, action::ArmDeadline, action::CancelDeadline,
+                            action::StartProbe, action::CancelProbe, action::Finish>;
+
+// What `procrun start` decides (docs/running.md, docs/config.md):
+//   - start every instance in plan order, one after the other; an instance
+//     whose depends_on conditions are not met yet waits, and starts when they
+//     are; when a condition can no longer be met (the dependency ended for good
+//     without meeting it), the instances waiting for it cannot start and
+//     everything stops with exit code 1;
+//   - an exit that is not followed by a restart stops everything (foreman's
+//     rule), unless the process can_die, gave up after max_restarts with
+//     on_exhausted give-up, or was a dependency that completed successfully;
+//     restart policies restart it after an exponential backoff, the old
+//     group stopped first;
+//   - stopping everything (that exit, SIGINT, SIGTERM or SIGHUP, `procrun
+//     kill`, a failed write to the output, a process that could not start, a
+//     dependency that can no longer be met): each process's stop_signal (then
+//     SIGCONT) to every group, and SIGKILL to the groups still alive
+//     stop_timeout later; a second SIGINT or SIGTERM sends SIGKILL at once;
+//     then processes that left their groups get SIGTERM, and SIGKILL after
+//     the timeout;
+//   - SIGUSR1 and SIGUSR2 are forwarded to every process group;
+//   - control requests stop, start and restart single instances;
+//   - it finishes when every process has exited and its group is empty, after
+//     a stop, or when nothing runs or can run any more; the exit code is the
+//     deciding exit's (128 + signal when killed), 128 + the signal that
+//     stopped procrun, 0 for `procrun kill`, 141 for a closed output, 1 for a
+//     process that could not be started, a dependency that can no longer be
+//     met, or an output that failed otherwise.
+// There is one deadline at a time (ArmDeadline): the earliest of the stop
+// timeouts, the restarts' backoffs and the escaped processes' timeout.
+class Policy {
+  public:
+    // `instances` (the plan's) must outlive the policy.
+    Policy(const std::vector<Instance>& instances, std::chrono::milliseconds timeout);
+
+    std::vector<Action> start(TimePoint now);
+    std::vector<Action> handle(const Event& event, TimePoint now);
+
+    [[nodiscard]] bool finished() const { return phase_ == Phase::finished; }
+    [[nodiscard]] bool stopping() const {
+        return phase_ == Phase::stopping || phase_ == Phase::killing || phase_ == Phase::escapees;
+    }
+    [[nodiscard]] std::size_t size() const { return states_.size(); }
+    // What `procrun status` shows of instance `i`; uptime measured at `now`.
+    [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now = {}) const;
+
+  private:
+    enum class Phase { idle, running, stopping, killing, escapees, finished };
+    enum class State {
+        pending,   // to be spawned (or waiting for its dependencies)
+        spawning,  // Spawn sent, no answer yet
+        running,   // its main process runs
+        exited,    // its main process exited; its group may still have processes
+        backoff,   // waiting to be restarted
+        stopped,   // stopped by request; `start` runs it again
+        done,      // ended and not restarted; `start` runs it again
+    };
+    enum class Then { nothing, restart, respawn, stay_stopped };
+    // The policy's state of one instance.
+    struct InstanceState {
+        const Instance* instance = nullptr;
+        State state = State::pending;
+        Then then = Then::nothing;  // when its group is empty
+        int pid = 0;
+        bool stop_requested = false;
+        bool started_once = false;
+        bool ready = false;
+        bool ready_once = false;
+        bool probe_failed = false;
+        bool completed_ok = false;
+        bool announced_waiting = false;
+        bool group_gone = false;  // exited, and its group was already empty
+        int restarts = 0;         // shown in status
+        int consecutive = 0;      // restarts since it last ran stably
+        std::optional<ExitStatus> last_exit;
+        std::string last_failure;
+        TimePoint started_at{};
+        TimePoint exited_at{};
+        std::optional<TimePoint> kill_at;  // SIGKILL to its group if still alive then
+        TimePoint restart_at{};            // in backoff: when it starts again
+    };
+
+    void on(const event::Started& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::SpawnFailed& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::Exited& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::GroupEmpty& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::SignalReceived& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::DeadlineReached& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::OutputFailed& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::Ready& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::NeverReady& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::Control& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::StopAll& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::Escaped& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::EscapeeGone& e, TimePoint now, std::vector<Action>& out);
+
+    // The process ended (exited, or could not be spawned): restart, stay, or stop all.
+    void ended(std::size_t i, const ExitStatus& status, bool spawn_failed, TimePoint now,
+               std::vector<Action>& out);
+    void restart_later(std::size_t i, bool spawn_failed, TimePoint now, std::vector<Action>& out);
+    void control_one(event::ControlOp op, std::size_t i, TimePoint now, std::vector<Action>& out);
+    void stop_one(std::size_t i, TimePoint now, std::vector<Action>& out);
+    void spawn_next(std::vector<Action>& out);
+    // Instances waiting for a condition that can no longer be met cannot start:
+    // they are reported and everything stops. Returns whether that happened.
+    bool resolve_waiting(TimePoint now, std::vector<Action>& out);
+    [[nodiscard]] bool dependencies_met(std::size_t i) const;
+    [[nodiscard]] bool dependencies_broken(std::size_t i, std::string* why) const;
+    [[nodiscard]] bool depended_on_for_completion(std::size_t i) const;
+    [[nodiscard]] bool ended_for_good(const InstanceState& s) const;
+
+    void stop(int exit_code, TimePoint now, std::vector<Action>& out);
+    void announce_stop(const std::vector<std::size_t>& targets, std::vector<Action>& out) const;
+    void kill_remaining(std::vector<Action>& out);
+    void kill_escapees(std::vector<Action>& out);
+    void finish_if_done(std::vector<Action>& out);
+    void finish(int exit_code, std::vector<Action>& out);
+    void rearm(std::vector<Action>& out);
+    [[nodiscard]] bool alive(std::size_t i) const;
+    [[nodiscard]] std::vector<std::size_t> alive() const;
+    [[nodiscard]] std::chrono::milliseconds stop_timeout(std::size_t i) const;
+    [[nodiscard]] const std::string& name(std::size_t i) const { return states_[i].instance->name; }
+    [[nodiscard]] const Lifecycle& lifecycle(std::size_t i) const {
+        return states_[i].instance->lifecycle;
+    }
+
+    std::vector<InstanceState> states_;
+    std::chrono::milliseconds timeout_;
+    Phase phase_ = Phase::idle;
+    bool spawn_in_flight_ = false;
+    std::optional<TimePoint> armed_;
+    int exit_code_ = 0;
+    std::optional<int> first_failure_;  // shell code of the first failed final exit
+    // Escaped processes known to be alive; at the end, those still to stop.
+    std::vector<EscapedProcess> escapees_;
+    bool swept_ = false;  // FindEscapees was sent
+    std::optional<TimePoint> escapees_kill_at_;
+};
+
+}  // namespace procrun

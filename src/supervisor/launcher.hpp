@@ -1,0 +1,90 @@
+#pragma once
+
+// The seams between the runtime of `procrun start` (runtime.hpp), which turns
+// what happens into policy events and carries out the policy's actions, and
+// the system: the Launcher starts and signals processes, reads their output
+// and keeps the one timer; the Sink prints. ProcessLauncher and StartSink are
+// the real ones; the unit tests replay the runtime against fakes of both,
+// without processes, pipes or a clock.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "procrun/policy.hpp"
+
+namespace procrun {
+
+// What a launcher reports, always from the loop (never from within a call the
+// runtime made to it, except find_escapees and the output of drain_all).
+class LauncherEvents {
+  public:
+    virtual ~LauncherEvents() = default;
+    virtual void started(std::size_t id, int pid) = 0;
+    virtual void spawn_failed(std::size_t id, const std::string& reason) = 0;
+    // Bytes from its stdout/stderr, in order; output_end() once it is closed.
+    virtual void output(std::size_t id, std::string_view bytes) = 0;
+    virtual void output_end(std::size_t id) = 0;
+    // Its main process was reaped, after all it wrote was given to output().
+    virtual void exited(std::size_t id, const ExitStatus& status, bool group_empty) = 0;
+    virtual void group_empty(std::size_t id) = 0;
+    virtual void probe_result(std::size_t id, bool ready, const std::string& detail) = 0;
+    virtual void escaped(std::vector<EscapedProcess> processes, bool complete) = 0;
+    virtual void escapee_gone(int pid) = 0;
+    virtual void signal(int signal) = 0;  // procrun received it
+    virtual void deadline() = 0;          // the time given to arm_deadline() has come
+    // Whether output is wanted now; when not, reading stops until resume_output().
+    virtual bool accepting_output() = 0;
+};
+
+class Launcher {
+  public:
+    virtual ~Launcher() = default;
+    void connect(LauncherEvents& events) { events_ = &events; }
+
+    // Starts instance `id` of the plan, now or after the loop has handled what
+    // else is ready; reports started() or spawn_failed(), before anything else about it.
+    virtual void spawn(std::size_t id) = 0;
+    // Drops a spawn() not carried out yet.
+    virtual void cancel_spawn(std::size_t id) = 0;
+    // `signal` to the process group of its latest run: 0, or an errno.
+    virtual int signal_group(std::size_t id, int signal) = 0;
+    virtual void forward_signal(std::size_t id, int signal) = 0;
+    virtual void signal_process(int pid, int signal) = 0;
+    // Reports escaped(every process that left its group now, true).
+    virtual void find_escapees() = 0;
+    // Starts its readiness probe (reported by probe_result()); returns whether
+    // the probe reads output lines (given to probe_line()).
+    virtual bool start_probe(std::size_t id) = 0;
+    virtual void cancel_probe(std::size_t id) = 0;
+    virtual void probe_line(std::size_t id, std::string_view line) = 0;
+    // Reading stopped because accepting_output() was false: read again.
+    virtual void resume_output() = 0;
+    [[nodiscard]] virtual TimePoint now() const = 0;
+    virtual void arm_deadline(TimePoint at) = 0;
+    virtual void cancel_deadline() = 0;
+    // Last resort when the loop itself failed: SIGKILL to every group started.
+    virtual void kill_all() = 0;
+
+  protected:
+    LauncherEvents* events_ = nullptr;
+};
+
+// Everything `start` prints: the instances' lines, procrun's own lines, and
+// its messages on stderr. Source ids are the plan's instance indices.
+class Sink {
+  public:
+    virtual ~Sink() = default;
+    virtual void stamp() = 0;  // the time of the lines that follow
+    virtual void line(std::size_t source, std::string_view text, bool continued) = 0;
+    virtual void system(std::string_view text) = 0;  // a line under `system`
+    virtual void report(std::string_view text) = 0;  // "procrun: TEXT" on stderr
+    virtual void flush() = 0;                        // write what is pending, without blocking
+    // Bytes formatted and not yet written.
+    [[nodiscard]] virtual std::size_t pending() const = 0;
+    // A write failed: nothing more will be written.
+    [[nodiscard]] virtual bool failed() const = 0;
+};
+
+}  // namespace procrun

@@ -1,0 +1,89 @@
+#pragma once
+
+// The runtime of `procrun start`: turns what the launcher reports into policy
+// events, carries out the policy's actions through the launcher and the sink,
+// and applies back-pressure. It decides nothing (the policy does), touches no
+// system resource (the launcher does) and prints only through the sink.
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procrun/output.hpp"
+#include "procrun/plan.hpp"
+#include "procrun/policy.hpp"
+#include "supervisor/launcher.hpp"
+
+namespace procrun {
+
+// Formatted output waiting to be written: past kHighWater no child's output is
+// read until the sink has brought it back under kLowWater (back-pressure).
+inline constexpr std::size_t kHighWater = 1024 * 1024;
+inline constexpr std::size_t kLowWater = 256 * 1024;
+// Past this much, write at once instead of at the end of the loop's turn.
+inline constexpr std::size_t kFlushAt = 256 * 1024;
+
+class Runtime : public LauncherEvents {
+  public:
+    // `plan`, `launcher` and `sink` must outlive it.
+    Runtime(const Plan& plan, Launcher& launcher, Sink& sink);
+
+    void start();
+    [[nodiscard]] bool finished() const { return exit_code_.has_value(); }
+    [[nodiscard]] std::optional<int> exit_code() const { return exit_code_; }
+    // SIGINT or SIGTERM came after the end: stop writing the last output.
+    [[nodiscard]] bool abandoned() const { return abandoned_; }
+    [[nodiscard]] const Policy& policy() const { return policy_; }
+    [[nodiscard]] TimePoint now() const { return launcher_.now(); }
+
+    // An event from elsewhere (the control adapter); handled at once unless an
+    // event is being handled, then right after it.
+    void feed(Event event);
+    // The end of a loop turn: write what it produced.
+    void flush();
+    // The sink's writes progressed, or failed.
+    void output_progressed();
+    void output_failed(int error);
+
+    // LauncherEvents
+    void started(std::size_t id, int pid) override;
+    void spawn_failed(std::size_t id, const std::string& reason) override;
+    void output(std::size_t id, std::string_view bytes) override;
+    void output_end(std::size_t id) override;
+    void exited(std::size_t id, const ExitStatus& status, bool group_empty) override;
+    void group_empty(std::size_t id) override;
+    void probe_result(std::size_t id, bool ready, const std::string& detail) override;
+    void escaped(std::vector<EscapedProcess> processes, bool complete) override;
+    void escapee_gone(int pid) override;
+    void signal(int signal) override;
+    void deadline() override;
+    bool accepting_output() override;
+
+  private:
+    // What the runtime keeps of one instance: its output's line splitter.
+    struct InstanceOutput {
+        LineSplitter splitter;
+        bool probe_reads_lines = false;
+    };
+
+    void apply_all(std::vector<Action> actions);
+    void apply(const Action& action);
+    void signal_groups(const action::SignalGroups& a);
+    void announce(const std::string& text);
+    void line(std::size_t id, std::string_view text, bool continued);
+
+    const Plan& plan_;
+    Launcher& launcher_;
+    Sink& sink_;
+    Policy policy_;
+    std::vector<InstanceOutput> outputs_;
+    std::deque<Event> events_;
+    bool dispatching_ = false;
+    bool paused_ = false;  // reading stopped for back-pressure
+    bool abandoned_ = false;
+    std::optional<int> exit_code_;
+};
+
+}  // namespace procrun

@@ -1,0 +1,70 @@
+#include "supervisor/sink.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace procrun {
+
+StartSink::StartSink(boost::asio::io_context& io, const Plan& plan, const StartOptions& options)
+    : buffer_(options.style, plan.name_width()), writer_(io, options.output_fd) {
+    if (options.log_dir) {
+        LogOptions log_options;
+        log_options.dir = *options.log_dir;
+        log_options.format = options.style.format;
+        log_options.max_size = options.log_max_size;
+        log_options.keep = options.log_keep;
+        logs_ = std::make_unique<LogFiles>(std::move(log_options), plan.name_width());
+    }
+    sources_.reserve(plan.instances.size());
+    quiet_.reserve(plan.instances.size());
+    for (const auto& inst : plan.instances) {
+        sources_.push_back(buffer_.add_source(inst.name, inst.colour));
+        if (logs_)
+            logs_->add_source(inst.name);  // the same id
+        quiet_.push_back(std::find(options.quiet.begin(), options.quiet.end(), inst.type) !=
+                         options.quiet.end());
+    }
+}
+
+void StartSink::stamp() {
+    const auto now = std::chrono::system_clock::now();
+    buffer_.set_time(now);
+    if (logs_)
+        logs_->set_time(now);
+}
+
+void StartSink::line(std::size_t source, std::string_view text, bool continued) {
+    if (!quiet_[source])
+        buffer_.append(sources_[source], text, continued);
+    if (logs_)
+        logs_->append(sources_[source], text, continued);  // -q hides a type from the terminal only
+}
+
+void StartSink::system(std::string_view text) {
+    buffer_.append_system(text);
+    if (logs_)
+        logs_->append_system(text);
+}
+
+void StartSink::report(std::string_view text) {
+    write_stderr("procrun: " + std::string(text) + "\n");
+}
+
+void StartSink::flush() {
+    if (logs_)
+        logs_->flush();
+    writer_.flush(buffer_);
+}
+
+void StartSink::finish(boost::asio::io_context& io, const std::function<bool()>& give_up) {
+    if (logs_)
+        logs_->flush();
+    while (!buffer_.empty() && writer_.error() == 0 && !give_up()) {
+        writer_.flush(buffer_);
+        if (!buffer_.empty() && writer_.waiting())
+            io.run_one();
+    }
+}
+
+}  // namespace procrun

@@ -1,0 +1,352 @@
+// The runtime of `procrun start` replayed against a fake launcher, a fake sink
+// and a fake clock: output and back-pressure, escaped processes, control
+// requests and restarts, without a process, pipe or timer.
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "supervisor/control_adapter.hpp"
+#include "supervisor/runtime.hpp"
+
+using namespace procrun;
+using namespace std::chrono_literals;
+
+namespace {
+
+class FakeSink : public Sink {
+  public:
+    std::vector<std::string> lines;    // "web.1|text", "system|text"
+    std::vector<std::string> reports;  // stderr
+    std::size_t unwritten = 0;         // what a slow reader has not taken yet
+    bool broken = false;
+    int flushes = 0;
+    const Plan* plan = nullptr;
+
+    void stamp() override {}
+    void line(std::size_t source, std::string_view text, bool continued) override {
+        lines.push_back(plan->instances[source].name + (continued ? "+" : "|") + std::string(text));
+    }
+    void system(std::string_view text) override { lines.push_back("system|" + std::string(text)); }
+    void report(std::string_view text) override { reports.emplace_back(text); }
+    void flush() override { ++flushes; }
+    [[nodiscard]] std::size_t pending() const override { return unwritten; }
+    [[nodiscard]] bool failed() const override { return broken; }
+
+    [[nodiscard]] bool has(const std::string& line) const {
+        for (const auto& l : lines) {
+            if (l == line)
+                return true;
+        }
+        return false;
+    }
+};
+
+class FakeLauncher : public Launcher {
+  public:
+    std::vector<std::size_t> spawns;  // spawn() calls not answered yet
+    std::vector<std::string> calls;   // everything else, in order
+    std::vector<EscapedProcess> escapees;
+    std::set<std::size_t> reading;  // instances whose output is read
+    std::set<std::size_t> paused;   // stopped by back-pressure
+    TimePoint clock{};
+    std::optional<TimePoint> armed;
+    int resumes = 0;
+
+    LauncherEvents& events() { return *events_; }
+
+    // Carries out the oldest spawn() as a successful start.
+    void start_next(int pid) {
+        REQUIRE_FALSE(spawns.empty());
+        const std::size_t id = spawns.front();
+        spawns.erase(spawns.begin());
+        reading.insert(id);
+        events_->started(id, pid);
+    }
+    // The child writes: delivered if output is accepted, else held back.
+    bool write(std::size_t id, std::string_view bytes) {
+        if (!events_->accepting_output()) {
+            paused.insert(id);
+            return false;
+        }
+        events_->output(id, bytes);
+        return true;
+    }
+    void advance(std::chrono::milliseconds d) {
+        clock += d;
+        if (armed && clock >= *armed) {
+            armed.reset();
+            events_->deadline();
+        }
+    }
+
+    void spawn(std::size_t id) override { spawns.push_back(id); }
+    void cancel_spawn(std::size_t id) override {
+        calls.push_back("cancel spawn " + std::to_string(id));
+        std::erase(spawns, id);
+    }
+    int signal_group(std::size_t id, int signal) override {
+        calls.push_back("signal " + std::to_string(signal) + " " + std::to_string(id));
+        return 0;
+    }
+    void forward_signal(std::size_t id, int signal) override {
+        calls.push_back("forward " + std::to_string(signal) + " " + std::to_string(id));
+    }
+    void signal_process(int pid, int signal) override {
+        calls.push_back("kill " + std::to_string(signal) + " " + std::to_string(pid));
+    }
+    void find_escapees() override {
+        calls.emplace_back("find escapees");
+        events_->escaped(escapees, true);
+    }
+    bool start_probe(std::size_t id) override {
+        calls.push_back("probe " + std::to_string(id));
+        return true;
+    }
+    void cancel_probe(std::size_t id) override {
+        calls.push_back("cancel probe " + std::to_string(id));
+    }
+    void probe_line(std::size_t id, std::string_view line) override {
+        calls.push_back("probe line " + std::to_string(id) + " " + std::string(line));
+    }
+    void resume_output() override {
+        ++resumes;
+        paused.clear();
+    }
+    [[nodiscard]] TimePoint now() const override { return clock; }
+    void arm_deadline(TimePoint at) override { armed = at; }
+    void cancel_deadline() override { armed.reset(); }
+    void kill_all() override { calls.emplace_back("kill all"); }
+
+    [[nodiscard]] bool called(const std::string& call) const {
+        for (const auto& c : calls) {
+            if (c == call)
+                return true;
+        }
+        return false;
+    }
+};
+
+Plan plan_of(std::initializer_list<std::pair<const char*, Lifecycle>> instances) {
+    Plan plan;
+    plan.timeout = std::chrono::seconds(3);
+    for (const auto& [name, lc] : instances) {
+        Instance inst;
+        inst.name = name;
+        inst.type = std::string(name).substr(0, std::string(name).rfind('.'));
+        inst.lifecycle = lc;
+        plan.instances.push_back(inst);
+    }
+    return plan;
+}
+
+struct Fixture {
+    explicit Fixture(Plan p) : plan(std::move(p)), runtime(plan, launcher, sink) {
+        sink.plan = &plan;
+    }
+    // Starts everything: each spawn() is answered in turn.
+    void start_all() {
+        runtime.start();
+        int pid = 100;
+        while (!launcher.spawns.empty())
+            launcher.start_next(pid++);
+    }
+    Plan plan;
+    FakeSink sink;
+    FakeLauncher launcher;
+    Runtime runtime;
+};
+
+Lifecycle plain() {
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("runtime: spawns one at a time, each after the previous one started", "[runtime]") {
+    Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}}));
+    f.runtime.start();
+    CHECK(f.launcher.spawns == std::vector<std::size_t>{0});
+    f.launcher.start_next(100);
+    CHECK(f.launcher.spawns == std::vector<std::size_t>{1});
+    f.launcher.start_next(101);
+    CHECK(f.sink.has("system|web.1 started with pid 100"));
+    CHECK(f.sink.has("system|web.2 started with pid 101"));
+    CHECK_FALSE(f.runtime.finished());
+}
+
+TEST_CASE("runtime: a SIGINT during a start cancels the pending spawn and stops, once",
+          "[runtime]") {
+    Fixture f(plan_of({{"a.1", plain()}, {"b.1", plain()}, {"c.1", plain()}}));
+    f.runtime.start();
+    f.launcher.start_next(100);
+    REQUIRE(f.launcher.spawns == std::vector<std::size_t>{1});
+    f.launcher.events().signal(SIGINT);
+    CHECK(f.launcher.spawns.empty());
+    CHECK(f.launcher.called("cancel spawn 1"));
+    CHECK(f.launcher.called("signal 15 0"));
+    CHECK_FALSE(f.launcher.called("signal 9 0"));
+    f.launcher.events().exited(0, ExitStatus::killed(SIGTERM), true);
+    CHECK(f.runtime.exit_code() == 130);
+    CHECK_FALSE(f.launcher.called("signal 9 0"));
+}
+
+TEST_CASE("runtime: output becomes lines under the instance's name, the last one at the end",
+          "[runtime]") {
+    Lifecycle pty;
+    pty.pty = true;
+    Fixture f(plan_of({{"web.1", plain()}, {"tty.1", pty}}));
+    f.start_all();
+    f.launcher.write(0, "one\ntw");
+    f.launcher.write(0, "o\nthree");
+    f.launcher.write(1, "x\r\n");
+    f.launcher.events().output_end(0);
+    CHECK(f.sink.has("web.1|one"));
+    CHECK(f.sink.has("web.1|two"));
+    CHECK(f.sink.has("web.1|three"));
+    CHECK(f.sink.has("tty.1|x"));  // the terminal's \r is removed
+}
+
+TEST_CASE(
+    "runtime: back-pressure stops reading past the high-water mark and resumes below the "
+    "low one",
+    "[runtime]") {
+    Fixture f(plan_of({{"fast.1", plain()}, {"slow.1", plain()}}));
+    f.start_all();
+    CHECK(f.launcher.write(0, "a\n"));
+    f.sink.unwritten = kHighWater;  // the reader is slow
+    CHECK_FALSE(f.launcher.write(0, "b\n"));
+    CHECK_FALSE(f.launcher.write(1, "c\n"));
+    CHECK(f.launcher.paused.size() == 2);
+    f.sink.unwritten = kLowWater + 1;
+    f.runtime.output_progressed();
+    CHECK(f.launcher.resumes == 0);  // not drained enough yet
+    f.sink.unwritten = kLowWater;
+    f.runtime.output_progressed();
+    CHECK(f.launcher.resumes == 1);
+    CHECK(f.launcher.write(0, "b\n"));
+    f.runtime.output_progressed();
+    CHECK(f.launcher.resumes == 1);  // nothing was paused since
+}
+
+TEST_CASE("runtime: a failed output is reported on stderr and stops everything with 141",
+          "[runtime]") {
+    Fixture f(plan_of({{"web.1", plain()}}));
+    f.start_all();
+    f.sink.broken = true;
+    f.runtime.output_failed(EPIPE);
+    REQUIRE(f.sink.reports.size() == 1);
+    CHECK(f.sink.reports[0] ==
+          "cannot write to standard output: Broken pipe; stopping all processes");
+    CHECK(f.launcher.write(0, "still read\n"));  // a failed output never blocks reading
+    f.launcher.events().exited(0, ExitStatus::killed(SIGTERM), true);
+    CHECK(f.runtime.exit_code() == kExitOutputClosed);
+}
+
+TEST_CASE("runtime: a log probe gets the output lines until it has decided", "[runtime]") {
+    Lifecycle db;
+    db.readiness.kind = ProbeKind::log;
+    Fixture f(plan_of({{"db.1", db}}));
+    f.start_all();
+    CHECK(f.launcher.called("probe 0"));
+    f.launcher.write(0, "booting\n");
+    CHECK(f.launcher.called("probe line 0 booting"));
+    f.launcher.events().probe_result(0, true, "");
+    CHECK(f.sink.has("system|db.1 is ready"));
+    f.launcher.calls.clear();
+    f.launcher.write(0, "serving\n");
+    CHECK(f.launcher.calls.empty());
+}
+
+TEST_CASE("runtime: restarts wait for the policy's deadline on the launcher's timer", "[runtime]") {
+    Lifecycle worker;
+    worker.restart = RestartPolicy::always;
+    worker.backoff = Backoff{1000ms, 8000ms, 2.0, 10000ms};
+    Fixture f(plan_of({{"worker.1", worker}}));
+    f.start_all();
+    f.launcher.events().exited(0, ExitStatus::exited(1), true);
+    CHECK(f.sink.has("system|worker.1 restarts in 1s (restart 1)"));
+    REQUIRE(f.launcher.armed == f.launcher.clock + 1000ms);
+    CHECK(f.launcher.spawns.empty());
+    f.launcher.advance(1000ms);
+    CHECK(f.launcher.spawns == std::vector<std::size_t>{0});
+    f.launcher.start_next(200);
+    CHECK(f.sink.has("system|worker.1 started with pid 200"));
+}
+
+TEST_CASE("runtime: a process found outside its group is announced and stopped last",
+          "[runtime][escapees]") {
+    Fixture f(plan_of({{"redis.1", plain()}}));
+    f.start_all();
+    const EscapedProcess daemon{4321, 4321, "redis-server *:6379"};
+    f.launcher.events().escaped({daemon}, false);
+    CHECK(f.sink.has("system|pid 4321 (redis-server *:6379) left its process group"));
+    f.launcher.escapees = {daemon};
+    f.launcher.events().signal(SIGTERM);
+    f.launcher.events().exited(0, ExitStatus::killed(SIGTERM), true);
+    CHECK(f.launcher.called("find escapees"));
+    CHECK(f.launcher.called("kill 15 4321"));
+    CHECK_FALSE(f.runtime.finished());
+    REQUIRE(f.launcher.armed == f.launcher.clock + 3000ms);
+    f.launcher.events().escapee_gone(4321);
+    CHECK(f.runtime.exit_code() == 143);
+    CHECK_FALSE(f.launcher.called("kill 9 4321"));
+}
+
+TEST_CASE("runtime: control requests go through the adapter", "[runtime][control]") {
+    Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
+    ControlAdapter control(f.plan, f.runtime);
+    f.start_all();
+    f.launcher.clock += 1500ms;
+
+    const ControlReply status = control.handle(ControlRequest{ControlCommand::status, {}});
+    REQUIRE(status.ok);
+    REQUIRE(status.instances.size() == 3);
+    CHECK(status.instances[1].name == "web.2");
+    CHECK(status.instances[1].state == "running");
+    CHECK(status.instances[1].pid == 101);
+    CHECK(status.instances[1].uptime_ms == 1500);
+
+    const ControlReply unknown = control.handle(ControlRequest{ControlCommand::stop, {"db"}});
+    CHECK_FALSE(unknown.ok);
+
+    const ControlReply stop = control.handle(ControlRequest{ControlCommand::stop, {"web.2"}});
+    REQUIRE(stop.ok);
+    CHECK(f.launcher.called("signal 15 1"));
+    CHECK(stop.instances.at(0).state == "stopping");
+    f.launcher.events().exited(1, ExitStatus::killed(SIGTERM), true);
+    CHECK(f.runtime.policy().status(1).state == "stopped");
+
+    const ControlReply start = control.handle(ControlRequest{ControlCommand::start, {"web"}});
+    REQUIRE(start.ok);
+    CHECK(f.launcher.spawns == std::vector<std::size_t>{1});
+    f.launcher.start_next(300);
+
+    const ControlReply kill = control.handle(ControlRequest{ControlCommand::kill, {}});
+    REQUIRE(kill.ok);
+    CHECK(f.sink.has("system|stopping everything (procrun kill)"));
+    const ControlReply late = control.handle(ControlRequest{ControlCommand::restart, {}});
+    CHECK_FALSE(late.ok);
+    CHECK(late.error == "procrun is stopping");
+    for (std::size_t i = 0; i < 3; ++i)
+        f.launcher.events().exited(i, ExitStatus::killed(SIGTERM), true);
+    CHECK(f.runtime.exit_code() == 0);
+}
+
+TEST_CASE("runtime: a SIGINT after the end only gives up the last output", "[runtime]") {
+    Fixture f(plan_of({{"once.1", plain()}}));
+    f.start_all();
+    f.launcher.events().exited(0, ExitStatus::exited(0), true);
+    REQUIRE(f.runtime.exit_code() == 0);
+    CHECK_FALSE(f.runtime.abandoned());
+    f.launcher.events().signal(SIGINT);
+    CHECK(f.runtime.abandoned());
+    CHECK(f.runtime.exit_code() == 0);
+}
