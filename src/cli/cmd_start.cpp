@@ -208,8 +208,8 @@ void add_start_command(CLI::App& app, Command& command) {
         "Exit status: the code of the process whose exit stopped everything (128+N if killed\n"
         "by signal N); when all could die and did, 0 or the first failure's code; 0 after\n"
         "procrun kill; 130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when\n"
-        "standard output is closed; 1 when a process cannot be started or the files are\n"
-        "invalid; 2 for usage.");
+        "standard output is closed; 1 when a process cannot be started, a dependency ended\n"
+        "without meeting a waiting process's condition, or the files are invalid; 2 for usage.");
     cmd->callback([args, &command] { command.run = [args] { return start_command(*args); }; });
 }
 
