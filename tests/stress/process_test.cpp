@@ -194,6 +194,11 @@ TEST_CASE("a Ctrl-C during a start of 1500 instances stops it gracefully, at onc
     Child c({procrun_binary(), "start", "--no-timestamp", "-m", "s=1500"}, in_project(dir));
     REQUIRE(c.wait_for_output(" started with pid ", 20s));
     c.wait_for_output("\x01never\x01", 200ms);
+    // A control request is answered while it starts (`start NAME` of one not
+    // started yet: its status, nothing changed).
+    const auto asked = Clock::now();
+    const RunResult status = run({procrun_binary(), "start", "s.1500"}, in_project(dir));
+    const long long status_ms = ms_since(asked);
     const std::size_t started_before = count_of(c.out(), " started with pid ");
     const std::size_t lines_before = count_of(c.out(), "| x");
     // As a terminal's Ctrl-C: SIGINT to procrun's whole process group.
@@ -213,7 +218,12 @@ TEST_CASE("a Ctrl-C during a start of 1500 instances stops it gracefully, at onc
               << acted_ms << " ms; " << started << " started in all, " << terminated
               << " terminated by SIGTERM; exit " << r.exit_code << " after " << exit_ms
               << " ms; survivors: " << survivors << "\n";
-    INFO(r.out.substr(0, 2000) << r.err);
+    std::cout << "procrun start s.1500 during the start: exit " << status.exit_code << " after "
+              << status_ms << " ms\n";
+    INFO(r.out.substr(0, 2000) << r.err << status.out << status.err);
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find("s.1500") != std::string::npos);
+    CHECK(status_ms < 5000);
     CHECK(acted);
     CHECK(acted_ms < 1000);
     CHECK(started_before > 0);    // output reached the reader while starting

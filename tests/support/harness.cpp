@@ -352,7 +352,12 @@ std::vector<pid_t> processes_in_session(pid_t sid) {
 std::vector<pid_t> processes_with_env(const std::string& marker) {
     return scan([&marker](pid_t pid, pid_t, pid_t) {
         std::ifstream f("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-        std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        std::string s;
+        try {
+            s.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+        } catch (const std::ios_base::failure&) {
+            return false;  // it exited while being read (ESRCH)
+        }
         std::size_t start = 0;
         while (start < s.size()) {
             std::size_t end = s.find('\0', start);

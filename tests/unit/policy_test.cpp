@@ -262,7 +262,7 @@ TEST_CASE("a stop while a spawn is pending cancels it instead of starting it", "
     CHECK(f.count_prefix("spawn c.1") == 0);
 }
 
-TEST_CASE("one SIGINT during a start stops it; only a second one kills", "[policy]") {
+TEST_CASE("one SIGINT during a start stops it, and only a second one kills", "[policy]") {
     FakeLauncher f({"a.1", "b.1"}, 5000ms);
     f.on_term[0] = OnTerm::ignores;
     f.defer_spawns = true;
