@@ -75,6 +75,7 @@ ControlPaths control_paths(const fs::path& root, const Environment& env) {
     const std::string hash = fmt::format("{:016x}", fnv1a64(paths.root.native()));
     paths.socket = paths.directory / (hash + ".sock");
     paths.lock = paths.directory / (hash + ".lock");
+    paths.root_lock = paths.root / ".procrun.lock";
     return paths;
 }
 

@@ -215,6 +215,12 @@ int Runtime::run() {
     wait_signal();
     try {
         control_ = std::make_unique<ControlServer>(io_, plan_.root, *this);
+        if (!control_->unavailable().empty()) {
+            write_stderr(
+                "procrun: warning: control is unavailable (procrun status, restart, stop "
+                "will not reach this run): " +
+                control_->unavailable() + "\n");
+        }
     } catch (const AlreadyRunning& e) {
         write_stderr(std::string("procrun: ") + e.what() + "\n");
         return kExitSupervisorFailed;
