@@ -17,6 +17,7 @@
 
 #include "posix/fd.hpp"
 #include "posix/lockfile.hpp"
+#include "posix/nofollow.hpp"
 #include "procrun/control.hpp"
 
 namespace procrun {
@@ -72,7 +73,7 @@ posix::Fd take_lock(const ControlPaths& paths, const fs::path& path, bool create
                                                   : strerror_text(error);
         throw ControlError(fmt::format("cannot lock {}: {}", path.string(), why));
     }
-    if (!posix::rewrite(fd.get(), fmt::format("{}\n", ::getpid()))) {
+    if (!posix::rewrite(fd.get(), fmt::format("{}\n", posix::own_pid()))) {
         throw ControlError(
             fmt::format("cannot write the lock file {}: {}", path.string(), strerror_text(errno)));
     }
@@ -132,11 +133,11 @@ class Session : public std::enable_shared_from_this<Session> {
             refuse(fmt::format("cannot identify the peer: {}", strerror_text(errno)));
             return;
         }
-        if (*peer != ::geteuid()) {
+        if (*peer != posix::effective_uid()) {
             refuse(
                 fmt::format("permission denied: this procrun runs as uid {}; uid {} may not "
                             "control it",
-                            ::geteuid(), *peer));
+                            posix::effective_uid(), *peer));
             return;
         }
         arm_idle();
@@ -163,7 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void refuse(const std::string& error) {
         ControlReply reply = ControlReply::failure(error);
-        reply.pid = ::getpid();
+        reply.pid = posix::own_pid();
         out_ = encode_reply(reply);
         close_after_write_ = true;
         arm_idle();
@@ -224,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     static std::string reply_line(ControlReply reply) {
-        reply.pid = ::getpid();
+        reply.pid = posix::own_pid();
         return encode_reply(reply);
     }
 
@@ -260,7 +261,14 @@ void ControlServer::State::open() {
         lock_in_root(e.what());
         return;
     }
-    lock = take_lock(paths, paths.lock, true);
+    try {
+        lock = take_lock(paths, paths.lock, true);
+    } catch (const AlreadyRunning&) {
+        throw;
+    } catch (const ControlError& e) {
+        lock_in_root(e.what());
+        return;
+    }
     lock_path = paths.lock;
     // A procrun that could not use the directory holds the root's lock file.
     try {
@@ -384,7 +392,7 @@ void ControlServer::State::shutdown() {
     // First the lock file says so, then connections close: a client that loses
     // its connection now reads "exiting" there.
     if (lock.valid() && handler != nullptr)
-        posix::rewrite(lock.get(), fmt::format("{}\nexiting\n", ::getpid()));
+        posix::rewrite(lock.get(), fmt::format("{}\nexiting\n", posix::own_pid()));
     handler = nullptr;
     boost::system::error_code ignored;
     retry.cancel();

@@ -89,6 +89,23 @@ uid_t effective_uid() {
     return ::geteuid();
 }
 
+pid_t own_pid() {
+    return ::getpid();
+}
+
+std::optional<Entry> entry_at(const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return from_stat(st);
+}
+
+int make_directory(const fs::path& path, unsigned mode) {
+    if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0)
+        return errno;
+    return ::chmod(path.c_str(), static_cast<mode_t>(mode)) == 0 ? 0 : errno;
+}
+
 bool is_link_error(int error) {
     return error == ELOOP || error == EMLINK;
 }

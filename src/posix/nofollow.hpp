@@ -39,6 +39,16 @@ int make_directories(const std::filesystem::path& path, unsigned mode);
 
 // The effective uid: whose files are trusted.
 uid_t effective_uid();
+// This process's pid.
+pid_t own_pid();
+
+// What is at `path`, without following a link there; nullopt with errno set
+// when lstat fails (ENOENT: nothing).
+std::optional<Entry> entry_at(const std::filesystem::path& path);
+
+// Creates one directory with exactly `mode` (whatever the umask); returns 0,
+// or the errno (EEXIST when something is there already).
+int make_directory(const std::filesystem::path& path, unsigned mode);
 
 // What an open descriptor is; nullopt with errno set when fstat fails.
 std::optional<Entry> entry_of(int fd);

@@ -661,7 +661,7 @@ TEST_CASE("control: a server that never answers times out", "[control]") {
     ::close(fd);
 }
 
-TEST_CASE("control: an unsafe directory is refused by the client; the server keeps its lock",
+TEST_CASE("control: an unsafe directory is refused by the client, and the server keeps its lock",
           "[control]") {
     Fixture f;
     FakeHandler handler;
