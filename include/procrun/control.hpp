@@ -133,7 +133,7 @@ class NotRunning : public ControlError {
     using ControlError::ControlError;
 };
 
-// Another procrun holds the root's lock.
+// Another procrun holds the root's lock: this one must not start.
 class AlreadyRunning : public ControlError {
   public:
     AlreadyRunning(const std::string& message, pid_t pid) : ControlError(message), pid_(pid) {}
@@ -142,6 +142,14 @@ class AlreadyRunning : public ControlError {
 
   private:
     pid_t pid_;
+};
+
+// The root's lock can be taken nowhere (neither in the control directory nor
+// in the root): this one must not start either, as it could not tell whether
+// another procrun runs the same app. pid() is 0; the message says why.
+class LockUnavailable : public AlreadyRunning {
+  public:
+    explicit LockUnavailable(const std::string& message) : AlreadyRunning(message, 0) {}
 };
 
 std::uint64_t fnv1a64(std::string_view bytes);
@@ -155,6 +163,9 @@ struct ControlPaths {
     std::filesystem::path directory;  // private to the user
     std::filesystem::path socket;     // directory/<hash>.sock
     std::filesystem::path lock;       // directory/<hash>.lock
+    // root/.procrun.lock: the lock when the directory cannot be used (another
+    // user created it first, say), so that one procrun per root still holds.
+    std::filesystem::path root_lock;
 };
 
 // $XDG_RUNTIME_DIR/procrun when XDG_RUNTIME_DIR is an absolute path to a
@@ -180,25 +191,48 @@ class ControlHandler {
     virtual ControlReply handle(const ControlRequest& request) = 0;
 };
 
+// A connection without a complete request for this long is closed.
+inline constexpr std::chrono::milliseconds kControlIdleTimeout{5000};
+// Connections served at once; a new one past this closes the oldest.
+inline constexpr std::size_t kMaxControlConnections = 64;
+
+struct ControlServerOptions {
+    std::chrono::milliseconds idle_timeout = kControlIdleTimeout;
+    std::size_t max_connections = kMaxControlConnections;
+};
+
 // Takes the root's lock (flock LOCK_EX|LOCK_NB on <hash>.lock, which then holds
 // this pid), replaces a stale socket and listens on <hash>.sock (mode 0600).
 // Connections are accepted and served on `io` asynchronously; a peer of another
-// uid gets an error reply and is closed. Destroying it (before `io`) closes
-// every connection and removes the socket and the lock file.
+// uid gets an error reply and is closed; a connection that sends no complete
+// request for `idle_timeout` is closed; when `max_connections` are open, a new
+// one closes the oldest, so a full house never locks out a request. A request
+// whose client has closed the connection (it gave up waiting) is dropped, not
+// carried out. Destroying it (before `io`) marks the lock file "exiting",
+// closes every connection and removes the socket and the lock file.
 //
-// Throws AlreadyRunning when another procrun holds the lock, ControlError for
-// anything else (an unsafe directory, a path too long, a failed bind).
+// When the control directory cannot be used (another user created it, a link,
+// a mode open to others), the lock is taken on paths.root_lock instead and the
+// server runs without a socket: unavailable() says why. A lock file in the root
+// is also honoured when the directory is usable, so the two places agree.
+//
+// Throws AlreadyRunning when another procrun holds the lock, LockUnavailable
+// when no lock can be taken.
 class ControlServer {
   public:
     // Paths from control_paths(root, the process's environment).
     ControlServer(boost::asio::io_context& io, const std::filesystem::path& root,
                   ControlHandler& handler);
-    ControlServer(boost::asio::io_context& io, const ControlPaths& paths, ControlHandler& handler);
+    ControlServer(boost::asio::io_context& io, const ControlPaths& paths, ControlHandler& handler,
+                  ControlServerOptions options = {});
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
     [[nodiscard]] const ControlPaths& paths() const;
+    // Why there is no control socket (the lock is held all the same); "" when
+    // it listens.
+    [[nodiscard]] const std::string& unavailable() const;
 
     struct State;
 
@@ -214,6 +248,11 @@ inline constexpr std::chrono::milliseconds kControlTimeout{5000};
 // Throws NotRunning when none runs there ("no procrun is running in ROOT"),
 // ControlError on a timeout, an unsafe directory or a malformed reply. A
 // refused request is a reply with ok == false, not an exception.
+//
+// On a timeout after the request was sent, the connection is closed, which
+// withdraws it: the server drops a request whose client has gone, so "did not
+// answer" means it is not carried out. A connection closed without a reply
+// while the lock file says "exiting" (or is gone) reports "procrun is exiting".
 ControlReply control_request(const std::filesystem::path& root, const ControlRequest& request,
                              std::chrono::milliseconds timeout = kControlTimeout);
 ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,

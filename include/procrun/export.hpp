@@ -46,6 +46,10 @@ struct ExportOptions {
 // The formats `procrun export` knows, in the order --help lists them.
 const std::vector<std::string>& export_formats();
 
+// Whether every rendering of `format` is exactly one file (compose), which
+// `procrun export FORMAT -` prints to standard output.
+bool renders_one_file(std::string_view format);
+
 // The template names a format renders from (empty for formats built with a
 // YAML emitter, which cannot be overridden).
 std::vector<std::string> export_template_names(std::string_view format);
@@ -73,6 +77,9 @@ std::string export_manifest_name(std::string_view app);
 struct WriteResult {
     std::vector<std::string> written;  // relative paths, in the order written
     std::vector<std::string> removed;  // relative paths of stale files removed
+    // What was refused without failing the export: an untrusted manifest (then
+    // nothing is removed), a listed path that leads through a link.
+    std::vector<std::string> warnings;
 };
 
 // The one writer: creates `dir`, writes every file atomically (a temporary file
@@ -81,7 +88,15 @@ struct WriteResult {
 // and this one no longer produces (and directories it created that are now
 // empty), then records the new manifest. Nothing not listed in the manifest is
 // ever removed. `on_path` is called with each absolute path written or removed.
-// Failing system calls throw std::system_error naming the call and the path.
+//
+// Every path below `dir` is resolved one component at a time without following
+// symbolic links: a file or directory that would be reached through a link
+// inside `dir` is refused (std::runtime_error, before any file is written),
+// and a manifest entry through a link is not removed (a warning). The manifest
+// is trusted only when it is a regular file owned by the effective uid and not
+// writable by group or others; otherwise nothing is removed (a warning) and it
+// is replaced by the new one. Failing system calls throw std::system_error
+// naming the call and the path.
 WriteResult write_export(
     const std::filesystem::path& dir, std::string_view app, const std::vector<ExportedFile>& files,
     const std::function<void(const std::string& what, const std::filesystem::path& path)>& on_path =

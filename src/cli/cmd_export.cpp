@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <memory>
-#include <sstream>
 #include <system_error>
 
 #include "cli/common.hpp"
 #include "procrun/export.hpp"
+#include "procrun/templates.hpp"
 
 namespace procrun::cli {
 
@@ -60,59 +60,12 @@ fs::path absolute_path(const std::string& p) {
     return ec ? fs::path(p) : abs.lexically_normal();
 }
 
-// Reads the user's templates for `format`: DIR/FORMAT/NAME when DIR/FORMAT is
-// a directory, else DIR/NAME, for every template name of the format.
-bool read_templates(const std::string& format, const std::string& dir, ExportOptions& options,
-                    std::vector<Diagnostic>& diagnostics) {
-    const std::vector<std::string> names = export_template_names(format);
-    fs::path base(dir);
-    std::error_code ec;
-    if (!fs::is_directory(base, ec)) {
-        diagnostics.push_back(make_error(
-            Location{dir, 0, 0}, "export/template-dir",
-            fmt::format("template directory '{}' does not exist or is not a directory", dir)));
-        return false;
-    }
-    if (names.empty()) {
-        diagnostics.push_back(make_error(
-            Location{dir, 0, 0}, "export/no-templates",
-            fmt::format("the {} format is built with a YAML emitter and has no templates", format),
-            {}, "drop --template-dir"));
-        return false;
-    }
-    if (fs::is_directory(base / format, ec))
-        base /= format;
-    std::string known;
-    for (const auto& name : names) {
-        known += (known.empty() ? "" : ", ") + name;
-        const fs::path file = base / name;
-        if (!fs::exists(file, ec))
-            continue;
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (!in) {
-            diagnostics.push_back(
-                make_error(Location{file.string(), 0, 0}, "export/template-unreadable",
-                           fmt::format("cannot read template '{}'", file.string())));
-            return false;
-        }
-        options.templates[name] = TemplateSource{file.string(), std::move(text).str()};
-    }
-    if (options.templates.empty()) {
-        diagnostics.push_back(
-            make_error(Location{dir, 0, 0}, "export/no-templates",
-                       fmt::format("'{}' holds none of the {} templates", base.string(), format),
-                       {}, "the " + format + " templates are: " + known));
-        return false;
-    }
-    return true;
-}
-
-std::string format_list() {
+std::string format_list(bool one_file_only = false) {
     std::string out;
-    for (const auto& f : export_formats())
-        out += (out.empty() ? "" : ", ") + f;
+    for (const auto& f : export_formats()) {
+        if (!one_file_only || renders_one_file(f))
+            out += (out.empty() ? "" : ", ") + f;
+    }
     return out;
 }
 
@@ -122,6 +75,14 @@ int run_export(const ExportArgs& args) {
     if (std::find(known.begin(), known.end(), args.format) == known.end()) {
         write(stderr, fmt::format("procrun export: unknown format '{}'\nknown formats: {}\n",
                                   args.format, format_list()));
+        return kExitUsage;
+    }
+    const bool to_stdout = args.dir == "-";
+    if (to_stdout && !renders_one_file(args.format)) {
+        write(stderr, fmt::format("procrun export: DIR '-' means standard output, which takes a "
+                                  "format that renders one file ({}); {} writes several files\n"
+                                  "hint: name a directory (./- for one called '-')\n",
+                                  format_list(true), args.format));
         return kExitUsage;
     }
 
@@ -148,15 +109,21 @@ int run_export(const ExportArgs& args) {
         options.user = s.user->value;
     options.log_dir = absolute_path(value_or(s.log, "/var/log/" + options.app));
     options.run_dir = absolute_path(value_or(s.run, "/var/run/" + options.app));
-    options.target_dir = absolute_path(args.dir);
+    options.target_dir = absolute_path(to_stdout ? "." : args.dir);
     if (s.image)
         options.image = s.image->value;
     options.secret_all = args.secret;
     options.timeout = project.plan.timeout;
-    if (s.template_dir &&
-        !read_templates(args.format, s.template_dir->value, options, diagnostics)) {
-        print_diagnostics(diagnostics, std::nullopt, os_env);
-        return kExitInvalid;
+    if (s.template_dir) {
+        Parsed<std::map<std::string, TemplateSource>> templates =
+            load_templates(args.format, s.template_dir->value);
+        diagnostics.insert(diagnostics.end(), templates.diagnostics.begin(),
+                           templates.diagnostics.end());
+        if (!templates.ok()) {
+            print_diagnostics(diagnostics, std::nullopt, os_env);
+            return kExitInvalid;
+        }
+        options.templates = std::move(templates.value);
     }
 
     Parsed<std::vector<ExportedFile>> rendered = render_export(args.format, project.plan, options);
@@ -165,12 +132,20 @@ int run_export(const ExportArgs& args) {
         print_diagnostics(diagnostics, std::nullopt, os_env);
     if (!rendered.ok())
         return kExitInvalid;
+    if (to_stdout) {
+        for (const auto& file : rendered.value)
+            write(stdout, file.content);
+        return kExitOk;
+    }
 
     try {
-        write_export(options.target_dir, options.app, rendered.value,
-                     [](const std::string& what, const fs::path& path) {
-                         write(stdout, fmt::format("{} {}\n", what, path.string()));
-                     });
+        const WriteResult result =
+            write_export(options.target_dir, options.app, rendered.value,
+                         [](const std::string& what, const fs::path& path) {
+                             write(stdout, fmt::format("{} {}\n", what, path.string()));
+                         });
+        for (const auto& warning : result.warnings)
+            write(stderr, fmt::format("procrun export: warning: {}\n", warning));
     } catch (const std::exception& e) {
         write(stderr, fmt::format("procrun export: error: {}\n", e.what()));
         return kExitInvalid;
@@ -187,7 +162,9 @@ void add_export_command(CLI::App& app, Command& command) {
     cmd->add_option("format", args->format, "Output format: " + format_list())
         ->required()
         ->type_name("FORMAT");
-    cmd->add_option("dir", args->dir, "Directory to write the files into (created if missing)")
+    cmd->add_option("dir", args->dir,
+                    "Directory to write the files into (created if missing); '-': standard "
+                    "output, for a format that renders one file (compose)")
         ->required()
         ->type_name("DIR");
     add_project_options(*cmd, args->project);
@@ -218,6 +195,8 @@ void add_export_command(CLI::App& app, Command& command) {
     cmd->footer(
         "Files are written atomically; a manifest DIR/.procrun-export-APP records them, and\n"
         "the next export of the same app removes the ones it no longer produces (only those).\n"
+        "Paths inside DIR are never followed through a symbolic link, and the manifest is\n"
+        "trusted only when it belongs to the user exporting.\n"
         "\n"
         "Exit codes: 0 written, 1 invalid project or a value the format cannot hold, 2 usage\n"
         "error (unknown option or format).\n"
@@ -227,7 +206,8 @@ void add_export_command(CLI::App& app, Command& command) {
         "  procrun export supervisord /etc/supervisor/conf.d -c web=2,worker=1\n"
         "  procrun export runit /etc/sv -l /var/log/blog\n"
         "  procrun export kubernetes k8s/ --image ghcr.io/me/blog:1.4 --secret\n"
-        "  procrun export compose . --image blog:dev");
+        "  procrun export compose . --image blog:dev\n"
+        "  procrun export compose - --image blog:dev > compose.yaml");
     cmd->callback([args, &command] { command.run = [args] { return run_export(*args); }; });
 }
 

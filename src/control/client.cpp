@@ -1,8 +1,6 @@
 // The blocking client of the control socket: one request, one reply, a deadline.
 
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/write.hpp>
@@ -31,11 +29,7 @@ std::string not_running_message(const ControlPaths& paths) {
     return fmt::format("no procrun is running in {}", paths.root.string());
 }
 
-pid_t pid_from_lock(const fs::path& lock) {
-    std::ifstream in(lock);
-    std::string text;
-    if (!std::getline(in, text))
-        return 0;
+pid_t pid_from_text(const std::string& text) {
     pid_t pid = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
     if (ec != std::errc() || ptr != text.data() + text.size() || pid <= 0)
@@ -43,10 +37,33 @@ pid_t pid_from_lock(const fs::path& lock) {
     return pid;
 }
 
+// What the lock file says: its pid, and whether that procrun is exiting
+// (a second line "exiting", or no lock file any more).
+struct LockState {
+    pid_t pid = 0;
+    bool exiting = false;
+};
+
+LockState read_lock(const fs::path& lock) {
+    std::ifstream in(lock);
+    if (!in)
+        return LockState{0, true};
+    LockState state;
+    std::string line;
+    if (std::getline(in, line))
+        state.pid = pid_from_text(line);
+    state.exiting = std::getline(in, line) && line == "exiting";
+    return state;
+}
+
+pid_t pid_from_lock(const fs::path& lock) {
+    return read_lock(lock).pid;
+}
+
 // Whether anything is at `dir` at all; an unsafe directory throws.
 bool directory_usable(const fs::path& dir) {
-    struct stat st {};
-    if (::lstat(dir.c_str(), &st) != 0 && errno == ENOENT)
+    std::error_code ec;
+    if (fs::symlink_status(dir, ec).type() == fs::file_type::not_found)
         return false;
     check_private_directory(dir);
     return true;
@@ -118,9 +135,32 @@ class Connection {
                                         got = n;
                                         done = true;
                                     });
-            run(done, "to reply");
+            io_.restart();
+            io_.run_until(deadline_);
+            if (!done) {
+                // The deadline: stop waiting, but take a reply that has
+                // arrived by now; without one, run() withdraws the request.
+                boost::system::error_code ignored;
+                socket_.cancel(ignored);
+                io_.restart();
+                io_.run();
+                if (!result)
+                    in.append(buf.data(), got);
+                if (!result || result == asio::error::operation_aborted) {
+                    take_arrived(in);
+                    if (in.find('\n') != std::string::npos)
+                        continue;
+                    give_up("to reply", true);
+                }
+            }
             if (result) {
                 const boost::system::error_code cause = write_error ? write_error : result;
+                const LockState lock = read_lock(paths_.lock);
+                if (lock.exiting) {
+                    throw ControlError(fmt::format(
+                        "procrun in {}{} is exiting: it closed the connection before replying",
+                        paths_.root.string(), pid_text(lock.pid)));
+                }
                 throw ControlError(fmt::format(
                     "procrun in {} closed the connection without a reply{}", paths_.root.string(),
                     cause == asio::error::eof ? std::string() : ": " + cause.message()));
@@ -130,20 +170,41 @@ class Connection {
     }
 
   private:
-    // Runs the loop until `done` or the deadline.
-    void run(const bool& done, std::string_view what) {
+    static std::string pid_text(pid_t pid) {
+        return pid > 0 ? fmt::format(" (pid {})", pid) : std::string();
+    }
+
+    // Runs the loop until `done` or the deadline; past it, closes the
+    // connection, which withdraws a request that was sent (`sent`): the server
+    // drops a request whose client has gone.
+    void run(const bool& done, std::string_view what, bool sent = false) {
         io_.restart();
         io_.run_until(deadline_);
-        if (done)
-            return;
+        if (!done)
+            give_up(what, sent);
+    }
+
+    [[noreturn]] void give_up(std::string_view what, bool sent) {
         boost::system::error_code ignored;
         socket_.close(ignored);
         io_.restart();
         io_.run();
         const pid_t pid = pid_from_lock(paths_.lock);
-        throw ControlError(fmt::format(
-            "procrun in {}{} did not answer: it took over {} ms {}", paths_.root.string(),
-            pid > 0 ? fmt::format(" (pid {})", pid) : std::string(), timeout_.count(), what));
+        throw ControlError(
+            fmt::format("procrun in {}{} did not answer: it took over {} ms {}{}",
+                        paths_.root.string(), pid_text(pid), timeout_.count(), what,
+                        sent ? "; the request is withdrawn and will not be carried out" : ""));
+    }
+
+    // Appends, without waiting, whatever has arrived.
+    void take_arrived(std::string& in) {
+        boost::system::error_code ec;
+        socket_.non_blocking(true, ec);
+        std::array<char, 64 * 1024> buf{};
+        while (!ec && in.size() <= kMaxReplyLine) {
+            const std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+            in.append(buf.data(), n);
+        }
     }
 
     const ControlPaths& paths_;

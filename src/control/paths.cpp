@@ -1,15 +1,13 @@
 // Where a root's control socket and lock live: a directory private to the user,
 // and a name hashed from the canonical root.
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/core.h>
 
 #include <cerrno>
 #include <cstring>
 #include <system_error>
 
+#include "posix/nofollow.hpp"
 #include "procrun/control.hpp"
 
 namespace procrun {
@@ -20,9 +18,9 @@ namespace {
 
 // Whether `dir` is a real directory owned by us without group/other access.
 bool is_private_directory(const fs::path& dir) {
-    struct stat st {};
-    return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
-           (st.st_mode & 077) == 0;
+    const std::optional<posix::Entry> st = posix::entry_at(dir);
+    return st && st->kind == posix::Entry::Kind::directory && st->uid == posix::effective_uid() &&
+           (st->mode & 077) == 0;
 }
 
 }  // namespace
@@ -75,49 +73,46 @@ ControlPaths control_paths(const fs::path& root, const Environment& env) {
     const std::string hash = fmt::format("{:016x}", fnv1a64(paths.root.native()));
     paths.socket = paths.directory / (hash + ".sock");
     paths.lock = paths.directory / (hash + ".lock");
+    paths.root_lock = paths.root / ".procrun.lock";
     return paths;
 }
 
 void check_private_directory(const fs::path& dir) {
-    struct stat st {};
-    if (::lstat(dir.c_str(), &st) != 0) {
+    const std::optional<posix::Entry> st = posix::entry_at(dir);
+    if (!st) {
         throw ControlError(fmt::format("cannot use the control directory {}: {}", dir.string(),
                                        std::strerror(errno)));
     }
-    if (S_ISLNK(st.st_mode)) {
+    const uid_t me = posix::effective_uid();
+    if (st->kind == posix::Entry::Kind::symlink) {
         throw ControlError(fmt::format(
             "refusing the control directory {}: it is a symbolic link (remove it; procrun "
             "creates a private directory there)",
             dir.string()));
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (st->kind != posix::Entry::Kind::directory) {
         throw ControlError(
             fmt::format("refusing the control directory {}: it is not a directory", dir.string()));
     }
-    if (st.st_uid != ::geteuid()) {
+    if (st->uid != me) {
         throw ControlError(fmt::format(
             "refusing the control directory {}: it is owned by uid {}, not by uid {} (remove it, "
             "or set XDG_RUNTIME_DIR or TMPDIR to a directory of your own)",
-            dir.string(), st.st_uid, ::geteuid()));
+            dir.string(), st->uid, me));
     }
-    if ((st.st_mode & 077) != 0) {
+    if ((st->mode & 077) != 0) {
         throw ControlError(fmt::format(
             "refusing the control directory {}: its mode {:04o} gives group or other users "
             "access (chmod 700 it)",
-            dir.string(), st.st_mode & 07777));
+            dir.string(), st->mode));
     }
 }
 
 void make_private_directory(const fs::path& dir) {
-    if (::mkdir(dir.c_str(), 0700) == 0) {
-        // The umask may have taken bits away; a new directory gets exactly 0700.
-        if (::chmod(dir.c_str(), 0700) != 0) {
-            throw ControlError(fmt::format("cannot chmod the control directory {}: {}",
-                                           dir.string(), std::strerror(errno)));
-        }
-    } else if (errno != EEXIST) {
+    // A new directory gets exactly 0700, whatever the umask.
+    if (const int error = posix::make_directory(dir, 0700); error != 0 && error != EEXIST) {
         throw ControlError(fmt::format("cannot create the control directory {}: {}", dir.string(),
-                                       std::strerror(errno)));
+                                       std::strerror(error)));
     }
     check_private_directory(dir);
 }

@@ -1,12 +1,7 @@
 // ControlServer: the single-instance lock and the control socket of a running
 // `procrun start`, served asynchronously on the supervisor's io_context.
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +16,8 @@
 #include <list>
 
 #include "posix/fd.hpp"
+#include "posix/lockfile.hpp"
+#include "posix/nofollow.hpp"
 #include "procrun/control.hpp"
 
 namespace procrun {
@@ -32,23 +29,14 @@ using asio::local::stream_protocol;
 namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kMaxSessions = 64;
 constexpr std::chrono::milliseconds kAcceptRetry{200};
-
-void set_cloexec(int fd) {
-    const int flags = ::fcntl(fd, F_GETFD);
-    if (flags >= 0)
-        ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
+constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path);
 
 pid_t read_pid(int fd) {
-    std::array<char, 32> buf{};
-    const ssize_t n = ::pread(fd, buf.data(), buf.size() - 1, 0);
-    if (n <= 0)
-        return 0;
+    const std::string text = posix::read_head(fd, 31);
     pid_t pid = 0;
-    const char* end = buf.data() + n;
-    const auto [ptr, ec] = std::from_chars(buf.data(), end, pid);
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, pid);
     if (ec != std::errc() || pid <= 0 || (ptr != end && *ptr != '\n'))
         return 0;
     return pid;
@@ -58,46 +46,38 @@ std::string strerror_text(int error) {
     return std::strerror(error);
 }
 
-std::string already_running_message(const ControlPaths& paths, pid_t pid) {
-    return fmt::format("procrun is already running in {} ({}, socket {})", paths.root.string(),
-                       pid > 0 ? fmt::format("pid {}", pid) : std::string("pid unknown"),
-                       paths.socket.string());
+std::string already_running_message(const ControlPaths& paths, const fs::path& lock, pid_t pid) {
+    const std::string who = pid > 0 ? fmt::format("pid {}", pid) : std::string("pid unknown");
+    if (lock == paths.lock)
+        return fmt::format("procrun is already running in {} ({}, socket {})", paths.root.string(),
+                           who, paths.socket.string());
+    return fmt::format("procrun is already running in {} ({}, lock {})", paths.root.string(), who,
+                       lock.string());
 }
 
-// Takes the root's lock: the file, flocked, holding this pid.
-posix::Fd take_lock(const ControlPaths& paths) {
-    // The previous holder removes the file when it exits; a lock taken on a file
-    // that is no longer at the path is worthless, so then try again.
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        posix::Fd fd(::open(paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!fd.valid()) {
-            throw ControlError(fmt::format("cannot open the lock file {}: {}", paths.lock.string(),
-                                           strerror_text(errno)));
-        }
-        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-            const int error = errno;
-            if (error == EWOULDBLOCK) {
-                const pid_t pid = read_pid(fd.get());
-                throw AlreadyRunning(already_running_message(paths, pid), pid);
-            }
-            throw ControlError(
-                fmt::format("cannot lock {}: {}", paths.lock.string(), strerror_text(error)));
-        }
-        struct stat held {};
-        struct stat at_path {};
-        if (::fstat(fd.get(), &held) != 0 || ::lstat(paths.lock.c_str(), &at_path) != 0 ||
-            held.st_ino != at_path.st_ino || held.st_dev != at_path.st_dev) {
-            continue;
-        }
-        const std::string pid = fmt::format("{}\n", ::getpid());
-        if (::ftruncate(fd.get(), 0) != 0 ||
-            ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-            throw ControlError(fmt::format("cannot write the lock file {}: {}", paths.lock.string(),
-                                           strerror_text(errno)));
-        }
-        return fd;
+// Takes the lock at `path` (created when `create`), which then holds this pid.
+// An invalid Fd when `create` is false and there is no file.
+posix::Fd take_lock(const ControlPaths& paths, const fs::path& path, bool create) {
+    int error = 0;
+    posix::Fd fd = posix::lock_file(path, create, error);
+    if (error == EWOULDBLOCK) {
+        const pid_t pid = read_pid(fd.get());
+        throw AlreadyRunning(already_running_message(paths, path, pid), pid);
     }
-    throw ControlError(fmt::format("cannot lock {}: it keeps being replaced", paths.lock.string()));
+    if (!fd.valid()) {
+        if (error == ENOENT && !create)
+            return fd;
+        const std::string why = error == ELOOP    ? std::string("it is a symbolic link")
+                                : error == EPERM  ? std::string("it is owned by another user")
+                                : error == EAGAIN ? std::string("it keeps being replaced")
+                                                  : strerror_text(error);
+        throw ControlError(fmt::format("cannot lock {}: {}", path.string(), why));
+    }
+    if (!posix::rewrite(fd.get(), fmt::format("{}\n", posix::own_pid()))) {
+        throw ControlError(
+            fmt::format("cannot write the lock file {}: {}", path.string(), strerror_text(errno)));
+    }
+    return fd;
 }
 
 class Session;
@@ -105,9 +85,10 @@ class Session;
 }  // namespace
 
 struct ControlServer::State : std::enable_shared_from_this<ControlServer::State> {
-    State(asio::io_context& io_context, ControlPaths p, ControlHandler& h)
+    State(asio::io_context& io_context, ControlPaths p, ControlHandler& h, ControlServerOptions o)
         : io(io_context),
           paths(std::move(p)),
+          options(o),
           handler(&h),
           acceptor(io_context),
           retry(io_context) {}
@@ -116,62 +97,77 @@ struct ControlServer::State : std::enable_shared_from_this<ControlServer::State>
     State& operator=(const State&) = delete;
 
     void open();
+    void lock_in_root(const std::string& why);
+    void listen();
     void accept();
+    void admit(stream_protocol::socket socket);
     void shutdown();
     ControlReply answer(std::string_view line);
 
     asio::io_context& io;
     ControlPaths paths;
+    ControlServerOptions options;
     ControlHandler* handler;  // null once shut down
     posix::Fd lock;
+    fs::path lock_path;  // where `lock` is: paths.lock or paths.root_lock
     bool own_socket = false;
+    std::string unavailable;
     stream_protocol::acceptor acceptor;
     asio::steady_timer retry;
-    std::list<std::weak_ptr<Session>> sessions;
+    std::list<std::shared_ptr<Session>> sessions;  // oldest first
 };
 
 namespace {
 
 // One connection: reads request lines, answers each in order, and closes on
-// EOF, on a line over the limit or when the server shuts down.
+// EOF, on a line over the limit, after the idle timeout without a complete
+// request, when the server needs its place, or when the server shuts down.
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(stream_protocol::socket socket, std::shared_ptr<ControlServer::State> state)
-        : socket_(std::move(socket)), state_(std::move(state)) {}
+        : socket_(std::move(socket)), state_(std::move(state)), idle_(socket_.get_executor()) {}
 
-    void start(bool too_many) {
-        if (too_many) {
-            refuse(fmt::format("too many control connections (at most {})", kMaxSessions));
-            return;
-        }
-        struct ucred peer {};
-        socklen_t len = sizeof(peer);
-        if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0) {
+    void start() {
+        const std::optional<uid_t> peer = posix::peer_uid(socket_.native_handle());
+        if (!peer) {
             refuse(fmt::format("cannot identify the peer: {}", strerror_text(errno)));
             return;
         }
-        if (peer.uid != ::geteuid()) {
+        if (*peer != posix::effective_uid()) {
             refuse(
                 fmt::format("permission denied: this procrun runs as uid {}; uid {} may not "
                             "control it",
-                            ::geteuid(), peer.uid));
+                            posix::effective_uid(), *peer));
             return;
         }
+        arm_idle();
         read();
     }
 
     void close() {
+        closed_ = true;
+        idle_.cancel();
         boost::system::error_code ignored;
         socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
         socket_.close(ignored);
     }
+    [[nodiscard]] bool closed() const { return closed_; }
 
   private:
+    void arm_idle() {
+        idle_.expires_after(state_->options.idle_timeout);
+        idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (!ec)
+                self->close();
+        });
+    }
+
     void refuse(const std::string& error) {
         ControlReply reply = ControlReply::failure(error);
-        reply.pid = ::getpid();
+        reply.pid = posix::own_pid();
         out_ = encode_reply(reply);
         close_after_write_ = true;
+        arm_idle();
         write();
     }
 
@@ -182,7 +178,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void on_read(boost::system::error_code ec, std::size_t n) {
-        if (state_->handler == nullptr)
+        if (state_->handler == nullptr || closed_)
             return;
         if (ec) {
             if (ec == asio::error::eof && !in_.empty()) {
@@ -200,6 +196,12 @@ class Session : public std::enable_shared_from_this<Session> {
         std::size_t begin = 0;
         std::size_t newline = in_.find('\n', scanned);
         while (newline != std::string::npos) {
+            // A client that gave up waiting has closed the connection: it was
+            // told the request was not answered, so it is not carried out.
+            if (posix::peer_closed(socket_.native_handle())) {
+                close();
+                return;
+            }
             out_ +=
                 reply_line(state_->answer(std::string_view(in_).substr(begin, newline - begin)));
             if (state_->handler == nullptr)
@@ -214,6 +216,8 @@ class Session : public std::enable_shared_from_this<Session> {
             in_.clear();
             close_after_write_ = true;
         }
+        if (begin > 0)
+            arm_idle();  // a complete request: the idle time starts again
         if (out_.empty())
             read();
         else
@@ -221,7 +225,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     static std::string reply_line(ControlReply reply) {
-        reply.pid = ::getpid();
+        reply.pid = posix::own_pid();
         return encode_reply(reply);
     }
 
@@ -240,27 +244,76 @@ class Session : public std::enable_shared_from_this<Session> {
 
     stream_protocol::socket socket_;
     std::shared_ptr<ControlServer::State> state_;
+    asio::steady_timer idle_;
     std::array<char, kReadChunk> buf_{};
     std::string in_;
     std::string out_;
     bool close_after_write_ = false;
+    bool closed_ = false;
 };
 
 }  // namespace
 
 void ControlServer::State::open() {
-    if (paths.socket.native().size() >= sizeof(sockaddr_un::sun_path)) {
+    try {
+        make_private_directory(paths.directory);
+    } catch (const ControlError& e) {
+        lock_in_root(e.what());
+        return;
+    }
+    try {
+        lock = take_lock(paths, paths.lock, true);
+    } catch (const AlreadyRunning&) {
+        throw;
+    } catch (const ControlError& e) {
+        lock_in_root(e.what());
+        return;
+    }
+    lock_path = paths.lock;
+    // A procrun that could not use the directory holds the root's lock file.
+    try {
+        const posix::Fd in_root = take_lock(paths, paths.root_lock, false);
+        if (in_root.valid())
+            posix::remove_file(paths.root_lock);  // left by one that was killed
+    } catch (const AlreadyRunning&) {
+        throw;
+    } catch (const ControlError&) {
+        // Not ours (another user's file, a link): no procrun of ours holds it.
+    }
+    try {
+        listen();
+    } catch (const ControlError& e) {
+        unavailable = e.what();
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+    }
+}
+
+void ControlServer::State::lock_in_root(const std::string& why) {
+    try {
+        lock = take_lock(paths, paths.root_lock, true);
+    } catch (const AlreadyRunning&) {
+        throw;
+    } catch (const ControlError& e) {
+        throw LockUnavailable(fmt::format(
+            "cannot take the one-procrun-per-root lock of {}: {}; and {}; not starting, as "
+            "another procrun could be running the same app",
+            paths.root.string(), why, e.what()));
+    }
+    lock_path = paths.root_lock;
+    unavailable = fmt::format("{}; the one-procrun-per-root lock is held on {} instead", why,
+                              paths.root_lock.string());
+}
+
+void ControlServer::State::listen() {
+    if (paths.socket.native().size() >= kMaxSocketPath) {
         throw ControlError(fmt::format(
             "the control socket path {} is too long for a Unix socket ({} bytes, at most {}); set "
             "XDG_RUNTIME_DIR or TMPDIR to a shorter directory",
-            paths.socket.string(), paths.socket.native().size(),
-            sizeof(sockaddr_un::sun_path) - 1));
+            paths.socket.string(), paths.socket.native().size(), kMaxSocketPath - 1));
     }
-    make_private_directory(paths.directory);
-    lock = take_lock(paths);
-
     // The lock is ours, so whatever is left at the socket's path is stale.
-    if (::unlink(paths.socket.c_str()) != 0 && errno != ENOENT) {
+    if (!posix::remove_file(paths.socket) && errno != ENOENT) {
         throw ControlError(fmt::format("cannot remove the stale socket {}: {}",
                                        paths.socket.string(), strerror_text(errno)));
     }
@@ -268,7 +321,7 @@ void ControlServer::State::open() {
     const stream_protocol::endpoint endpoint(paths.socket.native());
     acceptor.open(endpoint.protocol(), ec);
     if (!ec) {
-        set_cloexec(acceptor.native_handle());
+        posix::set_cloexec(acceptor.native_handle());
         acceptor.bind(endpoint, ec);
     }
     if (ec) {
@@ -276,9 +329,9 @@ void ControlServer::State::open() {
             fmt::format("cannot listen on {}: {}", paths.socket.string(), ec.message()));
     }
     own_socket = true;
-    if (::chmod(paths.socket.c_str(), 0600) != 0) {
-        throw ControlError(
-            fmt::format("cannot chmod {}: {}", paths.socket.string(), strerror_text(errno)));
+    fs::permissions(paths.socket, fs::perms::owner_read | fs::perms::owner_write, ec);
+    if (ec) {
+        throw ControlError(fmt::format("cannot chmod {}: {}", paths.socket.string(), ec.message()));
     }
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
@@ -288,6 +341,8 @@ void ControlServer::State::open() {
 }
 
 void ControlServer::State::accept() {
+    if (!acceptor.is_open())
+        return;
     acceptor.async_accept(
         [self = shared_from_this()](boost::system::error_code ec, stream_protocol::socket socket) {
             if (self->handler == nullptr || ec == asio::error::operation_aborted)
@@ -302,15 +357,23 @@ void ControlServer::State::accept() {
                 });
                 return;
             }
-            set_cloexec(socket.native_handle());
-            self->sessions.remove_if([](const std::weak_ptr<Session>& s) { return s.expired(); });
-            const bool too_many = self->sessions.size() >= kMaxSessions;
-            auto session = std::make_shared<Session>(std::move(socket), self);
-            if (!too_many)
-                self->sessions.push_back(session);
-            session->start(too_many);
+            self->admit(std::move(socket));
             self->accept();
         });
+}
+
+void ControlServer::State::admit(stream_protocol::socket socket) {
+    posix::set_cloexec(socket.native_handle());
+    sessions.remove_if([](const std::shared_ptr<Session>& s) { return s->closed(); });
+    // A full house closes its oldest connection: whoever holds places without
+    // asking anything cannot lock out a request.
+    while (!sessions.empty() && sessions.size() >= options.max_connections) {
+        sessions.front()->close();
+        sessions.pop_front();
+    }
+    auto session = std::make_shared<Session>(std::move(socket), shared_from_this());
+    sessions.push_back(session);
+    session->start();
 }
 
 ControlReply ControlServer::State::answer(std::string_view line) {
@@ -326,21 +389,23 @@ ControlReply ControlServer::State::answer(std::string_view line) {
 }
 
 void ControlServer::State::shutdown() {
+    // First the lock file says so, then connections close: a client that loses
+    // its connection now reads "exiting" there.
+    if (lock.valid() && handler != nullptr)
+        posix::rewrite(lock.get(), fmt::format("{}\nexiting\n", posix::own_pid()));
     handler = nullptr;
     boost::system::error_code ignored;
     retry.cancel();
     acceptor.close(ignored);
-    for (const auto& weak : sessions) {
-        if (const auto session = weak.lock())
-            session->close();
-    }
+    for (const auto& session : sessions)
+        session->close();
     sessions.clear();
     if (lock.valid()) {
         // Removed while the lock is still held, so no other procrun can have
         // bound a socket of its own there in between.
         if (own_socket)
-            ::unlink(paths.socket.c_str());
-        ::unlink(paths.lock.c_str());
+            posix::remove_file(paths.socket);
+        posix::remove_file(lock_path);
         lock.reset();
     }
     own_socket = false;
@@ -350,8 +415,8 @@ ControlServer::ControlServer(asio::io_context& io, const fs::path& root, Control
     : ControlServer(io, control_paths(root, Environment::from_process()), handler) {}
 
 ControlServer::ControlServer(asio::io_context& io, const ControlPaths& paths,
-                             ControlHandler& handler)
-    : state_(std::make_shared<State>(io, paths, handler)) {
+                             ControlHandler& handler, ControlServerOptions options)
+    : state_(std::make_shared<State>(io, paths, handler, options)) {
     try {
         state_->open();
     } catch (...) {
@@ -367,6 +432,10 @@ ControlServer::~ControlServer() {
 
 const ControlPaths& ControlServer::paths() const {
     return state_->paths;
+}
+
+const std::string& ControlServer::unavailable() const {
+    return state_->unavailable;
 }
 
 }  // namespace procrun

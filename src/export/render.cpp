@@ -155,6 +155,10 @@ const std::vector<std::string>& export_formats() {
     return names;
 }
 
+bool renders_one_file(std::string_view format) {
+    return format == "compose";
+}
+
 std::vector<std::string> export_template_names(std::string_view format) {
     std::vector<std::string> out;
     if (const auto* f = exporter::find_format(format)) {

@@ -1,8 +1,6 @@
 #include "output/logs.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -21,26 +19,8 @@ void report_to_stderr(const std::string& message) {
     write_stderr(message + "\n");
 }
 
-// mkdir -p with mode 0755 (before the umask) for every directory created.
-// Returns 0 or the errno of the first failure.
-int make_directories(const std::filesystem::path& dir) {
-    std::filesystem::path at;
-    for (const auto& part : dir) {
-        at /= part;
-        if (::mkdir(at.c_str(), 0755) == 0 || errno == EEXIST)
-            continue;
-        return errno;
-    }
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) != 0)
-        return errno;
-    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-}
-
-std::filesystem::path numbered(const std::filesystem::path& path, int n) {
-    std::filesystem::path p = path;
-    p += "." + std::to_string(n);
-    return p;
+std::string numbered(const std::string& name, int n) {
+    return name + "." + std::to_string(n);
 }
 
 }  // namespace
@@ -51,13 +31,21 @@ LogFiles::LogFiles(LogOptions options, std::size_t name_width, Report report)
       format_(OutputStyle{false, true, true, options_.format}, name_width) {
     if (options_.keep < 0)
         options_.keep = 0;
-    if (const int err = make_directories(options_.dir); err != 0) {
-        dir_failed_ = true;
+    int err = posix::make_directories(options_.dir, 0700);
+    if (err == 0) {
+        try {
+            dir_.emplace(options_.dir);
+        } catch (const std::system_error& e) {
+            err = e.code().value();
+        }
+    }
+    if (err != 0) {
         report_("procrun: cannot create log directory " + options_.dir.string() + ": " +
                 std::strerror(err) + "; no log files are written");
     }
     File combined;
-    combined.path = options_.dir / "procrun.log";
+    combined.name = "procrun.log";
+    combined.path = options_.dir / combined.name;
     files_.push_back(std::move(combined));
     open(files_.back());
 }
@@ -69,36 +57,49 @@ LogFiles::~LogFiles() {
 std::size_t LogFiles::add_source(std::string_view name) {
     const std::size_t id = format_.add_source(name, -1);
     File f;
-    f.path = options_.dir / (std::string(name) + ".log");
+    f.name = std::string(name) + ".log";
+    f.path = options_.dir / f.name;
     files_.push_back(std::move(f));
     open(files_.back());
     return id;
 }
 
 void LogFiles::open(File& f) {
-    if (dir_failed_) {
+    if (!dir_) {
         f.failed = true;
+        return;
+    }
+    if (f.name.find('/') != std::string::npos) {
+        fail(f, "open", "the name holds a '/'");
         return;
     }
     // O_NONBLOCK only so that a FIFO in the file's place cannot block the open;
     // it does nothing to a regular file.
-    const int fd = ::open(f.path.c_str(),
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+    const int fd = dir_->open(f.name, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, 0600);
     if (fd < 0) {
-        fail(f, "open", std::strerror(errno));
+        const int error = errno;
+        fail(f, "open",
+             posix::is_link_error(error)
+                 ? std::string("it is a symbolic link (log files are never written through one)")
+                 : std::string(std::strerror(error)));
         return;
     }
     f.fd.reset(fd);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
+    const std::optional<posix::Entry> st = posix::entry_of(fd);
+    if (!st) {
         fail(f, "open", std::strerror(errno));
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (st->kind != posix::Entry::Kind::regular) {
         fail(f, "open", "not a regular file");
         return;
     }
-    f.size = static_cast<std::uint64_t>(st.st_size);
+    if (st->links > 1) {
+        fail(f, "open",
+             "it has " + std::to_string(st->links) + " hard links (a log file must have one)");
+        return;
+    }
+    f.size = st->size;
 }
 
 void LogFiles::append(std::size_t source, std::string_view line, bool continued) {
@@ -139,16 +140,10 @@ void LogFiles::write_out(File& f) {
         return;
     }
     std::size_t done = 0;
-    while (done < f.pending.size()) {
-        const ssize_t n = ::write(f.fd.get(), f.pending.data() + done, f.pending.size() - done);
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-            f.size += static_cast<std::uint64_t>(n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        fail(f, "write", n < 0 ? std::strerror(errno) : "nothing written");
+    const int error = posix::write_all(f.fd.get(), f.pending, done);
+    f.size += done;
+    if (error != 0) {
+        fail(f, "write", std::strerror(error));
         return;
     }
     f.pending.clear();
@@ -156,16 +151,18 @@ void LogFiles::write_out(File& f) {
 
 void LogFiles::rotate(File& f) {
     // NAME.<keep-1> -> NAME.<keep> (replacing the oldest), ..., NAME.1 -> NAME.2.
+    // Renaming and unlinking act on the names themselves: a link planted at
+    // one of them is moved or removed, never followed.
     for (int i = options_.keep - 1; i >= 1; --i) {
-        const auto from = numbered(f.path, i);
-        if (::rename(from.c_str(), numbered(f.path, i + 1).c_str()) != 0 && errno != ENOENT) {
-            fail(f, "rotate", from.string() + ": " + std::strerror(errno));
+        const std::string from = numbered(f.name, i);
+        if (!dir_->rename(from, numbered(f.name, i + 1)) && errno != ENOENT) {
+            fail(f, "rotate", dir_->path_of(from).string() + ": " + std::strerror(errno));
             return;
         }
     }
-    const int moved = options_.keep >= 1 ? ::rename(f.path.c_str(), numbered(f.path, 1).c_str())
-                                         : ::unlink(f.path.c_str());
-    if (moved != 0 && errno != ENOENT) {
+    const bool moved =
+        options_.keep >= 1 ? dir_->rename(f.name, numbered(f.name, 1)) : dir_->unlink(f.name);
+    if (!moved && errno != ENOENT) {
         fail(f, "rotate", std::strerror(errno));
         return;
     }

@@ -4,17 +4,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "posix/fd.hpp"
+#include "posix/nofollow.hpp"
 #include "procrun/output.hpp"
 
 namespace procrun {
 
 struct LogOptions {
-    std::filesystem::path dir;                  // created (0755) when missing
+    std::filesystem::path dir;                  // created (0700) when missing
     OutputFormat format = OutputFormat::text;   // as on the terminal, never coloured
     std::uint64_t max_size = 10 * 1024 * 1024;  // rotate before a file would pass this; 0: never
     int keep = 5;                               // rotated files kept: NAME.1 ... NAME.<keep>
@@ -26,10 +28,15 @@ struct LogOptions {
 // or as JSON, once per line into a scratch buffer and copied into one pending
 // buffer per file; flush() writes each file's batch with one write(2).
 //
-// Files are regular files opened O_APPEND | O_CLOEXEC, created 0644, and
-// written with plain blocking writes (a regular file never makes a write wait
-// for a reader). A file is rotated when the next line would take it past
-// `max_size`: NAME.<keep-1> becomes NAME.<keep> (the oldest is replaced), ...,
+// Log lines can hold whatever an app prints, secrets included: the directory is
+// created 0700 and the files 0600 (exactly, whatever the umask); an existing
+// directory or file keeps its mode. The directory is opened once and every file
+// is opened, rotated and removed relative to it without following symbolic
+// links (posix::Dir): a link planted in the directory is refused ("it is a
+// symbolic link"), as is anything that is not a regular file with one link.
+// Files are opened O_APPEND | O_CLOEXEC and written with plain blocking writes
+// (a regular file never makes a write wait for a reader). A file is rotated when the next line
+// would take it past `max_size`: NAME.<keep-1> becomes NAME.<keep> (the oldest is replaced), ...,
 // NAME becomes NAME.1, and NAME is opened anew. A line is never split between
 // two files; a single line bigger than `max_size` fills a file by itself.
 //
@@ -71,6 +78,7 @@ class LogFiles {
 
   private:
     struct File {
+        std::string name;  // in the directory: "web.1.log"
         std::filesystem::path path;
         posix::Fd fd;
         std::uint64_t size = 0;  // bytes in the file now (as far as procrun wrote it)
@@ -88,7 +96,7 @@ class LogFiles {
     Report report_;
     OutputBuffer format_;  // scratch: each line is formatted here, copied out, cleared
     std::vector<File> files_;
-    bool dir_failed_ = false;
+    std::optional<posix::Dir> dir_;  // empty when the directory cannot be had
 };
 
 }  // namespace procrun

@@ -56,6 +56,10 @@ int Start::run() {
     launcher.listen();
     try {
         control = std::make_unique<ControlServer>(io, plan.root, control_adapter);
+        if (!control->unavailable().empty())
+            sink.report("warning: control is unavailable (procrun status, restart, stop will not "
+                        "reach this run): " +
+                        control->unavailable());
     } catch (const AlreadyRunning& e) {
         sink.report(e.what());
         return kExitSupervisorFailed;

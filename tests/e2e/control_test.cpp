@@ -2,6 +2,7 @@
 // `procrun start` in the same root, over its control socket.
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -196,4 +198,42 @@ TEST_CASE("control: a second procrun start in the same root is refused", "[contr
                      std::to_string(first->pid())) != std::string::npos);
     first->signal(SIGINT);
     CHECK(first->wait(20s).exit_code == 130);
+}
+
+TEST_CASE("control: a control directory another user took keeps one procrun per root",
+          "[control]") {
+    if (::geteuid() != 0)
+        PROCRUN_SKIP("not root: the test needs to create the directory as another uid");
+    const Project p;
+    // No XDG_RUNTIME_DIR: the directory is TMPDIR/procrun-UID, and another
+    // local user created it first.
+    RunOptions options = p.options();
+    options.set_env = {"TMPDIR=" + p.runtime.path().string()};
+    options.unset_env.push_back("XDG_RUNTIME_DIR");
+    const std::filesystem::path taken =
+        p.runtime.path() / ("procrun-" + std::to_string(::geteuid()));
+    std::filesystem::create_directory(taken);
+    REQUIRE(::chown(taken.c_str(), 65534, 65534) == 0);
+
+    Child first({procrun_binary(), "start"}, options);
+    REQUIRE(first.wait_for_output("control is unavailable", 10s));
+    CHECK(first.err().find("procrun: warning: control is unavailable (procrun status, restart, "
+                           "stop will not reach this run): refusing the control directory " +
+                           taken.string() + ": it is owned by uid 65534") != std::string::npos);
+    const std::string lock = (p.root.path() / ".procrun.lock").string();
+    CHECK(first.err().find("the one-procrun-per-root lock is held on " + lock + " instead") !=
+          std::string::npos);
+
+    // The same app is not started twice: not in the same environment, and not
+    // with a control directory of its own either.
+    for (const RunOptions& again : {options, p.options()}) {
+        Child second({procrun_binary(), "start"}, again);
+        const RunResult r = second.wait(20s);
+        CHECK(r.exit_code == 1);
+        CHECK(r.err.find("procrun is already running in " + p.root.path().string() + " (pid " +
+                         std::to_string(first.pid())) != std::string::npos);
+    }
+    first.signal(SIGINT);
+    CHECK(first.wait(20s).exit_code == 130);
+    CHECK_FALSE(std::filesystem::exists(lock));
 }

@@ -176,4 +176,59 @@ TEST_CASE("an invalid project is reported before anything is written", "[e2e][ex
     CHECK_FALSE(fs::exists(dir.path() / "out"));
 }
 
+TEST_CASE("DIR '-' prints a one-file format and refuses the others", "[e2e][export]") {
+    TempDir dir;
+    const fs::path root = simple_project(dir);
+    const RunResult inittab = export_to(root, {"inittab", "-"});
+    CHECK(inittab.exit_code == 2);
+    CHECK(inittab.out.empty());
+    CHECK(inittab.err ==
+          "procrun export: DIR '-' means standard output, which takes a format that renders one "
+          "file (compose); inittab writes several files\n"
+          "hint: name a directory (./- for one called '-')\n");
+    CHECK_FALSE(fs::exists(root / "-"));
+
+    const RunResult compose = export_to(root, {"compose", "-", "--image", "blog:dev"});
+    INFO(compose.err);
+    CHECK(compose.exit_code == 0);
+    CHECK(compose.out.starts_with("name: myapp\n"));
+    CHECK(compose.out.find("image: \"blog:dev\"") != std::string::npos);
+    CHECK_FALSE(fs::exists(root / "-"));
+    CHECK_FALSE(fs::exists(root / "compose.yaml"));
+    CHECK_FALSE(fs::exists(root / ".procrun-export-myapp"));
+}
+
+TEST_CASE("export never writes or removes through a link planted inside DIR", "[e2e][export]") {
+    TempDir dir;
+    const fs::path root = simple_project(dir);
+    const fs::path out = dir.path() / "sv";
+    const fs::path outside = dir.path() / "outside";
+    fs::create_directories(out);
+    fs::create_directories(outside);
+    dir.write("outside/run", "theirs\n");
+    dir.write("outside/keep.service", "theirs\n");
+    fs::create_directory_symlink(outside, out / "myapp-web-1");
+    RunResult r = export_to(root, {"runit", out.string()});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err == "procrun export: error: refusing to write " +
+                       (out / "myapp-web-1/run").string() + ": " + (out / "myapp-web-1").string() +
+                       " is a symbolic link; export writes only inside " + out.string() +
+                       " and never through a link\n");
+    CHECK(read_file(outside / "run") == "theirs\n");
+    CHECK_FALSE(fs::exists(outside / "env"));
+
+    // A manifest that lists a path through the link: refused, nothing removed.
+    fs::remove(out / "myapp-web-1");
+    dir.write("sv/.procrun-export-myapp", "evil/keep.service\n");
+    fs::permissions(out / ".procrun-export-myapp", fs::perms(0644));
+    fs::create_directory_symlink(outside, out / "evil");
+    r = export_to(root, {"systemd", out.string()});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "procrun export: warning: not removing " + (out / "evil/keep.service").string() +
+                       " (listed in the manifest): " + (out / "evil").string() +
+                       " is a symbolic link; export removes only inside " + out.string() +
+                       " and never through a link\n");
+    CHECK(read_file(outside / "keep.service") == "theirs\n");
+}
+
 }  // namespace

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -561,21 +562,20 @@ TEST_CASE("control: garbage, pipelined and partial lines on the socket", "[contr
         std::vector<int> idle;
         for (int i = 0; i < 80; ++i)
             idle.push_back(connect_raw(f.paths.socket));
-        // Past the limit, a connection is told so and closed.
-        const ControlReply last = decode_ok(read_lines(idle.back(), 1));
-        CHECK(last.error == "too many control connections (at most 64)");
-        for (int i = 0; i < 20; ++i)
-            ::close(idle[static_cast<std::size_t>(i)]);
-        // Closed connections free their places.
-        bool answered = false;
-        for (int attempt = 0; attempt < 50 && !answered; ++attempt) {
-            answered = control_request(f.paths, ControlRequest{}).ok;
-            if (!answered)
-                std::this_thread::sleep_for(20ms);
-        }
-        CHECK(answered);
-        for (std::size_t i = 20; i < idle.size(); ++i)
-            ::close(idle[i]);
+        // A full house closes its oldest connections: a request is answered
+        // at once, without any of the idle ones going away by itself.
+        CHECK(control_request(f.paths, ControlRequest{}, 2s).ok);
+        CHECK(closed_by_peer(idle.front()));
+        for (const int fd : idle)
+            ::close(fd);
+    }
+    SECTION("a client that shuts down its writing side still gets its reply") {
+        const int fd = connect_raw(f.paths.socket);
+        write_all(fd, "{\"command\":\"stop\",\"targets\":[\"web\"]}\n");
+        ::shutdown(fd, SHUT_WR);
+        CHECK(decode_ok(read_lines(fd, 1)).ok);
+        ::close(fd);
+        CHECK(handler.seen().back() == ControlRequest{ControlCommand::stop, {"web"}});
     }
     on_loop(loop, [&] { server.reset(); });
 }
@@ -652,22 +652,199 @@ TEST_CASE("control: a server that never answers times out", "[control]") {
     const auto started = std::chrono::steady_clock::now();
     CHECK_THROWS_WITH(
         control_request(f.paths, ControlRequest{}, 300ms),
-        "procrun in " + f.paths.root.string() + " did not answer: it took over 300 ms to reply");
+        "procrun in " + f.paths.root.string() +
+            " did not answer: it took over 300 ms to reply; the request is withdrawn and will not "
+            "be carried out");
     const auto took = std::chrono::steady_clock::now() - started;
     CHECK(took >= 300ms);
     CHECK(took < 3s);
     ::close(fd);
 }
 
-TEST_CASE("control: an unsafe directory is refused by server and client", "[control]") {
+TEST_CASE("control: an unsafe directory is refused by the client, and the server keeps its lock",
+          "[control]") {
     Fixture f;
     FakeHandler handler;
     fs::create_directory(f.paths.directory);
     fs::permissions(f.paths.directory, fs::perms(0777));
     boost::asio::io_context io;
-    CHECK_THROWS_WITH(ControlServer(io, f.paths, handler), Catch::Contains("chmod 700 it"));
-    CHECK_THROWS_WITH(control_request(f.paths, ControlRequest{}), Catch::Contains("chmod 700 it"));
+    {
+        const ControlServer server(io, f.paths, handler);
+        CHECK_THAT(server.unavailable(), Catch::Contains("chmod 700 it"));
+        CHECK_THAT(server.unavailable(),
+                   Catch::EndsWith("; the one-procrun-per-root lock is held on " +
+                                   f.paths.root_lock.string() + " instead"));
+        CHECK(fs::exists(f.paths.root_lock));
+        CHECK_THROWS_AS(ControlServer(io, f.paths, handler), AlreadyRunning);
+        CHECK_THROWS_WITH(control_request(f.paths, ControlRequest{}),
+                          Catch::Contains("chmod 700 it"));
+    }
     CHECK_FALSE(fs::exists(f.paths.lock));
+    CHECK_FALSE(fs::exists(f.paths.root_lock));
+}
+
+TEST_CASE("control: a control directory taken by another user keeps one procrun per root",
+          "[control]") {
+    if (::geteuid() != 0)
+        PROCRUN_SKIP("not root: the test needs to create the directory as another uid");
+    Fixture f;
+    FakeHandler handler;
+    // Another local user created the directory first.
+    fs::create_directory(f.paths.directory);
+    fs::permissions(f.paths.directory, fs::perms(0700));
+    REQUIRE(::chown(f.paths.directory.c_str(), kNobody, kNobody) == 0);
+    boost::asio::io_context io;
+    auto first = std::make_unique<ControlServer>(io, f.paths, handler);
+    CHECK_THAT(first->unavailable(),
+               Catch::StartsWith("refusing the control directory " + f.paths.directory.string() +
+                                 ": it is owned by uid 65534, not by uid 0"));
+    // A second one in the same root, whether it sees the same directory or a
+    // usable one of its own, is refused.
+    try {
+        ControlServer second(io, f.paths, handler);
+        FAIL("a second server started in the same root");
+    } catch (const AlreadyRunning& e) {
+        CHECK(e.pid() == ::getpid());
+        CHECK(std::string(e.what()) ==
+              fmt::format("procrun is already running in {} (pid {}, lock {})",
+                          f.paths.root.string(), ::getpid(), f.paths.root_lock.string()));
+    }
+    ScratchDir other_runtime;
+    const ControlPaths elsewhere = control_paths(
+        f.project.path(), Environment{{"XDG_RUNTIME_DIR", other_runtime.path().string()}});
+    CHECK_THROWS_AS(ControlServer(io, elsewhere, handler), AlreadyRunning);
+    CHECK_FALSE(fs::exists(elsewhere.lock));
+
+    // Once it is gone, the root is free again and the lock file with it.
+    first.reset();
+    CHECK_FALSE(fs::exists(f.paths.root_lock));
+    const ControlServer again(io, elsewhere, handler);
+    CHECK(again.unavailable().empty());
+}
+
+TEST_CASE("control: no lock anywhere means no start", "[control]") {
+    Fixture f;
+    FakeHandler handler;
+    fs::create_directory(f.paths.directory);
+    fs::permissions(f.paths.directory, fs::perms(0777));
+    fs::create_symlink(f.runtime.path() / "elsewhere", f.paths.root_lock);
+    boost::asio::io_context io;
+    try {
+        ControlServer server(io, f.paths, handler);
+        FAIL("started without a lock");
+    } catch (const LockUnavailable& e) {
+        CHECK_THAT(std::string(e.what()),
+                   Catch::StartsWith("cannot take the one-procrun-per-root lock of " +
+                                     f.paths.root.string() + ": refusing the control directory"));
+        CHECK_THAT(std::string(e.what()),
+                   Catch::EndsWith("and cannot lock " + f.paths.root_lock.string() +
+                                   ": it is a symbolic link; not starting, as another procrun "
+                                   "could be running the same app"));
+    }
+    CHECK_FALSE(fs::exists(f.runtime.path() / "elsewhere"));
+}
+
+TEST_CASE("control: an idle connection is closed after the idle timeout", "[control]") {
+    Fixture f;
+    FakeHandler handler;
+    LoopThread loop;
+    std::unique_ptr<ControlServer> server;
+    on_loop(loop, [&] {
+        server = std::make_unique<ControlServer>(loop.io, f.paths, handler,
+                                                 ControlServerOptions{300ms, 64});
+    });
+    const auto started = std::chrono::steady_clock::now();
+    const int silent = connect_raw(f.paths.socket);
+    const int partial = connect_raw(f.paths.socket);
+    write_all(partial, "{\"command\":");
+    // One that asks in time is answered, and its idle time starts again.
+    const int busy = connect_raw(f.paths.socket);
+    write_all(busy, "{\"command\":\"status\"}\n");
+    CHECK(decode_ok(read_lines(busy, 1)).ok);
+    CHECK(closed_by_peer(silent));
+    CHECK(closed_by_peer(partial));
+    CHECK(closed_by_peer(busy));
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK(took >= 300ms);
+    CHECK(took < 3s);
+    for (const int fd : {silent, partial, busy})
+        ::close(fd);
+    on_loop(loop, [&] { server.reset(); });
+}
+
+TEST_CASE("control: a request the client gave up on is not carried out", "[control]") {
+    Fixture f;
+    FakeHandler handler;
+    LoopThread loop;
+    std::unique_ptr<ControlServer> server;
+    on_loop(loop, [&] { server = std::make_unique<ControlServer>(loop.io, f.paths, handler); });
+    // The supervisor's loop is busy for longer than the client waits.
+    boost::asio::post(loop.io, [] { std::this_thread::sleep_for(800ms); });
+    CHECK_THROWS_WITH(control_request(f.paths, ControlRequest{ControlCommand::kill, {}}, 200ms),
+                      "procrun in " + f.paths.root.string() + " (pid " +
+                          std::to_string(::getpid()) +
+                          ") did not answer: it took over 200 ms to reply; the request is "
+                          "withdrawn and will not be carried out");
+    // Once the loop is free, the next request is answered; the kill never was.
+    CHECK(control_request(f.paths, ControlRequest{}).ok);
+    const std::vector<ControlRequest> seen = handler.seen();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].command == ControlCommand::status);
+    on_loop(loop, [&] { server.reset(); });
+}
+
+TEST_CASE("control: a connection lost while procrun exits says it is exiting", "[control]") {
+    Fixture f;
+    FakeHandler handler;
+    LoopThread loop;
+    std::unique_ptr<ControlServer> server;
+    on_loop(loop, [&] { server = std::make_unique<ControlServer>(loop.io, f.paths, handler); });
+    // The loop is busy, then the server goes while the request waits.
+    boost::asio::post(loop.io, [&] {
+        std::this_thread::sleep_for(300ms);
+        server.reset();
+    });
+    CHECK_THROWS_WITH(control_request(f.paths, ControlRequest{}),
+                      Catch::StartsWith("procrun in " + f.paths.root.string()) &&
+                          Catch::EndsWith(" is exiting: it closed the connection before replying"));
+    CHECK(handler.seen().empty());
+}
+
+TEST_CASE("control: a connection closed without a reply and no exit says so", "[control]") {
+    Fixture f;
+    make_private_directory(f.paths.directory);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, f.paths.socket.c_str(), sizeof(addr.sun_path) - 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(::listen(fd, 4) == 0);
+    for (const bool exiting : {false, true}) {
+        std::ofstream(f.paths.lock) << "4242\n" << (exiting ? "exiting\n" : "");
+        std::thread server([fd] {
+            const int conn = ::accept(fd, nullptr, nullptr);
+            if (conn >= 0)
+                ::close(conn);
+        });
+        try {
+            control_request(f.paths, ControlRequest{});
+            FAIL("a reply out of nothing");
+        } catch (const ControlError& e) {
+            const std::string root = f.paths.root.string();
+            const std::string what = e.what();
+            if (exiting) {
+                CHECK(what == "procrun in " + root +
+                                  " (pid 4242) is exiting: it closed the connection before "
+                                  "replying");
+            } else {
+                CHECK_THAT(what, Catch::StartsWith("procrun in " + root +
+                                                   " closed the connection without a reply"));
+            }
+        }
+        server.join();
+    }
+    ::close(fd);
 }
 
 TEST_CASE("control: a peer of another uid is refused", "[control]") {

@@ -153,7 +153,127 @@ TEST_CASE("a write failure names the call and the path", "[export][writer]") {
         write_export(dir, "blog", {{"blog.target", "t", 0644}});
         FAIL("expected an error");
     } catch (const std::system_error& e) {
-        CHECK(std::string(e.what()).rfind("mkstemp " + dir.string(), 0) == 0);
+        CHECK(std::string(e.what()).rfind("create " + dir.string(), 0) == 0);
     }
     fs::permissions(dir, fs::perms::owner_all);
+}
+
+TEST_CASE("a symlinked subdirectory inside the directory is never written through",
+          "[export][writer]") {
+    Scratch s;
+    const fs::path dir = s.path / "out";
+    const fs::path outside = s.path / "outside";
+    fs::create_directories(dir / "real");
+    fs::create_directories(outside);
+    std::ofstream(outside / "run") << "theirs";
+    fs::create_directory_symlink(outside, dir / "svc");
+    fs::create_directory_symlink(outside, dir / "real" / "deep");
+
+    for (const std::string link : {"svc", "real/deep"}) {
+        INFO(link);
+        try {
+            write_export(dir, "blog",
+                         {{"blog.target", "t", 0644},
+                          {link + "/run", "mine", 0755},
+                          {link + "/env/K", "secret", 0600}});
+            FAIL("wrote through a link");
+        } catch (const std::runtime_error& e) {
+            CHECK(std::string(e.what()) == "refusing to write " + (dir / link / "run").string() +
+                                               ": " + (dir / link).string() +
+                                               " is a symbolic link; export writes only inside " +
+                                               dir.string() + " and never through a link");
+        }
+        // Nothing was written, inside or outside.
+        CHECK(read(outside / "run") == "theirs");
+        CHECK_FALSE(fs::exists(outside / "env"));
+        CHECK_FALSE(fs::exists(dir / "blog.target"));
+        CHECK_FALSE(fs::exists(dir / ".procrun-export-blog"));
+    }
+    // A plain file where a directory should be is refused the same way.
+    std::ofstream(dir / "plain") << "x";
+    CHECK_THROWS_WITH(write_export(dir, "blog", {{"plain/run", "r", 0755}}),
+                      Catch::Contains((dir / "plain").string() + " is not a directory"));
+}
+
+TEST_CASE("a manifest entry through a link is refused and nothing outside is removed",
+          "[export][writer]") {
+    Scratch s;
+    const fs::path dir = s.path / "out";
+    const fs::path outside = s.path / "outside";
+    fs::create_directories(dir);
+    fs::create_directories(outside / "sub");
+    std::ofstream(outside / "victim") << "precious";
+    std::ofstream(outside / "sub" / "victim") << "precious";
+    fs::create_directory_symlink(outside, dir / "svc");
+    fs::create_symlink(outside / "victim", dir / "blog-old.service");
+    std::ofstream(dir / ".procrun-export-blog")
+        << "# ours\nsvc/\nsvc/sub/\nsvc/victim\nsvc/sub/victim\nblog-old.service\n";
+    fs::permissions(dir / ".procrun-export-blog", fs::perms(0644));
+
+    std::vector<std::string> removed;
+    const WriteResult result = write_export(
+        dir, "blog", {{"blog.target", "t", 0644}}, [&](const std::string& what, const fs::path& p) {
+            if (what == "removed")
+                removed.push_back(p.lexically_relative(dir).generic_string());
+        });
+    CHECK(read(outside / "victim") == "precious");
+    CHECK(read(outside / "sub" / "victim") == "precious");
+    CHECK(fs::is_directory(outside / "sub"));
+    // A listed link is removed itself, never what it points at.
+    CHECK(removed == std::vector<std::string>{"blog-old.service"});
+    CHECK_FALSE(fs::exists(fs::symlink_status(dir / "blog-old.service")));
+    CHECK(fs::is_symlink(dir / "svc"));
+    const std::string why = (dir / "svc").string() + " is a symbolic link";
+    REQUIRE(result.warnings.size() == 3);
+    CHECK(result.warnings[0] ==
+          "not removing " + (dir / "svc/victim").string() + " (listed in the manifest): " + why +
+              "; export removes only inside " + dir.string() + " and never through a link");
+    CHECK(result.warnings[1].starts_with("not removing " + (dir / "svc/sub/victim").string()));
+    CHECK(result.warnings[2].starts_with("not removing " + (dir / "svc/sub/").string()));
+}
+
+TEST_CASE("a manifest the exporting user does not own, or others may write, is not trusted",
+          "[export][writer]") {
+    if (::geteuid() != 0) {
+        PROCRUN_SKIP("not root: the test needs to give the manifest to another uid");
+    }
+    Scratch s;
+    const fs::path dir = s.path;
+    const fs::path manifest = dir / ".procrun-export-blog";
+    std::ofstream(dir / "blog-old.service") << "keep";
+
+    SECTION("owned by another uid") {
+        std::ofstream(manifest) << "blog-old.service\n";
+        REQUIRE(::chown(manifest.c_str(), 65534, 65534) == 0);
+        const WriteResult result = write_export(dir, "blog", {{"blog.target", "t", 0644}});
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0] == "not trusting the manifest " + manifest.string() +
+                                        ": it is owned by uid 65534, not by uid 0 (who "
+                                        "exports); no old files are removed");
+    }
+    SECTION("writable by the group") {
+        std::ofstream(manifest) << "blog-old.service\n";
+        fs::permissions(manifest, fs::perms(0664));
+        const WriteResult result = write_export(dir, "blog", {{"blog.target", "t", 0644}});
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0] == "not trusting the manifest " + manifest.string() +
+                                        ": its mode 0664 lets group or other users write it; no "
+                                        "old files are removed");
+    }
+    SECTION("a symbolic link") {
+        std::ofstream(dir / "elsewhere") << "blog-old.service\n";
+        fs::create_symlink(dir / "elsewhere", manifest);
+        const WriteResult result = write_export(dir, "blog", {{"blog.target", "t", 0644}});
+        REQUIRE(result.warnings.size() == 1);
+        CHECK(result.warnings[0] == "not trusting the manifest " + manifest.string() +
+                                        ": it is a symbolic link; no old files are removed");
+        CHECK(read(dir / "elsewhere") == "blog-old.service\n");
+    }
+    CHECK(read(dir / "blog-old.service") == "keep");
+    // The new manifest is the exporter's own, and trusted next time.
+    struct stat st {};
+    REQUIRE(::lstat(manifest.c_str(), &st) == 0);
+    CHECK(S_ISREG(st.st_mode));
+    CHECK(st.st_uid == 0);
+    CHECK(write_export(dir, "blog", {{"blog.target", "t", 0644}}).warnings.empty());
 }

@@ -213,9 +213,12 @@ TEST_CASE("log files: every line in procrun.log, each instance's in its own, no 
     const mode_t mask = current_umask();
     struct stat st {};
     REQUIRE(::stat((dir / "web.1.log").c_str(), &st) == 0);
-    CHECK((st.st_mode & 0777) == (0644 & ~mask));
-    REQUIRE(::stat((tmp.path / "a").c_str(), &st) == 0);
-    CHECK((st.st_mode & 0777) == (0755 & ~mask));
+    // Log lines can hold secrets: nobody but the owner reads them.
+    CHECK((st.st_mode & 0777) == (0600 & ~mask));
+    for (const fs::path& made : {tmp.path / "a", tmp.path / "a" / "b", dir}) {
+        REQUIRE(::stat(made.c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0700);
+    }
 }
 
 TEST_CASE("log files in the JSON format hold JSON lines", "[logs][json]") {
@@ -434,4 +437,75 @@ TEST_CASE("a failed rotation is reported with the file that could not be moved",
     CHECK_FALSE(logs.ok(web));
     CHECK(read(tmp.path / "web.1.log.1") == "older\n");
     CHECK(lines_of(read(tmp.path / "web.1.log")).size() == 1);
+}
+
+TEST_CASE("a log file planted as a symbolic link is refused, and nothing outside is touched",
+          "[logs]") {
+    TempDir tmp;
+    const fs::path dir = tmp.path / "logs";
+    fs::create_directories(dir);
+    std::ofstream(tmp.path / "outside") << "precious\n";
+    const std::string link_error =
+        ": it is a symbolic link (log files are never written through one); nothing more is "
+        "written to it";
+
+    SECTION("the combined log") {
+        fs::create_symlink(tmp.path / "outside", dir / "procrun.log");
+        Reports reports;
+        {
+            LogFiles logs(options_for(dir), 5, reports.sink());
+            const std::size_t web = logs.add_source("web.1");
+            logs.append(web, "a line");
+            logs.append_system("a system line");
+            CHECK_FALSE(logs.ok(0));
+            CHECK(logs.ok(web));
+        }
+        REQUIRE(reports.messages.size() == 1);
+        CHECK(reports.messages[0] ==
+              "procrun: cannot open log file " + (dir / "procrun.log").string() + link_error);
+        CHECK(lines_of(read(dir / "web.1.log")).size() == 1);
+    }
+    SECTION("an instance's log") {
+        fs::create_symlink(tmp.path / "outside", dir / "web.1.log");
+        Reports reports;
+        {
+            LogFiles logs(options_for(dir), 5, reports.sink());
+            const std::size_t web = logs.add_source("web.1");
+            logs.append(web, "a line");
+            CHECK_FALSE(logs.ok(web));
+        }
+        REQUIRE(reports.messages.size() == 1);
+        CHECK(reports.messages[0] ==
+              "procrun: cannot open log file " + (dir / "web.1.log").string() + link_error);
+        CHECK(lines_of(read(dir / "procrun.log")).size() == 1);
+    }
+    SECTION("a rotated name: the link is moved or replaced, never followed") {
+        fs::create_symlink(tmp.path / "outside", dir / "web.1.log.1");
+        Reports reports;
+        {
+            LogFiles logs(options_for(dir, 30, 2), 5, reports.sink());
+            const std::size_t web = logs.add_source("web.1");
+            logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+            for (int i = 0; i < 6; ++i)
+                logs.append(web, fmt::format("line {:02}", i));
+            CHECK(logs.ok(web));
+        }
+        CHECK(reports.messages.empty());
+        CHECK_FALSE(fs::is_symlink(dir / "web.1.log"));
+        CHECK_FALSE(fs::is_symlink(dir / "web.1.log.1"));
+    }
+    SECTION("a hard link") {
+        fs::create_hard_link(tmp.path / "outside", dir / "web.1.log");
+        Reports reports;
+        {
+            LogFiles logs(options_for(dir), 5, reports.sink());
+            logs.append(logs.add_source("web.1"), "a line");
+        }
+        REQUIRE(reports.messages.size() == 1);
+        CHECK(reports.messages[0] == "procrun: cannot open log file " +
+                                         (dir / "web.1.log").string() +
+                                         ": it has 2 hard links (a log file must have one); "
+                                         "nothing more is written to it");
+    }
+    CHECK(read(tmp.path / "outside") == "precious\n");
 }
