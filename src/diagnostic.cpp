@@ -62,40 +62,156 @@ std::string_view severity_colour(Severity s) {
     return kRed;
 }
 
-// Replaces control characters so a caret line stays aligned and the terminal safe.
-std::string printable(std::string_view line) {
-    std::string out;
-    out.reserve(line.size());
-    for (char c : line) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\t') {
-            out += ' ';
-        } else if (u < 0x20 || u == 0x7f) {
-            out += '?';
-        } else {
-            out += c;
-        }
+// The length of the UTF-8 sequence at `at` (1 to 4), or 0 when the bytes there
+// are not one (a stray continuation byte, a truncated or overlong sequence).
+std::size_t utf8_length(std::string_view s, std::size_t at) {
+    const auto u = static_cast<unsigned char>(s[at]);
+    std::size_t len = 0;
+    if (u < 0x80) {
+        return 1;
+    } else if (u >= 0xC2 && u <= 0xDF) {
+        len = 2;
+    } else if (u >= 0xE0 && u <= 0xEF) {
+        len = 3;
+    } else if (u >= 0xF0 && u <= 0xF4) {
+        len = 4;
+    } else {
+        return 0;
     }
+    if (at + len > s.size())
+        return 0;
+    for (std::size_t k = 1; k < len; ++k) {
+        if ((static_cast<unsigned char>(s[at + k]) & 0xC0) != 0x80)
+            return 0;
+    }
+    const auto u1 = static_cast<unsigned char>(s[at + 1]);
+    if ((u == 0xE0 && u1 < 0xA0) || (u == 0xF0 && u1 < 0x90) || (u == 0xF4 && u1 > 0x8F))
+        return 0;  // overlong, or past U+10FFFF
+    return len;
+}
+
+// A C1 control character (U+0080..U+009F): some terminals act on them.
+bool is_c1(std::string_view s, std::size_t at, std::size_t len) {
+    return len == 2 && static_cast<unsigned char>(s[at]) == 0xC2 &&
+           static_cast<unsigned char>(s[at + 1]) < 0xA0;
+}
+
+bool is_bom(std::string_view s, std::size_t at, std::size_t len) {
+    return len == 3 && s.substr(at, 3) == "\xEF\xBB\xBF";
+}
+
+// One character of a source line as shown: what is printed and how many
+// columns it takes. Tabs become a space and anything that is not printable
+// UTF-8 a '?', so the caret line stays aligned and the terminal safe; a BOM
+// (U+FEFF, zero width) is not shown.
+struct Cell {
+    std::string_view text;
+    std::size_t bytes = 1;  // of the source line it stands for
+    std::size_t width = 1;
+};
+
+Cell cell_at(std::string_view line, std::size_t at) {
+    const char c = line[at];
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\t')
+        return {" ", 1, 1};
+    if (u < 0x20 || u == 0x7f)
+        return {"?", 1, 1};
+    const std::size_t len = utf8_length(line, at);
+    if (len == 0)
+        return {"?", 1, 1};
+    if (is_c1(line, at, len))
+        return {"?", len, 1};
+    if (is_bom(line, at, len))
+        return {"", len, 0};
+    return {line.substr(at, len), len, 1};
+}
+
+// At most this many columns of a source line are shown, around the caret.
+constexpr std::size_t kWindow = 100;
+constexpr std::string_view kCut = "...";
+
+// Where the caret goes: the columns before byte `caret_byte` and all of them.
+struct Columns {
+    std::size_t caret = 0;
+    std::size_t total = 0;
+};
+
+Columns count_columns(std::string_view line, std::size_t caret_byte) {
+    Columns c;
+    for (std::size_t at = 0; at < line.size();) {
+        const Cell cell = cell_at(line, at);
+        if (at + cell.bytes <= caret_byte)
+            c.caret += cell.width;
+        c.total += cell.width;
+        at += cell.bytes;
+    }
+    return c;
+}
+
+// The line as shown, cut to a window of kWindow columns around the caret with
+// "..." on each cut side; `caret` becomes its column in what is returned.
+std::string shown_line(std::string_view line, std::size_t& caret) {
+    const Columns columns = count_columns(line, caret);
+    caret = columns.caret;
+    std::size_t first = 0;
+    std::size_t last = columns.total;
+    if (columns.total > kWindow) {
+        first = columns.caret > kWindow / 2 ? columns.caret - kWindow / 2 : 0;
+        first = std::min(first, columns.total - kWindow);
+        last = first + kWindow;
+    }
+    std::string out;
+    if (first > 0) {
+        out += kCut;
+        caret = caret - first + kCut.size();
+    }
+    std::size_t column = 0;
+    for (std::size_t at = 0; at < line.size() && column < last;) {
+        const Cell cell = cell_at(line, at);
+        if (column >= first)
+            out += cell.text;
+        column += cell.width;
+        at += cell.bytes;
+    }
+    if (last < columns.total)
+        out += kCut;
     return out;
 }
 
-// Display width of the first `bytes` bytes: UTF-8 continuation bytes take no column.
-std::size_t display_columns(std::string_view line, std::size_t bytes) {
-    std::size_t cols = 0;
-    for (std::size_t i = 0; i < bytes && i < line.size(); ++i) {
-        if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80)
-            ++cols;
-    }
-    return cols;
-}
+// Messages and hints longer than this are cut (the JSON report keeps them whole).
+constexpr std::size_t kMaxText = 4096;
 
 }  // namespace
+
+std::string escape_control(std::string_view text, bool keep_newlines) {
+    std::string out;
+    out.reserve(std::min(text.size(), kMaxText) + 16);
+    std::size_t at = 0;
+    while (at < text.size() && out.size() < kMaxText) {
+        const auto u = static_cast<unsigned char>(text[at]);
+        const std::size_t len = utf8_length(text, at);
+        if (text[at] == '\n' && keep_newlines) {
+            out += '\n';
+        } else if (u < 0x20 || u == 0x7f || len == 0) {
+            out += fmt::format("\\x{:02X}", u);
+        } else if (is_c1(text, at, len)) {
+            out += fmt::format("\\u{:04X}", static_cast<unsigned char>(text[at + 1]));
+        } else {
+            out.append(text.substr(at, len));
+        }
+        at += std::max<std::size_t>(len, 1);
+    }
+    if (at < text.size())
+        out += fmt::format("... ({} more bytes)", text.size() - at);
+    return out;
+}
 
 std::string format_human(const Diagnostic& d, bool colour) {
     auto paint = [colour](std::string_view c, std::string_view text) {
         return colour ? fmt::format("{}{}{}", c, text, kReset) : std::string(text);
     };
-    std::string where = d.where.file;
+    std::string where = escape_control(d.where.file);
     if (d.where.line > 0) {
         where += fmt::format(":{}", d.where.line);
         if (d.where.column > 0)
@@ -106,25 +222,27 @@ std::string format_human(const Diagnostic& d, bool colour) {
         out += fmt::format("{} ", paint(kBold, where + ":"));
     out += fmt::format(
         "{} {}\n", paint(severity_colour(d.severity), fmt::format("{}:", to_string(d.severity))),
-        paint(kBold, d.message));
+        paint(kBold, escape_control(d.message)));
     if (d.where.line > 0 && !d.source_line.empty()) {
         const std::string number = std::to_string(d.where.line);
         const std::string gutter(number.size(), ' ');
-        out += fmt::format(" {} | {}\n", number, printable(d.source_line));
-        if (d.where.column > 0) {
-            const std::size_t col =
-                display_columns(d.source_line, static_cast<std::size_t>(d.where.column - 1));
-            out += fmt::format(" {} | {}{}\n", gutter, std::string(col, ' '), paint(kGreen, "^"));
-        }
+        std::size_t caret = d.where.column > 0 ? static_cast<std::size_t>(d.where.column - 1) : 0;
+        out += fmt::format(" {} | {}\n", number, shown_line(d.source_line, caret));
+        if (d.where.column > 0)
+            out += fmt::format(" {} | {}{}\n", gutter, std::string(caret, ' '), paint(kGreen, "^"));
     }
     if (!d.hint.empty())
-        out += fmt::format("{} {}\n", paint(kCyan, "hint:"), d.hint);
+        out += fmt::format("{} {}\n", paint(kCyan, "hint:"), escape_control(d.hint, true));
     return out;
 }
 
 std::string_view line_at(std::string_view text, int line) {
     if (line < 1)
         return {};
+    // Every parser reads a file without its UTF-8 byte order mark and counts
+    // columns after it; the line shown under a diagnostic is that text too.
+    if (text.substr(0, 3) == "\xEF\xBB\xBF")
+        text.remove_prefix(3);
     std::size_t start = 0;
     for (int i = 1; i < line; ++i) {
         std::size_t nl = text.find('\n', start);

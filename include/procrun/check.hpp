@@ -70,6 +70,50 @@ struct LintOptions {
 std::vector<Diagnostic> lint_procfile(const Procfile& procfile, std::string_view procfile_text,
                                       const RootFiles& files, const LintOptions& options = {});
 
+// One requirement of a requirements.txt: `name[extras] SPEC ; marker`, or a
+// URL or path line whose distribution `#egg=NAME` names.
+struct Requirement {
+    std::string name;     // the distribution as written
+    std::string spec;     // the version specifier ("@ URL" for a direct reference), "" when none
+    bool pinned = false;  // ==, ~=, an upper bound, a URL or path: a new release cannot slip in
+    Location where;       // of the name
+    std::string source_line;  // the first physical line of the requirement
+};
+
+// `-r FILE` or `-c FILE`: a path relative to the file's directory.
+struct RequirementsReference {
+    std::string path;
+    Location where;
+};
+
+struct Requirements {
+    std::vector<Requirement> requirements;
+    std::vector<RequirementsReference> includes;     // -r FILE
+    std::vector<RequirementsReference> constraints;  // -c FILE
+};
+
+// Pure: parses the text of a requirements.txt (pip's format: comments, line
+// continuations, options). Malformed lines are warnings (codes
+// `requirements/*`); options other than -r/-c are skipped.
+Parsed<Requirements> parse_requirements(std::string_view text, std::string_view file);
+
+// A distribution name in PEP 503 normal form: lowercase, runs of `-_.` as '-'.
+std::string normalize_distribution(std::string_view name);
+
+// What `procrun start` hands to execve for every process: `/bin/sh -c COMMAND`
+// and the instance's environment. Linux refuses (E2BIG, "Argument list too
+// long") one string over `max_string` bytes, NUL included (MAX_ARG_STRLEN), or
+// argv + envp over `max_total` (the strings with their NULs and one pointer
+// each; sysconf(_SC_ARG_MAX)).
+struct ExecLimits {
+    std::size_t max_string = 131072;
+    std::size_t max_total = 2097152;
+};
+
+// Pure: a located error for each command, variable, process name and whole
+// environment of `project` that execve would refuse under `limits`.
+std::vector<Diagnostic> check_exec_limits(const Project& project, const ExecLimits& limits);
+
 // --werror: every warning becomes an error.
 void promote_warnings(std::vector<Diagnostic>& diagnostics);
 

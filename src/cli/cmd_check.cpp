@@ -3,6 +3,7 @@
 // commands.
 
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -77,6 +78,18 @@ std::string display_root(const fs::path& root) {
     return shown == "." ? std::string() : shown;
 }
 
+// The argument limits of execve here: MAX_ARG_STRLEN is 32 pages (linux/binfmts.h).
+ExecLimits system_exec_limits() {
+    ExecLimits limits;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const long arg_max = ::sysconf(_SC_ARG_MAX);
+    if (page > 0)
+        limits.max_string = 32 * static_cast<std::size_t>(page);
+    if (arg_max > 0)
+        limits.max_total = static_cast<std::size_t>(arg_max);
+    return limits;
+}
+
 int run_check(const CheckArgs& args) {
     const Environment os_env = Environment::from_process();
     LoadOptions load;
@@ -84,6 +97,9 @@ int run_check(const CheckArgs& args) {
     Parsed<Project> loaded = load_project(load, os_env);
     const Project& project = loaded.value;
     std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
+    std::vector<Diagnostic> limits = check_exec_limits(project, system_exec_limits());
+    diagnostics.insert(diagnostics.end(), std::make_move_iterator(limits.begin()),
+                       std::make_move_iterator(limits.end()));
 
     LintOptions lint;
     lint.strict = project.settings.strict && project.settings.strict->value;

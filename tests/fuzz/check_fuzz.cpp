@@ -3,7 +3,9 @@
 // (app.py and pkg/__init__.py), requirements.txt and a file read as
 // config/puma.rb, package.json and server.js. Any bytes
 // must lint without a crash or undefined behaviour, every warning must point
-// at a real line and column of its file, and every report format must render.
+// at a real line and column of its file, and every report format must render
+// without a control character of the input (only the line breaks it adds).
+// The shell lexer and the requirements.txt parser get the parts on their own.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "procrun/check.hpp"
 #include "procrun/json.hpp"
 #include "procrun/procfile.hpp"
+#include "procrun/shell.hpp"
 
 namespace {
 
@@ -51,6 +54,15 @@ void check_located(const procrun::Diagnostic& d, std::string_view text) {
     }
 }
 
+// No control character but line breaks in text rendered from any input.
+void check_printable(const std::string& rendered) {
+    for (char c : rendered) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n') || u == 0x7f)
+            std::abort();
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -65,6 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     files.add("config/puma.rb", std::string(parts[3]));
     files.add("package.json", std::string(parts[3]));
     files.add("server.js", std::string(parts[3]));
+
+    const auto requirements = procrun::parse_requirements(parts[2], "requirements.txt");
+    for (const auto& d : requirements.diagnostics)
+        check_located(d, parts[2]);
+    for (const auto& w : procrun::shell_words(procfile_text)) {
+        if (w.begin > w.end || w.end > procfile_text.size())
+            std::abort();
+    }
 
     const auto parsed = procrun::parse_procfile(procfile_text, "Procfile");
     for (bool strict : {false, true}) {
@@ -84,6 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             if (procrun::format_human(d, true).empty())
                 std::abort();
+            check_printable(procrun::format_human(d, false));
+            check_printable(procrun::format_github(d));
             if (procrun::format_github(d).find('\n') + 1 != procrun::format_github(d).size()) {
                 std::abort();  // one workflow command per line, newlines escaped
             }

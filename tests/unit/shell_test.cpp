@@ -75,3 +75,45 @@ TEST_CASE("redirections keep a command simple, background jobs do not", "[shell]
     CHECK_FALSE(procrun::can_exec("worker && other"));
     CHECK_FALSE(procrun::can_exec("worker &"));
 }
+
+TEST_CASE("the shell lexer: words, quotes, operators, redirections", "[shell]") {
+    using procrun::shell_words;
+    auto texts = [](std::string_view command) {
+        std::vector<std::string> out;
+        for (const auto& w : shell_words(command)) {
+            std::string kind = w.op ? "op:" : w.redirect ? "redir:" : w.quoted ? "q:" : "";
+            out.push_back(kind + w.text);
+        }
+        return out;
+    };
+    using Words = std::vector<std::string>;
+    CHECK(texts("") == Words{});
+    CHECK(texts("  gunicorn\t-b :$PORT app:app ") == Words{"gunicorn", "-b", ":$PORT", "app:app"});
+    CHECK(texts("echo 'a b' \"c \\\"d\\\" \\x\" e\\ f") ==
+          Words{"echo", "q:a b", "q:c \"d\" \\x", "q:e f"});
+    CHECK(texts("a&&b||c;d|e&f(g)") == Words{"a", "op:&&", "b", "op:||", "c", "op:;", "d", "op:|",
+                                             "e", "op:&", "f", "op:(", "g", "op:)"});
+    CHECK(texts("w 2>&1 >>log <in &>all") ==
+          Words{"w", "redir:>&", "1", "redir:>>", "log", "redir:<", "in", "redir:&>", "all"});
+    CHECK(texts("w '2'>x") == Words{"w", "q:2", "redir:>", "x"});
+    CHECK(texts("a # b; c\nd") == Words{"a", "op:\n", "d"});
+    CHECK(texts("a#b") == Words{"a#b"});
+    CHECK(texts("'unterminated x") == Words{"q:unterminated x"});
+
+    const auto words = shell_words("exec  'x y'");
+    REQUIRE(words.size() == 2);
+    CHECK(words[1].begin == 6);
+    CHECK(words[1].end == 11);
+}
+
+TEST_CASE("can_exec reads the command through the lexer", "[shell]") {
+    using procrun::can_exec;
+    CHECK(can_exec("2>&1 worker --flag"));  // a redirection before the program
+    CHECK(can_exec("worker # a comment"));
+    CHECK_FALSE(can_exec("worker # comment\nother"));  // the line break still separates
+    CHECK_FALSE(can_exec("'' worker"));                // an empty program name
+    CHECK_FALSE(can_exec("echo 'a&b'"));               // even quoted
+    CHECK_FALSE(can_exec("echo \"a;b\""));
+    CHECK_FALSE(can_exec("exec"));
+    CHECK_FALSE(can_exec(">log"));  // no program at all
+}
