@@ -70,7 +70,7 @@ TEST_CASE("requirements keep the file name and the first physical line", "[requi
     CHECK(b.spec == "==2");
 }
 
-TEST_CASE("-r and -c references in every spelling", "[requirements]") {
+TEST_CASE("references to other files (-r, -c) in every spelling", "[requirements]") {
     const auto parsed = parse_requirements(
         "-r base.txt\n-rdev.txt\n--requirement prod.txt\n--requirement=ci.txt\n"
         "-c constraints.txt\n--constraint=pins.txt\n--requirements-are-not-an-option x\n",
