@@ -23,9 +23,9 @@ void Settings::overlay(const Settings& over) {
     take(procfile, over.procfile);
     take(root, over.root);
     take(env_files, over.env_files);
-    if (over.formation) {
+    if (over.formation || over.formation_map) {
         formation = over.formation;
-        formation_sources = over.formation_sources;
+        formation_map = over.formation_map;
     }
     take(port, over.port);
     take(timeout, over.timeout);
@@ -293,15 +293,15 @@ Handler list_key(std::optional<Sourced<std::vector<std::string>>> Settings::*mem
 void formation_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
     if (value.IsScalar()) {
         r.out.value.formation = r.sourced(value.Scalar(), value);
-        r.out.value.formation_sources.clear();
+        r.out.value.formation_map.reset();
         return;
     }
     if (!value.IsMap()) {
         r.wrong_type(key, value, "a spec like \"web=2,worker=1\" or a mapping like {web: 2}");
         return;
     }
-    std::string spec;
-    std::map<std::string, FormationSource> sources;
+    Formation formation;
+    std::map<std::string, FormationSource>& sources = formation.sources;
     bool ok = true;
     for (const auto& item : value) {
         const YAML::Node& name = item.first;
@@ -334,21 +334,22 @@ void formation_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
             ok = false;
             continue;
         }
-        if (!spec.empty())
-            spec += ',';
-        spec += fmt::format("{}={}", name.Scalar(), *n);
+        if (name.Scalar() == "all")
+            formation.all = static_cast<int>(*n);
+        else
+            formation.counts[name.Scalar()] = static_cast<int>(*n);
         const Location where = r.at(name.Mark());
         sources[name.Scalar()] = FormationSource{where, std::string(line_at(r.text, where.line))};
     }
+    sources.erase("all");
     if (!ok)
         return;
-    if (spec.empty()) {
+    if (formation.empty()) {
         r.wrong_type(key, value, "a spec like \"web=2,worker=1\" or a non-empty mapping");
         return;
     }
-    sources.erase("all");
-    r.out.value.formation = r.sourced(std::move(spec), value);
-    r.out.value.formation_sources = std::move(sources);
+    r.out.value.formation_map = r.sourced(std::move(formation), value);
+    r.out.value.formation.reset();
 }
 
 // ---- processes: per process type lifecycle settings ----

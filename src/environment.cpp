@@ -10,30 +10,29 @@ Environment::Environment(std::initializer_list<Entry> entries) {
 }
 
 void Environment::set(std::string key, std::string value) {
-    for (auto& entry : entries_) {
-        if (entry.first == key) {
-            entry.second = std::move(value);
-            return;
-        }
+    if (auto it = index_.find(std::string_view(key)); it != index_.end()) {
+        entries_[it->second].second = std::move(value);
+        return;
     }
+    index_.emplace(key, entries_.size());
     entries_.emplace_back(std::move(key), std::move(value));
 }
 
 bool Environment::erase(std::string_view key) {
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-        if (it->first == key) {
-            entries_.erase(it);
-            return true;
-        }
-    }
-    return false;
+    const auto it = index_.find(key);
+    if (it == index_.end())
+        return false;
+    const std::size_t position = it->second;
+    index_.erase(it);
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(position));
+    for (std::size_t i = position; i < entries_.size(); ++i)
+        index_[entries_[i].first] = i;
+    return true;
 }
 
 const std::string* Environment::find(std::string_view key) const {
-    for (const auto& entry : entries_) {
-        if (entry.first == key)
-            return &entry.second;
-    }
+    if (auto it = index_.find(key); it != index_.end())
+        return &entries_[it->second].second;
     return nullptr;
 }
 
@@ -44,6 +43,7 @@ std::optional<std::string> Environment::get(std::string_view key) const {
 }
 
 void Environment::merge(const Environment& other) {
+    entries_.reserve(entries_.size() + other.entries_.size());
     for (const auto& [k, v] : other.entries_)
         set(k, v);
 }
@@ -61,9 +61,9 @@ Environment Environment::from_process() {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         std::string_view s(*e);
         const auto eq = s.find('=');
-        if (eq == std::string_view::npos || eq == 0)
+        if (eq == std::string_view::npos || eq == 0 || env.contains(s.substr(0, eq)))
             continue;
-        env.entries_.emplace_back(std::string(s.substr(0, eq)), std::string(s.substr(eq + 1)));
+        env.set(std::string(s.substr(0, eq)), std::string(s.substr(eq + 1)));
     }
     return env;
 }

@@ -9,7 +9,7 @@ namespace procrun {
 int Formation::count_for(std::string_view type) const {
     if (auto it = counts.find(std::string(type)); it != counts.end())
         return it->second;
-    return all.value_or(1);
+    return all.value_or(counts.empty() ? 1 : 0);
 }
 
 namespace {
@@ -171,36 +171,6 @@ Parsed<Formation> parse_formation(std::string_view text, const Location& origin,
         start.column = 1;
     Spec spec{text, start, std::string(source_line), out};
     spec.parse();
-    return out;
-}
-
-std::vector<Diagnostic> check_formation_names(const Formation& formation,
-                                              const std::vector<std::string>& types,
-                                              std::string_view file) {
-    std::vector<Diagnostic> out;
-    std::string valid;
-    for (const auto& t : types) {
-        if (!valid.empty())
-            valid += ", ";
-        valid += t;
-    }
-    for (const auto& [name, count] : formation.counts) {
-        if (std::find(types.begin(), types.end(), name) != types.end())
-            continue;
-        FormationSource source{Location{std::string(file), 0, 0}, {}};
-        if (auto it = formation.sources.find(name); it != formation.sources.end()) {
-            source = it->second;
-        }
-        out.push_back(make_error(
-            source.where, "formation/unknown-process",
-            fmt::format("unknown process type '{}' in the formation", name), source.source_line,
-            types.empty() ? std::string("the Procfile defines no process types")
-                          : fmt::format("process types in the Procfile: {}", valid)));
-    }
-    // Report in the order the names were written.
-    std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
-    });
     return out;
 }
 

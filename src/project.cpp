@@ -1,18 +1,15 @@
 #include "procrun/project.hpp"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
+#include <deque>
+
+#include "project_files.hpp"
 
 namespace procrun {
 
 namespace fs = std::filesystem;
+using namespace project_detail;
 
 namespace {
 
@@ -21,44 +18,28 @@ constexpr std::string_view kProcrunConfig = ".procrun.yaml";
 constexpr std::string_view kForemanConfig = ".foreman";
 constexpr std::string_view kCommandLine = "command line";
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
+// Where PORT's value is on the line an env file sets it on (the line when the
+// assignment spans lines).
+Location port_location(const std::string& shown, std::string_view line_text, int line) {
+    int column = 0;
+    if (const auto key = line_text.find("PORT"); key != std::string_view::npos) {
+        const auto eq = line_text.find_first_of("=:", key + 4);
+        if (eq != std::string_view::npos) {
+            auto value = line_text.find_first_not_of(" \t", eq + 1);
+            if (value == std::string_view::npos)
+                value = eq + 1;
+            column = static_cast<int>(value) + 1;
+        }
+    }
+    return Location{shown, line, column};
 }
 
-// Reads a whole file; on failure returns nullopt and sets `why` to the reason.
-std::optional<std::string> read_file(const fs::path& path, std::string& why) {
-    errno = 0;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f) {
-        why = std::strerror(errno != 0 ? errno : EIO);
-        return std::nullopt;
-    }
-    std::string text;
-    char buf[65536];
-    while (true) {
-        const std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
-        text.append(buf, n);
-        if (n < sizeof buf)
-            break;
-    }
-    if (std::ferror(f.get()) != 0) {
-        why = std::strerror(errno != 0 ? errno : EIO);
-        return std::nullopt;
-    }
-    return text;
-}
-
+// Reads the user's files into a Project and makes its plan. Every value read
+// flows forward: files -> parsers -> settings -> PlanInput -> make_plan.
 class Loader {
   public:
     Loader(const LoadOptions& options, const Environment& os_env, Parsed<Project>& out)
-        : options_(options), os_env_(os_env), out_(out) {
-        std::error_code ec;
-        cwd_ = fs::current_path(ec);
-    }
+        : options_(options), os_env_(os_env), out_(out), show_(current_dir()) {}
 
     void run();
 
@@ -66,11 +47,16 @@ class Loader {
     const LoadOptions& options_;
     const Environment& os_env_;
     Parsed<Project>& out_;
-    fs::path cwd_;
+    PathDisplay show_;
     std::string config_text_;
-    std::optional<Location> port_where_;  // the env file line that set PORT
-    std::string port_line_;
+    std::deque<std::pair<std::string, std::string>> env_texts_;  // shown path, text
+    Environment file_env_;
+    Location port_where_;  // where the env files set PORT
 
+    static fs::path current_dir() {
+        std::error_code ec;
+        return fs::current_path(ec);
+    }
     Project& project() { return out_.value; }
 
     void error(Location where, std::string code, std::string message, std::string hint = {},
@@ -78,31 +64,12 @@ class Loader {
         out_.diagnostics.push_back(make_error(std::move(where), std::move(code), std::move(message),
                                               std::move(source_line), std::move(hint)));
     }
-
-    // A path as the user would write it: relative to the current directory
-    // when it is under it, else absolute.
-    [[nodiscard]] std::string display(const fs::path& p) const {
-        fs::path abs = (p.is_absolute() || cwd_.empty() ? p : cwd_ / p).lexically_normal();
-        if (!cwd_.empty()) {
-            const fs::path rel = abs.lexically_relative(cwd_);
-            if (!rel.empty() && *rel.begin() != "..") {
-                std::string s = rel.string();
-                if (!s.empty() && s.back() == '/')
-                    s.pop_back();
-                return s;
-            }
-        }
-        std::string s = abs.string();
-        if (s.size() > 1 && s.back() == '/')
-            s.pop_back();
-        return s;
+    void report(const Location& where, const Problem& p, std::string source_line = {}) {
+        error(where, p.code, p.message, p.hint, std::move(source_line));
     }
-
-    [[nodiscard]] std::string describe_dir(const fs::path& dir) const {
-        const std::string d = display(dir);
-        if (d == ".")
-            return fmt::format("the current directory ({})", cwd_.string());
-        return d;
+    void take(std::vector<Diagnostic>& ds) {
+        for (auto& d : ds)
+            out_.diagnostics.push_back(std::move(d));
     }
 
     // Where a setting's error points: its config file line, or the option.
@@ -111,45 +78,46 @@ class Loader {
             return where;
         return Location{std::string(option), 0, 0};
     }
-
     [[nodiscard]] std::string source_line_of(const Location& where) const {
         if (where.line <= 0 || where.file == kCommandLine)
             return {};
         return std::string(line_at(config_text_, where.line));
     }
-
     [[nodiscard]] static bool from_config(const Location& where) {
         return where.file != kCommandLine && where.line > 0;
     }
 
+    std::optional<fs::path> find_root();
     bool check_root(const fs::path& root, const Location& where);
-    void check_names_loosely(const std::optional<Formation>& formation);
     void read_config(const fs::path& root);
     void resolve_config_paths(Settings& s, const fs::path& dir);
     bool read_procfile(const fs::path& root);
+    void procfile_missing(const fs::path& path, bool explicit_path, const Location& option,
+                          const std::string& option_line);
     void read_env_files(const fs::path& root);
+    void read_env_file(const fs::path& path, const Location& at, const std::string& at_line);
     std::optional<Formation> formation();
-    int base_port();
-    void lifecycles(PlanInput& input);
+    PlanInput plan_input(bool procfile_ok, const std::optional<Formation>& formation);
 };
 
 bool Loader::check_root(const fs::path& root, const Location& where) {
-    std::error_code ec;
-    const fs::file_status st = fs::status(root, ec);
-    if (!fs::exists(st)) {
-        error(option_where(where, "--root"), "project/root-not-found",
-              fmt::format("root directory '{}' does not exist", display(root)), {},
+    const PathProbe probe = probe_path(root);
+    if (probe.kind == PathKind::directory)
+        return true;
+    const Location at = option_where(where, "--root");
+    if (probe.kind == PathKind::missing) {
+        error(at, "project/root-not-found",
+              fmt::format("root directory '{}' does not exist", show_(root)), {},
               source_line_of(where));
-        return false;
-    }
-    if (!fs::is_directory(st)) {
-        error(option_where(where, "--root"), "project/root-not-a-directory",
-              fmt::format("root '{}' is not a directory", display(root)),
+    } else if (const auto problem = link_problem(probe, "project", "root", show_(root))) {
+        report(at, *problem, source_line_of(where));
+    } else {
+        error(at, "project/root-not-a-directory",
+              fmt::format("root '{}' is not a directory", show_(root)),
               "--root takes the directory the processes run in; the Procfile goes to -f",
               source_line_of(where));
-        return false;
     }
-    return true;
+    return false;
 }
 
 void Loader::resolve_config_paths(Settings& s, const fs::path& dir) {
@@ -171,521 +139,318 @@ void Loader::resolve_config_paths(Settings& s, const fs::path& dir) {
 }
 
 void Loader::read_config(const fs::path& root) {
-    std::error_code ec;
     const fs::path procrun_path = root / kProcrunConfig;
     const fs::path foreman_path = root / kForemanConfig;
-    const bool have_procrun = fs::exists(procrun_path, ec);
-    const bool have_foreman = fs::exists(foreman_path, ec);
-    if (!have_procrun && !have_foreman)
+    const PathProbe procrun = probe_path(procrun_path);
+    const PathProbe foreman = probe_path(foreman_path);
+    const bool have_procrun = procrun.kind != PathKind::missing;
+    if (!have_procrun && foreman.kind == PathKind::missing)
         return;
-
     const fs::path path = have_procrun ? procrun_path : foreman_path;
-    const std::string shown = display(path);
-    if (have_procrun && have_foreman) {
-        out_.diagnostics.push_back(make_warning(
-            Location{display(foreman_path), 0, 0}, "config/foreman-ignored",
-            fmt::format("{} is ignored because {} exists", display(foreman_path), shown), {},
-            fmt::format("move its settings into {} and delete it", shown)));
+    const PathProbe& probe = have_procrun ? procrun : foreman;
+    const std::string shown = show_(path);
+    if (have_procrun && foreman.kind != PathKind::missing) {
+        out_.diagnostics.push_back(
+            make_warning(Location{show_(foreman_path), 0, 0}, "config/foreman-ignored",
+                         fmt::format("{} is ignored because {} exists", show_(foreman_path), shown),
+                         {}, fmt::format("move its settings into {} and delete it", shown)));
     }
-    if (fs::is_directory(path, ec)) {
+    if (probe.kind == PathKind::directory) {
         error(Location{shown, 0, 0}, "config/not-a-file",
               fmt::format("config file '{}' is a directory", shown));
         return;
     }
-    std::string why;
-    auto text = read_file(path, why);
-    if (!text) {
-        error(Location{shown, 0, 0}, "config/unreadable",
-              fmt::format("cannot read config file '{}': {}", shown, why));
+    if (const auto problem = link_problem(probe, "config", "config file", shown)) {
+        report(Location{shown, 0, 0}, *problem);
         return;
     }
-    config_text_ = std::move(*text);
+    FileText read = read_text_file(path, kMaxProjectFileSize, "config", "config file", shown);
+    if (!read.text) {
+        report(Location{shown, 0, 0}, read.problem);
+        return;
+    }
+    config_text_ = std::move(*read.text);
     project().config_path = shown;
     Parsed<Settings> parsed = parse_config(
         config_text_, shown, have_procrun ? ConfigDialect::procrun : ConfigDialect::foreman);
-    for (auto& d : parsed.diagnostics)
-        out_.diagnostics.push_back(std::move(d));
+    take(parsed.diagnostics);
     resolve_config_paths(parsed.value, path.parent_path());
     project().settings = std::move(parsed.value);
 }
 
-std::vector<std::string> near_miss_hints(const std::vector<std::string>& found) {
-    std::vector<std::string> hints;
-    for (const auto& name : found) {
-        const std::string l = lower(name);
-        if (l.rfind("procfile.", 0) == 0 && l != "procfile.txt" && l != "procfile.yml" &&
-            l != "procfile.yaml" && l != "procfile.py" && l != "procfile.sh") {
-            hints.push_back(fmt::format("rename it to Procfile, or pass it with -f {}", name));
-        } else {
-            hints.push_back(fmt::format("rename it: mv '{}' Procfile", name));
-        }
+void Loader::procfile_missing(const fs::path& path, bool explicit_path, const Location& option,
+                              const std::string& option_line) {
+    const std::string shown = show_(path);
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::vector<std::string> found = procfile_near_misses(dir);
+    if (!found.empty() && (!explicit_path || path.filename() == kProcfileName)) {
+        std::string names;
+        for (const auto& f : found)
+            names += (names.empty() ? "'" : ", '") + f + "'";
+        error(option, "procfile/near-miss",
+              fmt::format("no Procfile in {}, but found {}", show_.describe_dir(dir), names),
+              fmt::format("the platform needs a file named exactly `Procfile` (capital P, "
+                          "no extension); {}",
+                          near_miss_hints(found).front()),
+              option_line);
+    } else if (explicit_path) {
+        error(option, "procfile/not-found", fmt::format("Procfile '{}' does not exist", shown), {},
+              option_line);
+    } else {
+        error(option, "procfile/not-found",
+              fmt::format("no Procfile in {}", show_.describe_dir(dir)),
+              "create one with a line per process type (for example `web: bundle exec puma "
+              "-p $PORT`), or name one with -f/--procfile");
     }
-    return hints;
 }
 
+// Returns whether a Procfile was read (with or without errors in it).
 bool Loader::read_procfile(const fs::path& root) {
     const Settings& s = project().settings;
     const bool explicit_path = s.procfile.has_value();
     const fs::path path = explicit_path ? fs::path(s.procfile->value) : root / kProcfileName;
-    const std::string shown = display(path);
+    const std::string shown = show_(path);
     project().procfile_path = shown;
     const Location file_where{shown, 0, 0};
     const Location option =
         explicit_path ? option_where(s.procfile->where, "--procfile") : file_where;
     const std::string option_line = explicit_path ? source_line_of(s.procfile->where) : "";
 
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (!fs::exists(st)) {
-        if (!explicit_path && !options_.require_procfile)
-            return true;
-        const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-        const std::vector<std::string> found = procfile_near_misses(dir);
-        if (!found.empty() && (!explicit_path || path.filename() == kProcfileName)) {
-            std::string names;
-            for (const auto& f : found)
-                names += (names.empty() ? "'" : ", '") + f + "'";
-            error(option, "procfile/near-miss",
-                  fmt::format("no Procfile in {}, but found {}", describe_dir(dir), names),
-                  fmt::format("the platform needs a file named exactly `Procfile` (capital P, "
-                              "no extension); {}",
-                              near_miss_hints(found).front()),
-                  option_line);
-        } else if (explicit_path) {
-            error(option, "procfile/not-found", fmt::format("Procfile '{}' does not exist", shown),
+    const PathProbe probe = probe_path(path);
+    switch (probe.kind) {
+        case PathKind::missing:
+            if (explicit_path || options_.require_procfile)
+                procfile_missing(path, explicit_path, option, option_line);
+            return false;
+        case PathKind::directory: {
+            std::string hint =
+                "the Procfile is a text file with a `name: command` line per process";
+            if (probe_path(path / kProcfileName).kind == PathKind::regular) {
+                hint = fmt::format("to use the Procfile inside it, pass -f {} or -d {}",
+                                   show_(path / kProcfileName), shown);
+            }
+            error(option, "procfile/is-directory",
+                  fmt::format("'{}' is a directory, not a Procfile", shown), hint, option_line);
+            return false;
+        }
+        case PathKind::other:
+            error(option, "procfile/not-a-file", fmt::format("'{}' is not a regular file", shown),
                   {}, option_line);
-        } else {
-            error(option, "procfile/not-found", fmt::format("no Procfile in {}", describe_dir(dir)),
-                  "create one with a line per process type (for example `web: bundle exec puma "
-                  "-p $PORT`), or name one with -f/--procfile");
-        }
+            return false;
+        case PathKind::regular:
+            break;
+        default:
+            report(option, *link_problem(probe, "procfile", "", shown), option_line);
+            return false;
+    }
+    FileText read = read_text_file(path, kMaxProjectFileSize, "procfile", "", shown);
+    if (!read.text) {
+        report(file_where, read.problem);
         return false;
     }
-    if (fs::is_directory(st)) {
-        std::string hint = "the Procfile is a text file with a `name: command` line per process";
-        if (fs::exists(path / kProcfileName, ec)) {
-            hint = fmt::format("to use the Procfile inside it, pass -f {} or -d {}",
-                               display(path / kProcfileName), shown);
-        }
-        error(option, "procfile/is-directory",
-              fmt::format("'{}' is a directory, not a Procfile", shown), hint, option_line);
-        return false;
-    }
-    if (!fs::is_regular_file(st)) {
-        error(option, "procfile/not-a-file", fmt::format("'{}' is not a regular file", shown), {},
-              option_line);
-        return false;
-    }
-    std::string why;
-    auto text = read_file(path, why);
-    if (!text) {
-        error(file_where, "procfile/unreadable", fmt::format("cannot read '{}': {}", shown, why),
-              "check the file's permissions");
-        return false;
-    }
-    project().procfile_text = std::move(*text);
+    project().procfile_text = std::move(*read.text);
     ProcfileOptions popts;
     popts.strict = s.strict && s.strict->value;
     Parsed<Procfile> parsed = parse_procfile(project().procfile_text, shown, popts);
-    for (auto& d : parsed.diagnostics)
-        out_.diagnostics.push_back(std::move(d));
+    take(parsed.diagnostics);
     project().procfile = std::move(parsed.value);
     return true;
 }
 
-void Loader::read_env_files(const fs::path& root) {
-    const Settings& s = project().settings;
-    struct Wanted {
-        fs::path path;
-        Location where;  // where it was named; file 0 for the default
-        bool named;
+void Loader::read_env_file(const fs::path& path, const Location& at, const std::string& at_line) {
+    const std::string shown = show_(path);
+    const PathProbe probe = probe_path(path);
+    if (probe.kind == PathKind::missing) {
+        error(at, "env/not-found", fmt::format("env file '{}' does not exist", shown), {}, at_line);
+        return;
+    }
+    if (const auto problem = link_problem(probe, "env", "env file", shown)) {
+        report(at, *problem, at_line);
+        return;
+    }
+    if (probe.kind != PathKind::regular) {
+        error(at, "env/not-a-file",
+              fmt::format("env file '{}' is {}", shown,
+                          probe.kind == PathKind::directory ? "a directory" : "not a regular file"),
+              {}, at_line);
+        return;
+    }
+    FileText read = read_text_file(path, kMaxProjectFileSize, "env", "env file", shown);
+    if (!read.text) {
+        report(Location{shown, 0, 0}, read.problem);
+        return;
+    }
+    const std::string& text = env_texts_.emplace_back(shown, std::move(*read.text)).second;
+    const Environment& merged = file_env_;
+    const Environment& os = os_env_;
+    EnvLookup lookup = [&merged, &os](std::string_view key) -> std::optional<std::string> {
+        if (const std::string* v = merged.find(key))
+            return *v;
+        if (const std::string* v = os.find(key))
+            return *v;
+        return std::nullopt;
     };
-    std::vector<Wanted> wanted;
-    if (s.env_files) {
-        for (const auto& f : s.env_files->value) {
-            wanted.push_back(Wanted{fs::path(f), s.env_files->where, true});
-        }
-    } else {
-        std::error_code ec;
-        const fs::path dflt = root / ".env";
-        if (fs::exists(dflt, ec))
-            wanted.push_back(Wanted{dflt, Location{}, false});
+    Parsed<std::vector<DotenvEntry>> parsed = parse_dotenv(text, shown, lookup);
+    take(parsed.diagnostics);
+    for (const auto& e : parsed.value) {
+        file_env_.set(e.key, e.value);
+        if (e.key == "PORT")
+            port_where_ = port_location(shown, line_at(text, e.line), e.line);
     }
-
-    Environment merged;
-    for (const auto& w : wanted) {
-        const std::string shown = display(w.path);
-        const Location at = w.named ? option_where(w.where, "--env") : Location{shown, 0, 0};
-        const std::string at_line = w.named ? source_line_of(w.where) : "";
-        if (w.path.empty()) {
-            error(at, "env/empty-name", "empty env file name", {}, at_line);
-            continue;
-        }
-        std::error_code ec;
-        const fs::file_status st = fs::status(w.path, ec);
-        if (!fs::exists(st)) {
-            error(at, "env/not-found", fmt::format("env file '{}' does not exist", shown), {},
-                  at_line);
-            continue;
-        }
-        if (!fs::is_regular_file(st)) {
-            error(at, "env/not-a-file", fmt::format("env file '{}' is not a regular file", shown),
-                  {}, at_line);
-            continue;
-        }
-        std::string why;
-        auto text = read_file(w.path, why);
-        if (!text) {
-            error(Location{shown, 0, 0}, "env/unreadable",
-                  fmt::format("cannot read env file '{}': {}", shown, why));
-            continue;
-        }
-        const Environment& os = os_env_;
-        EnvLookup lookup = [&merged, &os](std::string_view key) -> std::optional<std::string> {
-            if (const std::string* v = merged.find(key))
-                return *v;
-            if (const std::string* v = os.find(key))
-                return *v;
-            return std::nullopt;
-        };
-        Parsed<std::vector<DotenvEntry>> parsed = parse_dotenv(*text, shown, lookup);
-        for (auto& d : parsed.diagnostics)
-            out_.diagnostics.push_back(std::move(d));
-        for (const auto& e : parsed.value) {
-            merged.set(e.key, e.value);
-            if (e.key == "PORT") {
-                port_line_ = std::string(line_at(*text, e.line));
-                // Point at the value when the assignment is on one line.
-                int column = 0;
-                if (const auto key = port_line_.find("PORT"); key != std::string::npos) {
-                    const auto eq = port_line_.find_first_of("=:", key + 4);
-                    if (eq != std::string::npos) {
-                        auto value = port_line_.find_first_not_of(" \t", eq + 1);
-                        if (value == std::string::npos)
-                            value = eq + 1;
-                        column = static_cast<int>(value) + 1;
-                    }
-                }
-                port_where_ = Location{shown, e.line, column};
-            }
-        }
-        project().env_files.push_back(EnvFile{shown, std::move(parsed.value)});
-    }
-    project().plan.file_env = std::move(merged);
+    project().env_files.push_back(EnvFile{shown, std::move(parsed.value)});
 }
 
+// --env (each named file must be there), else ROOT/.env when something is
+// there: a file, or a link that must then lead to one.
+void Loader::read_env_files(const fs::path& root) {
+    const Settings& s = project().settings;
+    if (!s.env_files) {
+        const fs::path dflt = root / ".env";
+        if (probe_path(dflt).kind != PathKind::missing)
+            read_env_file(dflt, Location{show_(dflt), 0, 0}, {});
+        return;
+    }
+    const Location at = option_where(s.env_files->where, "--env");
+    const std::string at_line = source_line_of(s.env_files->where);
+    for (const auto& f : s.env_files->value) {
+        if (f.empty())
+            error(at, "env/empty-name", "empty env file name", {}, at_line);
+        else
+            read_env_file(fs::path(f), at, at_line);
+    }
+}
+
+// The formation, parsed once: a mapping read by the config parser, or a spec
+// (from the command line, or a string in the config file) parsed here where
+// its place is known. nullopt when it has errors.
 std::optional<Formation> Loader::formation() {
     const Settings& s = project().settings;
+    if (s.formation_map)
+        return s.formation_map->value;
     if (!s.formation)
         return Formation{};
     const auto& f = *s.formation;
     Parsed<Formation> parsed;
     if (from_config(f.where)) {
-        if (!s.formation_sources.empty()) {
-            parsed = parse_formation(f.value, f.where.file);
-            parsed.value.sources = s.formation_sources;
-        } else {
-            Location origin = f.where;
-            const std::string line = source_line_of(origin);
-            const auto col = static_cast<std::size_t>(origin.column - 1);
-            if (col < line.size() && (line[col] == '"' || line[col] == '\''))
-                ++origin.column;
-            parsed = parse_formation(f.value, origin, line);
-        }
+        Location origin = f.where;
+        const std::string line = source_line_of(origin);
+        const auto col = static_cast<std::size_t>(origin.column - 1);
+        if (col < line.size() && (line[col] == '"' || line[col] == '\''))
+            ++origin.column;
+        parsed = parse_formation(f.value, origin, line);
     } else {
         parsed = parse_formation(f.value, "--formation");
     }
     const bool ok = parsed.ok();
-    for (auto& d : parsed.diagnostics)
-        out_.diagnostics.push_back(std::move(d));
+    take(parsed.diagnostics);
     if (!ok)
         return std::nullopt;
     return std::move(parsed.value);
 }
 
-int Loader::base_port() {
+// The settings as make_plan takes them, each with where it was given.
+PlanInput Loader::plan_input(bool procfile_ok, const std::optional<Formation>& formation) {
     const Settings& s = project().settings;
-    if (s.port)
-        return s.port->value;
-    auto parse = [](const std::string& v) -> std::optional<int> {
-        if (v.empty() || v.size() > 5)
-            return std::nullopt;
-        int n = 0;
-        for (char c : v) {
-            if (c < '0' || c > '9')
-                return std::nullopt;
-            n = n * 10 + (c - '0');
-        }
-        if (n < 1 || n > 65535)
-            return std::nullopt;
-        return n;
-    };
-    const Environment& files = project().plan.file_env;
-    if (const std::string* v = files.find("PORT")) {
-        if (auto p = parse(*v))
-            return *p;
-        error(port_where_.value_or(Location{"env files", 0, 0}), "env/invalid-port",
-              fmt::format("PORT is not a port number (1-65535): '{}'", *v),
-              "PORT is the base port; set it to a number, or give the base port with --port",
-              port_line_);
-        return kDefaultBasePort;
+    PlanInput input;
+    input.root = project().root;
+    input.procfile = project().procfile;
+    if (!procfile_ok)
+        input.broken_procfile_names = loose_names(project().procfile_text);
+    input.names_only = !procfile_ok || !formation;
+    input.file_env = std::move(file_env_);
+    input.file_port_where = port_where_;
+    input.os_env = os_env_;
+    input.formation = formation.value_or(Formation{});
+    if (s.port) {
+        input.base_port = s.port->value;
+        input.base_port_where = option_where(s.port->where, "--port");
     }
-    if (const std::string* v = os_env_.find("PORT")) {
-        if (auto p = parse(*v))
-            return *p;
-        error(Location{"environment", 0, 0}, "env/invalid-port",
-              fmt::format("PORT in the environment is not a port number (1-65535): '{}'", *v),
-              "unset PORT, set it to a number, or give the base port with --port");
-        return kDefaultBasePort;
-    }
-    return kDefaultBasePort;
-}
-
-// `processes:` from the config file, then the command line's shorthands on
-// top: --restart (one type, or every type when no NAME is given), --can-die,
-// --exit-with, --pty.
-void Loader::lifecycles(PlanInput& input) {
-    const Settings& s = project().settings;
+    input.selected = options_.selected;
+    input.run_word = options_.run_word;
+    if (s.timeout)
+        input.timeout = std::chrono::seconds(s.timeout->value);
     for (const auto& [type, lifecycle] : s.processes) {
         input.lifecycles[type] = lifecycle.value;
         input.lifecycle_where[type] = lifecycle.where;
     }
-    const Procfile& procfile = project().procfile;
-    const std::vector<std::string> names = procfile.names();
-    // A shorthand's NAME must be a process type; returns the type's settings.
-    auto named = [&](const std::string& name, std::string_view option,
-                     const Location& where) -> Lifecycle* {
-        if (procfile.find(name) == nullptr) {
-            std::string hint = nearest_name(name, names);
-            hint = !hint.empty() ? fmt::format("did you mean '{}'?", hint)
-                   : names.empty()
-                       ? std::string("the Procfile defines no process types")
-                       : fmt::format("process types in the Procfile: {}", fmt::join(names, ", "));
-            error(where, "plan/unknown-process",
-                  fmt::format("unknown process type '{}' in {}", name, option), hint);
-            return nullptr;
-        }
-        if (input.lifecycle_where.count(name) == 0)
-            input.lifecycle_where[name] = where;
-        return &input.lifecycles[name];
-    };
-    if (s.restart) {
-        for (const auto& r : s.restart->value) {
-            if (r.type.empty()) {
-                for (const auto& name : names)
-                    named(name, "--restart", s.restart->where)->restart = r.policy;
-            } else if (Lifecycle* l = named(r.type, "--restart", s.restart->where)) {
-                l->restart = r.policy;
-            }
-        }
+    input.restart = s.restart;
+    input.can_die = s.can_die;
+    input.exit_with = s.exit_with;
+    input.pty = s.pty && s.pty->value;
+    if (s.quiet) {
+        input.quiet = s.quiet;
+        input.quiet->where = option_where(s.quiet->where, "--quiet");
     }
-    if (s.can_die) {
-        for (const auto& name : s.can_die->value) {
-            if (Lifecycle* l = named(name, "--can-die", s.can_die->where))
-                l->can_die = true;
-        }
-    }
-    if (s.exit_with) {
-        for (const auto& name : s.exit_with->value) {
-            if (Lifecycle* l = named(name, "--exit-with", s.exit_with->where))
-                l->exit_with = true;
-        }
-    }
-    if (s.pty && s.pty->value) {
-        for (const auto& name : names)
-            named(name, "--pty", s.pty->where)->pty = true;
-    }
+    if (project().config_path)
+        input.texts.emplace(*project().config_path, config_text_);
+    input.texts.emplace(project().procfile_path, project().procfile_text);
+    for (const auto& [shown, text] : env_texts_)
+        input.texts.emplace(shown, text);
+    return input;
 }
 
-// The names a Procfile appears to define: the leading run of name characters
-// of every line that is not blank or a comment.
-std::vector<std::string> loose_names(std::string_view text) {
-    std::vector<std::string> names;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos)
-            nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
-        std::size_t b = line.find_first_not_of(" \t\xEF\xBB\xBF");
-        if (b == std::string_view::npos || line[b] == '#')
-            continue;
-        std::size_t e = b;
-        while (e < line.size() && (std::isalnum(static_cast<unsigned char>(line[e])) != 0 ||
-                                   line[e] == '_' || line[e] == '-')) {
-            ++e;
-        }
-        if (e > b)
-            names.emplace_back(line.substr(b, e - b));
+// The root the config file is looked for in: --root, else the Procfile's
+// directory, else the current directory.
+std::optional<fs::path> Loader::find_root() {
+    const Settings& cli = options_.cli;
+    if (cli.root) {
+        if (!check_root(cli.root->value, cli.root->where))
+            return std::nullopt;
+        return fs::path(cli.root->value);
     }
-    return names;
-}
-
-void Loader::check_names_loosely(const std::optional<Formation>& formation) {
-    const std::vector<std::string> names = loose_names(project().procfile_text);
-    std::vector<std::string> defined = project().procfile.names();
-    if (formation) {
-        for (auto& d : check_formation_names(*formation, names)) {
-            d.hint = defined.empty() ? std::string("the Procfile defines no valid process type")
-                                     : fmt::format("process types in the Procfile: {}",
-                                                   fmt::join(defined, ", "));
-            out_.diagnostics.push_back(std::move(d));
-        }
+    if (!cli.procfile)
+        return fs::path(".");
+    const fs::path p(cli.procfile->value);
+    const fs::path root = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (probe_path(root).kind != PathKind::directory) {
+        error(
+            option_where(cli.procfile->where, "--procfile"), "procfile/not-found",
+            fmt::format("Procfile '{}' does not exist: no directory '{}'", show_(p), show_(root)));
+        return std::nullopt;
     }
-    for (const auto& name : options_.selected) {
-        if (std::find(names.begin(), names.end(), name) != names.end())
-            continue;
-        error(Location{std::string(kCommandLine), 0, 0}, "plan/unknown-process",
-              fmt::format("unknown process type '{}'", name),
-              defined.empty()
-                  ? std::string("the Procfile defines no valid process type")
-                  : fmt::format("process types in the Procfile: {}", fmt::join(defined, ", ")));
-    }
+    return root;
 }
 
 void Loader::run() {
-    if (cwd_.empty()) {
+    if (show_.cwd().empty()) {
         error(Location{}, "project/no-cwd", "cannot determine the current directory");
         return;
     }
-    const Settings& cli = options_.cli;
-
-    // The root the config file is looked for in: --root, else the Procfile's
-    // directory, else the current directory.
-    fs::path root = ".";
-    if (cli.root) {
-        root = cli.root->value;
-        if (!check_root(root, cli.root->where))
-            return;
-    } else if (cli.procfile) {
-        const fs::path p(cli.procfile->value);
-        if (p.has_parent_path())
-            root = p.parent_path();
-        std::error_code ec;
-        if (!fs::is_directory(root, ec)) {
-            error(option_where(cli.procfile->where, "--procfile"), "procfile/not-found",
-                  fmt::format("Procfile '{}' does not exist: no directory '{}'", display(p),
-                              display(root)));
-            return;
-        }
-    }
-
-    read_config(root);
-    project().settings.overlay(cli);
+    std::optional<fs::path> root = find_root();
+    if (!root)
+        return;
+    read_config(*root);
+    project().settings.overlay(options_.cli);
     const Settings& s = project().settings;
 
     // A root or Procfile from the config file moves the root.
     if (s.root && from_config(s.root->where)) {
-        root = s.root->value;
-        if (!check_root(root, s.root->where))
+        root = fs::path(s.root->value);
+        if (!check_root(*root, s.root->where))
             return;
-    } else if (!cli.root && s.procfile && from_config(s.procfile->where)) {
+    } else if (!options_.cli.root && s.procfile && from_config(s.procfile->where)) {
         root = fs::path(s.procfile->value).parent_path();
     }
-    fs::path abs_root = (cwd_ / root).lexically_normal();
-    if (!abs_root.has_filename() && abs_root != abs_root.root_path()) {
+    fs::path abs_root = (show_.cwd() / *root).lexically_normal();
+    if (!abs_root.has_filename() && abs_root != abs_root.root_path())
         abs_root = abs_root.parent_path();  // "/x/y/" -> "/x/y"
-    }
     project().root = abs_root;
 
     const std::size_t before = out_.diagnostics.size();
-    const bool procfile_found = read_procfile(root);
-    const bool procfile_ok =
-        procfile_found && !has_errors(std::vector<Diagnostic>(
-                              out_.diagnostics.begin() + static_cast<std::ptrdiff_t>(before),
-                              out_.diagnostics.end()));
-    read_env_files(root);
-
-    // Quiet names must be process types.
-    if (s.quiet && procfile_found && !project().procfile.entries.empty()) {
-        for (const auto& name : s.quiet->value) {
-            if (project().procfile.find(name) == nullptr) {
-                error(option_where(s.quiet->where, "--quiet"), "config/unknown-process",
-                      fmt::format("unknown process type '{}' in quiet", name),
-                      fmt::format("process types in the Procfile: {}",
-                                  fmt::join(project().procfile.names(), ", ")),
-                      source_line_of(s.quiet->where));
-            }
-        }
-    }
-
+    const bool procfile_read = read_procfile(*root);
+    const bool procfile_ok = !has_errors(std::vector<Diagnostic>(
+        out_.diagnostics.begin() + static_cast<std::ptrdiff_t>(before), out_.diagnostics.end()));
+    read_env_files(*root);
     const std::optional<Formation> formation = this->formation();
-    const int port = base_port();
-    if (procfile_found && !procfile_ok) {
-        // No plan from a broken Procfile, but the names the formation and the
-        // command line give are still checked, against every name the file
-        // appears to define (bad lines included).
-        check_names_loosely(formation);
-        return;
-    }
-    if (!procfile_ok || !formation)
-        return;
-
-    PlanInput input;
-    input.root = project().root;
-    input.procfile = project().procfile;
-    input.file_env = project().plan.file_env;
-    input.os_env = os_env_;
-    input.formation = *formation;
-    input.base_port = port;
-    input.selected = options_.selected;
-    if (s.timeout)
-        input.timeout = std::chrono::seconds(s.timeout->value);
-    const std::size_t before_lifecycles = out_.diagnostics.size();
-    lifecycles(input);
-    if (out_.diagnostics.size() != before_lifecycles)
-        return;  // a shorthand names no process type
+    if (!procfile_ok && !procfile_read)
+        return;  // no Procfile to check anything against
+    const PlanInput input = plan_input(procfile_ok, formation);
     Parsed<Plan> plan = make_plan(input);
-    for (auto& d : plan.diagnostics) {
-        // A base port given by the user is located where it was given.
-        if (d.code == "plan/invalid-port" && s.port)
-            d.where = option_where(s.port->where, "--port");
-        // Lifecycle findings point into the config file: show the line.
-        if (d.source_line.empty() && project().config_path &&
-            d.where.file == *project().config_path)
-            d.source_line = source_line_of(d.where);
-        out_.diagnostics.push_back(std::move(d));
-    }
+    take(plan.diagnostics);
     project().plan = std::move(plan.value);
 }
 
 }  // namespace
-
-std::vector<std::string> procfile_near_misses(const fs::path& dir) {
-    std::vector<std::pair<int, std::string>> found;
-    std::error_code ec;
-    fs::directory_iterator it(dir, ec);
-    if (ec)
-        return {};
-    for (const auto& entry : it) {
-        std::error_code ec2;
-        if (!entry.is_regular_file(ec2))
-            continue;
-        const std::string name = entry.path().filename().string();
-        if (name == kProcfileName)
-            continue;
-        std::string l = lower(name);
-        while (!l.empty() && (l.back() == ' ' || l.back() == '~'))
-            l.pop_back();
-        int rank = -1;
-        if (l == "procfile") {
-            rank = 0;
-        } else if (l.rfind("procfile.", 0) == 0) {
-            rank = name.rfind("Procfile.", 0) == 0 ? 1 : 2;
-        } else if (l == "procfile-dev" || l == "procfile_dev" || l == ".procfile") {
-            rank = 3;
-        }
-        if (rank >= 0)
-            found.emplace_back(rank, name);
-    }
-    std::sort(found.begin(), found.end());
-    std::vector<std::string> out;
-    out.reserve(found.size());
-    for (auto& f : found)
-        out.push_back(std::move(f.second));
-    return out;
-}
 
 Parsed<Project> load_project(const LoadOptions& options, const Environment& os_env) {
     Parsed<Project> out;

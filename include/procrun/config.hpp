@@ -35,14 +35,16 @@ struct Settings {
     std::optional<Sourced<std::string>> procfile;                // -f/--procfile
     std::optional<Sourced<std::string>> root;                    // -d/--root
     std::optional<Sourced<std::vector<std::string>>> env_files;  // -e/--env
-    std::optional<Sourced<std::string>> formation;               // -c/--formation, "all=1,web=2"
-    std::optional<Sourced<int>> port;                            // -p/--port
-    std::optional<Sourced<int>> timeout;                         // -t/--timeout, seconds
-    std::optional<Sourced<bool>> strict;                         // --strict
-    std::optional<Sourced<bool>> color;                          // --color / --no-color
-    std::optional<Sourced<bool>> timestamp;                      // --no-timestamp => false
-    std::optional<Sourced<bool>> prefix;                         // --no-prefix => false
-    std::optional<Sourced<std::vector<std::string>>> quiet;      // -q/--quiet NAME
+    // -c/--formation "all=1,web=2", or `formation:` as such a string: the spec
+    // as written, parsed by the loader (which knows its place in the file).
+    std::optional<Sourced<std::string>> formation;
+    std::optional<Sourced<int>> port;                        // -p/--port
+    std::optional<Sourced<int>> timeout;                     // -t/--timeout, seconds
+    std::optional<Sourced<bool>> strict;                     // --strict
+    std::optional<Sourced<bool>> color;                      // --color / --no-color
+    std::optional<Sourced<bool>> timestamp;                  // --no-timestamp => false
+    std::optional<Sourced<bool>> prefix;                     // --no-prefix => false
+    std::optional<Sourced<std::vector<std::string>>> quiet;  // -q/--quiet NAME
     // export
     std::optional<Sourced<std::string>> app;           // -a/--app
     std::optional<Sourced<std::string>> user;          // -u/--user
@@ -61,10 +63,9 @@ struct Settings {
     std::optional<Sourced<std::vector<RestartOverride>>> restart;  // --restart [NAME=]POLICY
     std::optional<Sourced<bool>> pty;                              // --pty
 
-    // When a config file gave `formation` as a mapping ({web: 2}), `formation`
-    // holds the equivalent spec ("web=2") and this says where each name was
-    // written; empty otherwise.
-    std::map<std::string, FormationSource> formation_sources;
+    // `formation:` written as a mapping ({web: 2}): read here, each name
+    // located in its `sources`. It and `formation` replace each other.
+    std::optional<Sourced<Formation>> formation_map;
 
     // Overlays every setting present in `over` onto this one. A process type in
     // `over.processes` replaces that type's whole entry.

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -11,7 +13,9 @@ namespace procrun {
 
 // An ordered set of environment variables. Order of first insertion is kept
 // (exports and `check` list variables the way the user wrote them); setting an
-// existing key replaces its value in place.
+// existing key replaces its value in place. Lookups and assignments take
+// constant time (a hash index over the keys), so building an environment of n
+// variables costs O(n) however large n is.
 class Environment {
   public:
     using Entry = std::pair<std::string, std::string>;
@@ -20,6 +24,7 @@ class Environment {
     Environment(std::initializer_list<Entry> entries);
 
     void set(std::string key, std::string value);
+    // Removes `key`; O(n), as the positions after it move.
     bool erase(std::string_view key);
     [[nodiscard]] const std::string* find(std::string_view key) const;
     [[nodiscard]] std::optional<std::string> get(std::string_view key) const;
@@ -36,12 +41,24 @@ class Environment {
     [[nodiscard]] std::vector<std::string> to_strings() const;
 
     // Reads `environ`. The only function here that touches process state.
+    // When a name appears twice, the first one counts (as getenv(3) reads it).
     static Environment from_process();
 
-    friend bool operator==(const Environment&, const Environment&) = default;
+    // Equal when the same variables have the same values in the same order.
+    friend bool operator==(const Environment& a, const Environment& b) {
+        return a.entries_ == b.entries_;
+    }
 
   private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
     std::vector<Entry> entries_;
+    // Key -> its position in entries_.
+    std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
 };
 
 }  // namespace procrun

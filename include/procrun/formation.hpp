@@ -17,15 +17,20 @@ struct FormationSource {
 };
 
 // How many instances of each process type to run: `all=1,web=2,worker=0`.
+// As in foreman, naming types runs only those: `web=2` runs two web and no
+// other type; `all=1,web=2` runs every type, web twice. The empty formation
+// (none given) runs one of each.
 struct Formation {
-    std::optional<int> all;             // default for types not named
+    std::optional<int> all;             // count of the types not named
     std::map<std::string, int> counts;  // explicit per-type counts
     // Where each name in `counts` was written, for diagnostics about it later
     // (an unknown process type). Not part of the value: == ignores it.
     std::map<std::string, FormationSource> sources;
 
-    // The explicit count for `type`, else `all`, else 1.
+    // The explicit count for `type`, else `all`, else 1 when the formation
+    // names no type and 0 when it does.
     [[nodiscard]] int count_for(std::string_view type) const;
+    [[nodiscard]] bool empty() const { return !all && counts.empty(); }
     friend bool operator==(const Formation& a, const Formation& b) {
         return a.all == b.all && a.counts == b.counts;
     }
@@ -43,11 +48,5 @@ Parsed<Formation> parse_formation(std::string_view text, std::string_view file =
 // file. Columns in diagnostics are offsets from origin.column.
 Parsed<Formation> parse_formation(std::string_view text, const Location& origin,
                                   std::string_view source_line);
-
-// Errors for names in `formation` that are not process types, located at
-// formation.sources when known, else in `file`. Each lists the valid types.
-std::vector<Diagnostic> check_formation_names(const Formation& formation,
-                                              const std::vector<std::string>& types,
-                                              std::string_view file = "--formation");
 
 }  // namespace procrun

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "procrun/config.hpp"
 #include "procrun/diagnostic.hpp"
 #include "procrun/environment.hpp"
 #include "procrun/formation.hpp"
@@ -45,21 +46,49 @@ struct Instance {
     Environment app_env;
 };
 
+// Everything make_plan decides from: the parsed files and the merged settings,
+// each setting with where it was given (a file position, or the command-line
+// option). The loader fills it; make_plan makes every decision about names,
+// ports and selection, and reports each problem at that place.
 struct PlanInput {
     std::filesystem::path root;
     Procfile procfile;
-    Environment file_env;  // every env file merged, later files overriding earlier
-    Environment os_env;    // the inherited environment
-    Formation formation;
-    std::optional<int> base_port;       // --port; else PORT from files, then OS, then 5000
+    // When the Procfile has errors there is no plan, but the names given
+    // elsewhere are still checked, against every name the file appears to
+    // define (its bad lines included).
+    std::optional<std::vector<std::string>> broken_procfile_names;
+    // The input has errors (the Procfile, the formation): check the names
+    // given, make no plan.
+    bool names_only = false;
+    Environment file_env;          // every env file merged, later files overriding earlier
+    Location file_port_where;      // where the env files set PORT (at its value), if they do
+    Environment os_env;            // the inherited environment
+    Formation formation;           // its names located in formation.sources
+    std::optional<int> base_port;  // --port or `port:`; else PORT from files, then OS, then 5000
+    Location base_port_where{"--port", 0, 0};
     std::vector<std::string> selected;  // process types named on the command line; empty = all
+    // `procrun run WORD`: when WORD is not a process type nothing gets a port,
+    // so the base port (an inherited PORT, say) is not needed and not checked.
+    std::optional<std::string> run_word;
     std::chrono::seconds timeout = kDefaultTimeout;
-    // Per process type, from the config file and the command line; a name that
-    // is not a Procfile entry is a located error.
+    // Per process type, from the config file's `processes:`; a name that is
+    // not a Procfile entry is a located error.
     std::map<std::string, Lifecycle> lifecycles;
-    // Where each name of `lifecycles` was written (its key under `processes:`,
-    // or "command line"), for that located error and others about the type.
+    // Where each name of `lifecycles` was written (its key under `processes:`),
+    // for that located error and others about the type.
     std::map<std::string, Location> lifecycle_where;
+    // The command line's shorthands, applied over `lifecycles`: --restart (one
+    // type, or every type when no NAME is given), --can-die, --exit-with, --pty.
+    std::optional<Sourced<std::vector<RestartOverride>>> restart;
+    std::optional<Sourced<std::vector<std::string>>> can_die;
+    std::optional<Sourced<std::vector<std::string>>> exit_with;
+    bool pty = false;
+    // -q/--quiet or `quiet:`: names that must be process types.
+    std::optional<Sourced<std::vector<std::string>>> quiet;
+    // The text of each file a Location above may point into, by its name in
+    // Location::file: the source line shown under a diagnostic. Views that
+    // must outlive make_plan.
+    std::map<std::string, std::string_view, std::less<>> texts;
 };
 
 // The value every command reads: start, run, check and export.
@@ -82,8 +111,10 @@ struct Plan {
 };
 
 // Pure: builds the plan. PORT for instance i of the type at position p is
-// base + 100*p + (i-1), as foreman does. Unknown selected names and formation
-// names are errors that list the valid process types.
+// base + 100*p + (i-1), as foreman does. A name that is not a process type
+// (selected, in the formation, under processes:, in a shorthand or quiet) is
+// an error at the place it was given, with one hint: "did you mean 'web'? the
+// Procfile defines: web, worker".
 Parsed<Plan> make_plan(const PlanInput& input);
 
 // The environment for an instance (PORT, PS) given the plan's inputs; used by

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,7 +40,14 @@ struct LoadOptions {
     // When false (procrun run CMD), a missing Procfile is not an error: the
     // project is only the env files and settings.
     bool require_procfile = true;
+    // `procrun run WORD ...`: when WORD is not a process type, nothing gets a
+    // port, so PORT (inherited or from the env files) is not checked.
+    std::optional<std::string> run_word;
 };
+
+// The largest Procfile, env file or config file procrun reads: past it, a
+// located error instead of gigabytes of memory.
+inline constexpr std::uintmax_t kMaxProjectFileSize = 16 * 1024 * 1024;
 
 // Finds and reads the Procfile, the config file and the env files, then builds
 // the plan. Reports every problem found, located in its file.
@@ -49,7 +57,9 @@ struct LoadOptions {
 //     `root` / `procfile` move ROOT for what follows.
 //   - Procfile: --procfile, else ROOT/Procfile. Near misses (procfile,
 //     Procfile.txt, ...) are named in the error.
-//   - Env files: --env (each must exist), else ROOT/.env if it exists.
+//   - Env files: --env (each must exist), else ROOT/.env if it exists. A
+//     .env that is a link to nothing, a link loop or unreadable is an error.
+//   - No file over kMaxProjectFileSize is read.
 // Paths in diagnostics and in Project are relative to the current directory
 // when under it, else absolute. The rules are in docs/procfile.md.
 Parsed<Project> load_project(const LoadOptions& options, const Environment& os_env);

@@ -20,11 +20,16 @@ struct RunArgs {
 
 int run_command(const RunArgs& args) {
     const Environment os_env = Environment::from_process();
-    std::optional<Project> project =
-        load_or_report(args.project, {}, os_env, /*require_procfile=*/false);
-    if (!project)
+    LoadOptions load;
+    load.cli = to_settings(args.project);
+    load.require_procfile = false;
+    load.run_word = args.words.front();
+    const Parsed<Project> project = load_project(load, os_env);
+    if (!project.diagnostics.empty())
+        print_diagnostics(project.diagnostics, std::nullopt, os_env);
+    if (!project.ok())
         return kExitInvalid;
-    const Plan& plan = project->plan;
+    const Plan& plan = project.value.plan;
 
     ForegroundOptions options;
     const std::string& first = args.words.front();

@@ -37,10 +37,14 @@ void check(std::string_view text, procrun::ConfigDialect dialect, const char* fi
         std::abort();
     if (s.timeout && s.timeout->value < 0)
         std::abort();
-    if (s.formation) {
-        // A mapping is turned into a spec the formation parser accepts.
-        if (!s.formation_sources.empty() && !procrun::parse_formation(s.formation->value).ok()) {
+    if (s.formation_map) {
+        // A mapping is read into a formation: each name located, counts in range.
+        const procrun::Formation& f = s.formation_map->value;
+        if (s.formation || f.empty())
             std::abort();
+        for (const auto& [name, count] : f.counts) {
+            if (count < 0 || count > procrun::kMaxFormationCount || f.sources.count(name) == 0)
+                std::abort();
         }
     }
     procrun::Settings merged;

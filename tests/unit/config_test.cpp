@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,7 @@ TEST_CASE("Config: every key of .procrun.yaml", "[config]") {
     CHECK(s.formation->value == "web=2,worker=1");
     CHECK(s.formation->where.line == 5);
     CHECK(s.formation->where.column == 12);
-    CHECK(s.formation_sources.empty());
+    CHECK_FALSE(s.formation_map);
     CHECK(s.port->value == 3000);
     CHECK(s.timeout->value == 10);
     CHECK(s.strict->value);
@@ -60,17 +61,23 @@ TEST_CASE("Config: every key of .procrun.yaml", "[config]") {
 TEST_CASE("Config: formation as a mapping, and `concurrency`", "[config]") {
     const auto parsed = parse_config("concurrency:\n  web: 2\n  worker: 0\n", ".procrun.yaml");
     REQUIRE(parsed.diagnostics.empty());
-    CHECK(parsed.value.formation->value == "web=2,worker=0");
-    REQUIRE(parsed.value.formation_sources.size() == 2);
-    const auto& worker = parsed.value.formation_sources.at("worker");
+    CHECK_FALSE(parsed.value.formation);
+    REQUIRE(parsed.value.formation_map);
+    const Formation& f = parsed.value.formation_map->value;
+    CHECK(f.counts == std::map<std::string, int>{{"web", 2}, {"worker", 0}});
+    CHECK_FALSE(f.all);
+    REQUIRE(f.sources.size() == 2);
+    const auto& worker = f.sources.at("worker");
     CHECK(worker.where.line == 3);
     CHECK(worker.where.column == 3);
     CHECK(worker.source_line == "  worker: 0");
 
     const auto flow = parse_config("formation: {all: 1, web: 3}\n", ".procrun.yaml");
     REQUIRE(flow.diagnostics.empty());
-    CHECK(flow.value.formation->value == "all=1,web=3");
-    CHECK(flow.value.formation_sources.count("all") == 0);
+    REQUIRE(flow.value.formation_map);
+    CHECK(flow.value.formation_map->value.all == 1);
+    CHECK(flow.value.formation_map->value.counts == std::map<std::string, int>{{"web", 3}});
+    CHECK(flow.value.formation_map->value.sources.count("all") == 0);
 }
 
 TEST_CASE("Config: env given as one comma-separated string", "[config]") {
@@ -199,13 +206,14 @@ TEST_CASE("Settings::overlay: the command line wins over the config file", "[con
     CHECK(config.port->where.file == "command line");
     CHECK(config.timeout->value == 9);
     CHECK(config.strict->value);
-    CHECK(config.formation->value == "web=2");
-    CHECK(config.formation_sources.size() == 1);
+    REQUIRE(config.formation_map);
+    CHECK(config.formation_map->value.counts == std::map<std::string, int>{{"web", 2}});
+    CHECK(config.formation_map->value.sources.size() == 1);
 
     cli.formation = Sourced<std::string>{"worker=1", Location{"command line", 0, 0}};
     config.overlay(cli);
     CHECK(config.formation->value == "worker=1");
-    CHECK(config.formation_sources.empty());
+    CHECK_FALSE(config.formation_map);
 }
 
 TEST_CASE("Config: one key table, two dialects", "[config]") {

@@ -2,9 +2,11 @@
 #include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -388,4 +390,47 @@ TEST_CASE("dotenv: unclosed references in a long value stay literal, in linear t
     REQUIRE(parsed.ok());
     REQUIRE(parsed.value.size() == 1);
     CHECK(parsed.value[0].value == references);
+}
+
+namespace {
+
+// Seconds to parse `lines` assignments and merge them into one environment, as
+// the loader does (the lookup sees the variables merged so far), the best of
+// two runs.
+double parse_and_merge_seconds(int lines) {
+    std::string text;
+    for (int i = 0; i < lines; ++i)
+        text += fmt::format("KEY_{}=\"value {} ${{HOME}} $KEY_{}\"\n", i, i, i / 2);
+    double best = 0;
+    for (int round = 0; round < 2; ++round) {
+        const std::clock_t start = std::clock();
+        procrun::Environment merged;
+        const procrun::Environment os{{"HOME", "/home/me"}};
+        const procrun::EnvLookup lookup = [&](std::string_view key) -> std::optional<std::string> {
+            if (const std::string* v = merged.find(key))
+                return *v;
+            return os.get(key);
+        };
+        const auto parsed = procrun::parse_dotenv(text, ".env", lookup);
+        REQUIRE(parsed.ok());
+        for (const auto& e : parsed.value)
+            merged.set(e.key, e.value);
+        REQUIRE(merged.size() == static_cast<std::size_t>(lines));
+        const double s = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+        best = round == 0 ? s : std::min(best, s);
+    }
+    return best;
+}
+
+}  // namespace
+
+TEST_CASE("Dotenv: parsing and merging cost grows linearly", "[dotenv]") {
+    // 4x the lines: about 4x the time when linear, 16x when quadratic. The
+    // bound (8x, plus slack for a busy machine) tells the two apart.
+    parse_and_merge_seconds(5000);  // warm up
+    const double small = parse_and_merge_seconds(50000);
+    const double large = parse_and_merge_seconds(200000);
+    INFO("50k lines: " << small << " s, 200k lines: " << large << " s");
+    CHECK(large < 8 * small + 0.1);
+    CHECK(large < 10.0);  // a generous absolute bound, under ASan on a loaded machine
 }

@@ -21,7 +21,7 @@ TEST_CASE("Formation specs", "[formation]") {
     CHECK_FALSE(spaced.value.all.has_value());
     CHECK(spaced.value.count_for("web") == 3);
     CHECK(spaced.value.count_for("worker") == 7);
-    CHECK(spaced.value.count_for("other") == 1);
+    CHECK(spaced.value.count_for("other") == 0);  // as in foreman: only the named types run
 
     const auto none = parse_formation("all=0,web=1");
     CHECK(none.value.count_for("other") == 0);
@@ -88,15 +88,11 @@ TEST_CASE("Formation from a config file is located in that file", "[formation]")
     const std::string line = "formation: web=2,wrker=1";
     const auto parsed = parse_formation("web=2,wrker=1", Location{".procrun.yaml", 3, 12}, line);
     REQUIRE(parsed.diagnostics.empty());
-    const auto errors = check_formation_names(parsed.value, {"web", "worker"});
-    REQUIRE(errors.size() == 1);
-    CHECK(errors[0].where.file == ".procrun.yaml");
-    CHECK(errors[0].where.line == 3);
-    CHECK(errors[0].where.column == 18);
-    CHECK(errors[0].source_line == line);
-    CHECK(errors[0].code == "formation/unknown-process");
-    CHECK(errors[0].message == "unknown process type 'wrker' in the formation");
-    CHECK(errors[0].hint == "process types in the Procfile: web, worker");
+    const auto& wrker = parsed.value.sources.at("wrker");
+    CHECK(wrker.where.file == ".procrun.yaml");
+    CHECK(wrker.where.line == 3);
+    CHECK(wrker.where.column == 18);
+    CHECK(wrker.source_line == line);
 
     const auto bad = parse_formation("web=x", Location{".procrun.yaml", 2, 12}, "formation: web=x");
     REQUIRE(bad.diagnostics.size() == 1);
@@ -104,22 +100,18 @@ TEST_CASE("Formation from a config file is located in that file", "[formation]")
     CHECK(bad.diagnostics[0].where.column == 16);
 }
 
-TEST_CASE("Formation names are checked against the Procfile", "[formation]") {
-    const auto parsed = parse_formation("all=2,web=1,wrk=1,zzz=0");
-    const auto errors = check_formation_names(parsed.value, {"web", "worker"});
-    REQUIRE(errors.size() == 2);
-    CHECK(errors[0].message == "unknown process type 'wrk' in the formation");
-    CHECK(errors[0].where.column == 13);
-    CHECK(errors[1].message == "unknown process type 'zzz' in the formation");
-    CHECK(errors[1].where.column == 19);
-
-    Formation handmade;
-    handmade.counts["x"] = 1;
-    const auto unlocated = check_formation_names(handmade, {}, ".foreman");
-    REQUIRE(unlocated.size() == 1);
-    CHECK(unlocated[0].where.file == ".foreman");
-    CHECK(unlocated[0].where.line == 0);
-    CHECK(unlocated[0].hint == "the Procfile defines no process types");
+TEST_CASE("Formation: naming types runs only those, unless all= is given", "[formation]") {
+    CHECK(Formation{}.count_for("web") == 1);
+    CHECK(Formation{}.empty());
+    const auto named = parse_formation("web=2");
+    CHECK(named.value.count_for("web") == 2);
+    CHECK(named.value.count_for("worker") == 0);
+    const auto with_all = parse_formation("all=1,web=2");
+    CHECK(with_all.value.count_for("web") == 2);
+    CHECK(with_all.value.count_for("worker") == 1);
+    const auto only_all = parse_formation("all=3");
+    CHECK(only_all.value.count_for("worker") == 3);
+    CHECK_FALSE(only_all.value.empty());
 }
 
 TEST_CASE("Formation equality ignores where names were written", "[formation]") {

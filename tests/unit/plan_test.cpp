@@ -126,7 +126,7 @@ TEST_CASE("Plan errors", "[plan]") {
         REQUIRE(plan.diagnostics.size() == 1);
         CHECK(plan.diagnostics[0].code == "plan/unknown-process");
         CHECK(plan.diagnostics[0].message == "unknown process type 'wbe'");
-        CHECK(plan.diagnostics[0].hint == "process types in the Procfile: web, worker");
+        CHECK(plan.diagnostics[0].hint == "did you mean 'web'? the Procfile defines: web, worker");
         CHECK(plan.value.instances.empty());
     }
     SECTION("unknown formation name") {
@@ -135,13 +135,14 @@ TEST_CASE("Plan errors", "[plan]") {
         REQUIRE(plan.diagnostics.size() == 1);
         CHECK(plan.diagnostics[0].code == "formation/unknown-process");
         CHECK(plan.diagnostics[0].where.column == 7);
-        CHECK(plan.diagnostics[0].hint == "process types in the Procfile: web, worker");
+        CHECK(plan.diagnostics[0].hint ==
+              "did you mean 'worker'? the Procfile defines: web, worker");
     }
     SECTION("non-numeric PORT") {
         input.file_env.set("PORT", "http");
         const auto plan = make_plan(input);
         REQUIRE(plan.diagnostics.size() == 1);
-        CHECK(plan.diagnostics[0].code == "plan/invalid-port");
+        CHECK(plan.diagnostics[0].code == "env/invalid-port");
         CHECK(plan.diagnostics[0].message == "PORT is not a port number (1-65535): 'http'");
         CHECK(plan.value.instances.empty());
     }
@@ -220,7 +221,7 @@ const Diagnostic* find_code(const std::vector<Diagnostic>& ds, const std::string
 
 TEST_CASE("Plan: lifecycles reach the types and their instances", "[plan]") {
     auto input = input_for("web: puma\nworker: sidekiq\n");
-    input.formation = formation("web=2");
+    input.formation = formation("all=1,web=2");
     Lifecycle web;
     web.restart = RestartPolicy::on_failure;
     web.stop_signal = SIGQUIT;
@@ -248,11 +249,11 @@ TEST_CASE("Plan: a lifecycle for a type the Procfile does not have", "[plan]") {
     CHECK(d.severity == Severity::error);
     CHECK(d.code == "plan/unknown-process");
     CHECK(d.message == "unknown process type 'wbe' under processes");
-    CHECK(d.hint == "did you mean 'web'?");
+    CHECK(d.hint == "did you mean 'web'? the Procfile defines: web, worker");
     CHECK(d.where.file == ".procrun.yaml");
     CHECK(d.where.line == 7);
     CHECK(d.where.column == 3);
-    CHECK(plan.diagnostics[0].hint == "process types in the Procfile: web, worker");
+    CHECK(plan.diagnostics[0].hint == "the Procfile defines: web, worker");
     CHECK(plan.value.instances.empty());
 }
 
@@ -264,7 +265,7 @@ TEST_CASE("Plan: depends_on an unknown type or itself", "[plan]") {
     REQUIRE(plan.diagnostics.size() == 2);
     CHECK(plan.diagnostics[0].code == "plan/unknown-dependency");
     CHECK(plan.diagnostics[0].message == "'web' depends on 'dbb', which is not a process type");
-    CHECK(plan.diagnostics[0].hint == "did you mean 'db'?");
+    CHECK(plan.diagnostics[0].hint == "did you mean 'db'? the Procfile defines: web, db");
     CHECK(plan.diagnostics[0].where.line == 4);
     CHECK(plan.diagnostics[1].code == "plan/self-dependency");
     CHECK(plan.diagnostics[1].message == "'web' depends on itself");
@@ -331,7 +332,7 @@ TEST_CASE("Plan: dependencies of the selected types are started too", "[plan]") 
 TEST_CASE("Plan: a dependency that runs no instance", "[plan]") {
     auto input = input_for("web: puma\ndb: postgres\nworker: sidekiq\n");
     input.lifecycles["web"].depends_on = {dep("db", DependencyCondition::started, 3)};
-    input.formation = formation("db=0");
+    input.formation = formation("all=1,db=0");
     const auto plan = make_plan(input);
     REQUIRE(plan.diagnostics.size() == 1);
     const Diagnostic& d = plan.diagnostics[0];
@@ -416,4 +417,174 @@ TEST_CASE("Plan: dependency conditions that cannot be met as meant", "[plan]") {
     input.lifecycles["db"].restart = RestartPolicy::on_failure;
     input.lifecycles["cache"].readiness.kind = ProbeKind::log;
     CHECK(make_plan(input).diagnostics.empty());
+}
+
+TEST_CASE("Plan: formation names are checked against the Procfile", "[plan]") {
+    auto input = input_for("web: a\nworker: b\n");
+    input.formation = formation("all=2,web=1,wrk=1,zzz=0");
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 2);
+    CHECK(plan.diagnostics[0].code == "formation/unknown-process");
+    CHECK(plan.diagnostics[0].message == "unknown process type 'wrk' in the formation");
+    CHECK(plan.diagnostics[0].where.column == 13);
+    CHECK(plan.diagnostics[0].source_line == "all=2,web=1,wrk=1,zzz=0");
+    CHECK(plan.diagnostics[1].message == "unknown process type 'zzz' in the formation");
+    CHECK(plan.diagnostics[1].where.column == 19);
+    CHECK(plan.diagnostics[1].hint == "the Procfile defines: web, worker");
+
+    // Located in a config file line.
+    const std::string line = "formation: web=2,wrker=1";
+    input.formation =
+        parse_formation("web=2,wrker=1", Location{".procrun.yaml", 3, 12}, line).value;
+    const auto located = make_plan(input);
+    REQUIRE(located.diagnostics.size() == 1);
+    CHECK(located.diagnostics[0].where == Location{".procrun.yaml", 3, 18});
+    CHECK(located.diagnostics[0].source_line == line);
+
+    // A formation made by hand has no places: the option is named.
+    PlanInput empty;  // no Procfile entries
+    empty.formation.counts["x"] = 1;
+    const auto unlocated = make_plan(empty);
+    REQUIRE(unlocated.diagnostics.size() == 1);
+    CHECK(unlocated.diagnostics[0].where.file == "--formation");
+    CHECK(unlocated.diagnostics[0].where.line == 0);
+    CHECK(unlocated.diagnostics[0].hint == "the Procfile defines no process types");
+}
+
+TEST_CASE("Plan: a formation that names types runs only those, as in foreman", "[plan]") {
+    auto input = input_for("web: a\nworker: b\nclock: c\n");
+    input.formation = formation("worker=2");
+    auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.empty());
+    CHECK(names(plan.value) == std::vector<std::string>{"worker.1", "worker.2"});
+    CHECK(ports(plan.value) == std::vector<int>{5100, 5101});  // positions stay
+    CHECK(plan.value.find_type("web")->count == 0);
+
+    input.formation = formation("all=1,worker=2");
+    plan = make_plan(input);
+    CHECK(names(plan.value) ==
+          std::vector<std::string>{"web.1", "worker.1", "worker.2", "clock.1"});
+
+    input.formation = formation("all=0,clock=1");
+    CHECK(names(make_plan(input).value) == std::vector<std::string>{"clock.1"});
+
+    input.formation = Formation{};
+    CHECK(names(make_plan(input).value) ==
+          std::vector<std::string>{"web.1", "worker.1", "clock.1"});
+}
+
+TEST_CASE("Plan: one hint for every name that is not a process type", "[plan]") {
+    auto input = input_for("web: a\nworker: b\n");
+    input.selected = {"wrker"};
+    input.formation = formation("all=1,wbe=2");
+    input.lifecycles["clock"] = Lifecycle{};
+    input.lifecycle_where["clock"] = Location{".procrun.yaml", 3, 3};
+    input.can_die = Sourced<std::vector<std::string>>{{"wokrer"}, Location{"command line", 0, 0}};
+    input.quiet = Sourced<std::vector<std::string>>{{"webb"}, Location{"--quiet", 0, 0}};
+    const auto plan = make_plan(input);
+    CHECK(codes(plan.diagnostics) ==
+          "config/unknown-process formation/unknown-process plan/unknown-process "
+          "plan/unknown-process plan/unknown-process ");
+    REQUIRE(plan.diagnostics.size() == 5);
+    CHECK(plan.diagnostics[0].message == "unknown process type 'webb' in quiet");
+    CHECK(plan.diagnostics[0].hint == "did you mean 'web'? the Procfile defines: web, worker");
+    CHECK(plan.diagnostics[1].hint == "did you mean 'web'? the Procfile defines: web, worker");
+    CHECK(plan.diagnostics[2].message == "unknown process type 'wrker'");
+    CHECK(plan.diagnostics[2].hint == "did you mean 'worker'? the Procfile defines: web, worker");
+    CHECK(plan.diagnostics[3].message == "unknown process type 'wokrer' in --can-die");
+    CHECK(plan.diagnostics[3].hint == "did you mean 'worker'? the Procfile defines: web, worker");
+    CHECK(plan.diagnostics[4].message == "unknown process type 'clock' under processes");
+    CHECK(plan.diagnostics[4].hint == "the Procfile defines: web, worker");
+    CHECK(plan.value.instances.empty());
+
+    // A long list is cut.
+    std::string text;
+    for (int i = 0; i < 30; ++i)
+        text += "p" + std::to_string(i) + ": x\n";
+    auto many = input_for(text);
+    many.selected = {"zzzzzz"};
+    const auto long_list = make_plan(many);
+    REQUIRE(long_list.diagnostics.size() == 1);
+    CHECK(long_list.diagnostics[0].hint.find("p19, ... (30 in all)") != std::string::npos);
+}
+
+TEST_CASE("Plan: the command line's shorthands go over processes:", "[plan]") {
+    auto input = input_for("web: a\nworker: b\n");
+    input.lifecycles["web"].restart = RestartPolicy::always;
+    input.restart = Sourced<std::vector<RestartOverride>>{{{"", RestartPolicy::on_failure}},
+                                                          Location{"command line", 0, 0}};
+    input.exit_with = Sourced<std::vector<std::string>>{{"worker"}, Location{"command line", 0, 0}};
+    input.pty = true;
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 1);
+    CHECK(plan.diagnostics[0].code == "plan/restart-ignored");  // worker: exit_with
+    CHECK(plan.value.find_type("web")->lifecycle.restart == RestartPolicy::on_failure);
+    CHECK(plan.value.find_type("web")->lifecycle.pty);
+    CHECK(plan.value.find_type("worker")->lifecycle.exit_with);
+}
+
+TEST_CASE("Plan: diagnostics show the line they point at", "[plan]") {
+    auto input = input_for("web: a\nworker: b\n");
+    const std::string env = "A=1\nPORT=http\n";
+    input.file_env.set("PORT", "http");
+    input.file_port_where = Location{".env", 2, 6};
+    input.texts.emplace(".env", env);
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.size() == 1);
+    CHECK(plan.diagnostics[0].where == Location{".env", 2, 6});
+    CHECK(plan.diagnostics[0].source_line == "PORT=http");
+
+    auto high = input_for("web: a\nworker: b\n");
+    const std::string config = "port: 65500\n";
+    high.base_port = 65500;
+    high.base_port_where = Location{".procrun.yaml", 1, 7};
+    high.texts.emplace(".procrun.yaml", config);
+    high.texts.emplace("Procfile", "web: a\nworker: b\n");
+    const auto range = make_plan(high);
+    REQUIRE(range.diagnostics.size() == 1);
+    CHECK(range.diagnostics[0].code == "plan/port-out-of-range");
+    CHECK(range.diagnostics[0].source_line == "worker: b");
+
+    high.base_port = 70000;
+    const auto invalid = make_plan(high);
+    REQUIRE(invalid.diagnostics.size() == 1);
+    CHECK(invalid.diagnostics[0].code == "plan/invalid-port");
+    CHECK(invalid.diagnostics[0].where == Location{".procrun.yaml", 1, 7});
+    CHECK(invalid.diagnostics[0].source_line == "port: 65500");
+}
+
+TEST_CASE("Plan: `run CMD` of no process type needs no port", "[plan]") {
+    auto input = input_for("web: a\n");
+    input.os_env.set("PORT", "abc");
+    input.run_word = "true";
+    const auto cmd = make_plan(input);
+    CHECK(cmd.diagnostics.empty());
+    CHECK(cmd.ok());
+    CHECK(cmd.value.find_type("web") != nullptr);
+
+    // Running a process type: its port comes from PORT, which must be a number.
+    input.run_word = "web";
+    const auto type = make_plan(input);
+    REQUIRE(type.diagnostics.size() == 1);
+    CHECK(type.diagnostics[0].code == "env/invalid-port");
+
+    // Without a Procfile at all.
+    PlanInput none;
+    none.os_env.set("PORT", "abc");
+    none.run_word = "env";
+    CHECK(make_plan(none).diagnostics.empty());
+}
+
+TEST_CASE("Plan: with a broken Procfile only the names given are checked", "[plan]") {
+    auto input = input_for("worker: b\n");
+    input.broken_procfile_names = std::vector<std::string>{"web", "worker"};
+    input.names_only = true;
+    input.selected = {"web", "clock"};
+    input.formation = formation("web=1,wrker=1");
+    const auto plan = make_plan(input);
+    CHECK(codes(plan.diagnostics) == "formation/unknown-process plan/unknown-process ");
+    REQUIRE(plan.diagnostics.size() == 2);
+    CHECK(plan.diagnostics[0].hint == "did you mean 'worker'? the Procfile defines: worker");
+    CHECK(plan.diagnostics[1].message == "unknown process type 'clock'");
+    CHECK(plan.value.instances.empty());
 }

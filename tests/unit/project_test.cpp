@@ -353,7 +353,7 @@ TEST_CASE("Loader: formation and selected process types", "[project]") {
     CHECK(d.where.file == "--formation");
     CHECK(d.where.column == 7);
     CHECK(d.source_line == "web=2,wrker=1");
-    CHECK(d.hint == "process types in the Procfile: web, worker");
+    CHECK(d.hint == "did you mean 'worker'? the Procfile defines: web, worker");
 
     options.cli.formation = cli("web=2,worker=x");
     const auto nan = load(options);
@@ -377,7 +377,8 @@ TEST_CASE("Loader: .procrun.yaml and its precedence", "[project]") {
     box.write("Procfile", "web: a\nworker: b\n");
     box.write("deploy/Procfile", "release: r\n");
     box.write("local.env", "X=1\n");
-    box.write(".procrun.yaml", "formation:\n  web: 2\nport: 3000\ntimeout: 9\nenv: local.env\n");
+    box.write(".procrun.yaml",
+              "formation:\n  all: 1\n  web: 2\nport: 3000\ntimeout: 9\nenv: local.env\n");
 
     SECTION("the config file applies") {
         const auto loaded = load();
@@ -396,8 +397,9 @@ TEST_CASE("Loader: .procrun.yaml and its precedence", "[project]") {
         options.cli.formation = cli("worker=3");
         const auto loaded = load(options);
         REQUIRE(loaded.diagnostics.empty());
+        // The command line's formation replaces the file's; it names only worker.
         CHECK(instance_names(loaded.value) ==
-              std::vector<std::string>{"web.1", "worker.1", "worker.2", "worker.3"});
+              std::vector<std::string>{"worker.1", "worker.2", "worker.3"});
         CHECK(loaded.value.plan.base_port == 4000);
         CHECK(loaded.value.plan.timeout == std::chrono::seconds(9));
     }
@@ -486,7 +488,7 @@ TEST_CASE("Loader: names are still checked when the Procfile has errors", "[proj
     CHECK(loaded.diagnostics[0].code == "procfile/space-before-colon");
     CHECK(loaded.diagnostics[1].code == "formation/unknown-process");
     CHECK(loaded.diagnostics[1].message == "unknown process type 'wrker' in the formation");
-    CHECK(loaded.diagnostics[1].hint == "process types in the Procfile: worker");
+    CHECK(loaded.diagnostics[1].hint == "did you mean 'worker'? the Procfile defines: worker");
     CHECK(loaded.diagnostics[2].code == "plan/unknown-process");
     CHECK(loaded.diagnostics[2].message == "unknown process type 'clock'");
     CHECK(loaded.value.plan.instances.empty());
@@ -546,7 +548,7 @@ TEST_CASE("Loader: lifecycle errors of the plan show the config file's line", "[
     CHECK(unknown.where.line == 3);
     CHECK(unknown.where.column == 3);
     CHECK(unknown.source_line == "  wbe: {restart: always}");
-    CHECK(unknown.hint == "did you mean 'web'?");
+    CHECK(unknown.hint == "did you mean 'web'? the Procfile defines: web, db");
     const Diagnostic& self = loaded.diagnostics[1];
     CHECK(self.message == "'db' depends on itself");
     CHECK(self.where.line == 5);
@@ -609,11 +611,11 @@ TEST_CASE("Loader: shorthands naming no process type", "[project]") {
     REQUIRE(loaded.diagnostics.size() == 3);
     CHECK(loaded.diagnostics[0].message == "unknown process type 'clock' in --restart");
     CHECK(loaded.diagnostics[1].message == "unknown process type 'wrker' in --can-die");
-    CHECK(loaded.diagnostics[1].hint == "did you mean 'worker'?");
+    CHECK(loaded.diagnostics[1].hint == "did you mean 'worker'? the Procfile defines: web, worker");
     CHECK(loaded.diagnostics[1].where.file == "command line");
     CHECK(loaded.diagnostics[1].where.line == 0);
     CHECK(loaded.diagnostics[2].message == "unknown process type 'scheduler' in --exit-with");
-    CHECK(loaded.diagnostics[2].hint == "process types in the Procfile: web, worker");
+    CHECK(loaded.diagnostics[2].hint == "the Procfile defines: web, worker");
     CHECK(loaded.diagnostics[2].code == "plan/unknown-process");
     CHECK_FALSE(loaded.ok());
     CHECK(loaded.value.plan.instances.empty());
@@ -630,4 +632,170 @@ TEST_CASE("Loader: a shorthand that conflicts with the file is the plan's error"
     CHECK(loaded.diagnostics[0].code == "plan/can-die-and-exit-with");
     CHECK(loaded.diagnostics[0].where.line == 2);
     CHECK(loaded.diagnostics[0].source_line == "  web: {exit_with: true}");
+}
+
+TEST_CASE("Loader: a .env that is there but cannot be read is an error, never skipped",
+          "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: a\n");
+
+    SECTION("no .env at all: nothing to say") {
+        const auto loaded = load();
+        CHECK(loaded.diagnostics.empty());
+        CHECK(loaded.value.env_files.empty());
+    }
+    SECTION("a link to nothing") {
+        fs::create_symlink("shared/missing.env", box.path() / ".env");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        const Diagnostic& d = loaded.diagnostics[0];
+        CHECK(d.code == "env/dangling-symlink");
+        CHECK(d.where.file == ".env");
+        CHECK(d.message ==
+              "env file '.env' is a symbolic link to 'shared/missing.env', which does not exist");
+        CHECK_FALSE(loaded.ok());
+    }
+    SECTION("a loop of links") {
+        fs::create_symlink("b.env", box.path() / ".env");
+        fs::create_symlink(".env", box.path() / "b.env");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "env/symlink-loop");
+        CHECK(loaded.diagnostics[0].message == "env file '.env' is a symbolic link loop");
+    }
+    SECTION("a directory") {
+        fs::create_directories(box.path() / ".env");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "env/not-a-file");
+        CHECK(loaded.diagnostics[0].message == "env file '.env' is a directory");
+    }
+    SECTION("a link to a file is read") {
+        box.write("shared/app.env", "A=1\n");
+        fs::create_symlink("shared/app.env", box.path() / ".env");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.empty());
+        CHECK(loaded.value.plan.file_env.get("A") == "1");
+    }
+    SECTION("a named file that is a link to nothing points at the option") {
+        fs::create_symlink("nowhere.env", box.path() / "local.env");
+        LoadOptions options;
+        options.cli.env_files =
+            Sourced<std::vector<std::string>>{{"local.env"}, Location{"command line", 0, 0}};
+        const auto loaded = load(options);
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "env/dangling-symlink");
+        CHECK(loaded.diagnostics[0].where.file == "--env");
+    }
+}
+
+TEST_CASE("Loader: a Procfile or config file behind a broken link says so", "[project]") {
+    Sandbox box;
+    SECTION("a Procfile link loop is not 'no Procfile'") {
+        fs::create_symlink("Procfile", box.path() / "Procfile");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "procfile/symlink-loop");
+        CHECK(loaded.diagnostics[0].message == "'Procfile' is a symbolic link loop");
+    }
+    SECTION("a Procfile link to nothing") {
+        fs::create_symlink("deploy/Procfile", box.path() / "Procfile");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "procfile/dangling-symlink");
+        CHECK(loaded.diagnostics[0].message ==
+              "'Procfile' is a symbolic link to 'deploy/Procfile', which does not exist");
+    }
+    SECTION("a dangling Procfile link is an error for run too") {
+        fs::create_symlink("deploy/Procfile", box.path() / "Procfile");
+        LoadOptions options;
+        options.require_procfile = false;
+        options.run_word = "true";
+        CHECK(load(options).diagnostics.size() == 1);
+    }
+    SECTION("a config file link to nothing") {
+        box.write("Procfile", "web: a\n");
+        fs::create_symlink("shared/procrun.yaml", box.path() / ".procrun.yaml");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "config/dangling-symlink");
+        CHECK(loaded.diagnostics[0].where.file == ".procrun.yaml");
+    }
+}
+
+TEST_CASE("Loader: files over the size limit are refused", "[project]") {
+    Sandbox box;
+    const std::string line = "# " + std::string(1021, 'x') + "\n";  // 1 KiB
+    std::string big;
+    big.reserve(kMaxProjectFileSize + line.size());
+    while (big.size() <= kMaxProjectFileSize)
+        big += line;
+    SECTION("Procfile") {
+        box.write("Procfile", "web: a\n" + big);
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "procfile/too-large");
+        CHECK(loaded.diagnostics[0].message ==
+              "'Procfile' is 16.0 MiB; procrun reads files of at most 16.0 MiB");
+        CHECK(loaded.value.procfile_text.empty());
+    }
+    SECTION(".env") {
+        box.write("Procfile", "web: a\n");
+        box.write(".env", big);
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "env/too-large");
+    }
+    SECTION(".procrun.yaml") {
+        box.write("Procfile", "web: a\n");
+        box.write(".procrun.yaml", big);
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.size() == 1);
+        CHECK(loaded.diagnostics[0].code == "config/too-large");
+    }
+    SECTION("just under the limit is read") {
+        big.resize(kMaxProjectFileSize - 7);
+        big.back() = '\n';
+        box.write("Procfile", "web: a\n" + big);
+        const auto loaded = load();
+        CHECK(loaded.diagnostics.empty());
+        CHECK(loaded.value.procfile_text.size() == kMaxProjectFileSize);
+    }
+}
+
+TEST_CASE("Loader: an inherited PORT does not matter to run COMMAND", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: a\n");
+    LoadOptions options;
+    options.require_procfile = false;
+    options.run_word = "env";
+    const auto cmd = load(options, Environment{{"PORT", "abc"}});
+    CHECK(cmd.diagnostics.empty());
+    options.run_word = "web";
+    const auto type = load(options, Environment{{"PORT", "abc"}});
+    REQUIRE(type.diagnostics.size() == 1);
+    CHECK(type.diagnostics[0].code == "env/invalid-port");
+}
+
+TEST_CASE("Loader: the formation is read once, from the command line or the file", "[project]") {
+    Sandbox box;
+    box.write("Procfile", "web: a\nworker: b\nclock: c\n");
+    SECTION("a mapping in the config file, named types only") {
+        box.write(".procrun.yaml", "formation:\n  worker: 2\n");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.empty());
+        CHECK(instance_names(loaded.value) == std::vector<std::string>{"worker.1", "worker.2"});
+    }
+    SECTION("a string in the config file, with all") {
+        box.write(".procrun.yaml", "formation: all=1,worker=2\n");
+        const auto loaded = load();
+        REQUIRE(loaded.diagnostics.empty());
+        CHECK(instance_names(loaded.value) ==
+              std::vector<std::string>{"web.1", "worker.1", "worker.2", "clock.1"});
+    }
+    SECTION("the command line") {
+        LoadOptions options;
+        options.cli.formation = cli("clock=1");
+        CHECK(instance_names(load(options).value) == std::vector<std::string>{"clock.1"});
+    }
 }
