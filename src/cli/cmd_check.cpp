@@ -3,7 +3,6 @@
 // commands.
 
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -78,18 +77,6 @@ std::string display_root(const fs::path& root) {
     return shown == "." ? std::string() : shown;
 }
 
-// The argument limits of execve here: MAX_ARG_STRLEN is 32 pages (linux/binfmts.h).
-ExecLimits system_exec_limits() {
-    ExecLimits limits;
-    const long page = ::sysconf(_SC_PAGESIZE);
-    const long arg_max = ::sysconf(_SC_ARG_MAX);
-    if (page > 0)
-        limits.max_string = 32 * static_cast<std::size_t>(page);
-    if (arg_max > 0)
-        limits.max_total = static_cast<std::size_t>(arg_max);
-    return limits;
-}
-
 int run_check(const CheckArgs& args) {
     const Environment os_env = Environment::from_process();
     LoadOptions load;
@@ -97,7 +84,7 @@ int run_check(const CheckArgs& args) {
     Parsed<Project> loaded = load_project(load, os_env);
     const Project& project = loaded.value;
     std::vector<Diagnostic> diagnostics = std::move(loaded.diagnostics);
-    std::vector<Diagnostic> limits = check_exec_limits(project, system_exec_limits());
+    std::vector<Diagnostic> limits = exec_limit_errors(project);
     diagnostics.insert(diagnostics.end(), std::make_move_iterator(limits.begin()),
                        std::make_move_iterator(limits.end()));
 

@@ -89,6 +89,11 @@ int start_command(const StartArgs& args) {
     std::optional<bool> colour_flag;
     if (load.cli.color)
         colour_flag = load.cli.color->value;
+    if (loaded.ok()) {
+        std::vector<Diagnostic> limits = exec_limit_errors(loaded.value);
+        loaded.diagnostics.insert(loaded.diagnostics.end(), std::make_move_iterator(limits.begin()),
+                                  std::make_move_iterator(limits.end()));
+    }
     if (!loaded.diagnostics.empty())
         print_diagnostics(loaded.diagnostics, colour_flag, os_env);
     if (!loaded.ok())

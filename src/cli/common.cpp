@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "posix/limits.hpp"
+#include "procrun/check.hpp"
 #include "procrun/terminal.hpp"
 
 namespace procrun::cli {
@@ -127,6 +129,16 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, std::optional
         out += format_human(d, colour);
     std::fwrite(out.data(), 1, out.size(), stderr);
     std::fflush(stderr);
+}
+
+std::vector<Diagnostic> exec_limit_errors(const Project& project) {
+    const posix::ArgLimits system = posix::exec_arg_limits();
+    ExecLimits limits;
+    if (system.max_string > 0)
+        limits.max_string = system.max_string;
+    if (system.max_total > 0)
+        limits.max_total = system.max_total;
+    return check_exec_limits(project, limits);
 }
 
 std::optional<Project> load_or_report(const ProjectArgs& args,

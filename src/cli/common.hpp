@@ -72,6 +72,11 @@ void print_diagnostics(const std::vector<Diagnostic>& diagnostics, std::optional
                        const Environment& os_env);
 
 // Loads the project for a command; prints diagnostics. Returns nullopt on error.
+// What execve would refuse in `project` (a command, a variable, a process name
+// or a whole environment over the kernel's limits here), as located errors:
+// `check` reports them and `start` refuses to begin with them.
+std::vector<Diagnostic> exec_limit_errors(const Project& project);
+
 std::optional<Project> load_or_report(const ProjectArgs& args,
                                       const std::vector<std::string>& selected,
                                       const Environment& os_env, bool require_procfile = true);

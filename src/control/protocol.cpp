@@ -36,10 +36,12 @@ std::string command_list() {
 }
 
 // Parses exactly one JSON value from `line`; the error names the byte offset.
-Decoded<bj::value> parse_line(std::string_view line) {
+// A request is at most kMaxControlLine; a reply (the status of thousands of
+// instances) is bounded by the client's own reading limit instead.
+Decoded<bj::value> parse_line(std::string_view line, bool request) {
     if (!line.empty() && line.back() == '\r')
         line.remove_suffix(1);
-    if (line.size() > kMaxControlLine) {
+    if (request && line.size() > kMaxControlLine) {
         return {std::nullopt, fmt::format("request too long: {} bytes (at most {})", line.size(),
                                           kMaxControlLine)};
     }
@@ -217,7 +219,7 @@ std::string encode_reply(const ControlReply& reply) {
 }
 
 Decoded<ControlRequest> decode_request(std::string_view line) {
-    Decoded<bj::value> parsed = parse_line(line);
+    Decoded<bj::value> parsed = parse_line(line, true);
     if (!parsed.ok())
         return {std::nullopt, std::move(parsed.error)};
     const bj::value& doc = *parsed.value;
@@ -271,7 +273,7 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
 }
 
 Decoded<ControlReply> decode_reply(std::string_view line) {
-    Decoded<bj::value> parsed = parse_line(line);
+    Decoded<bj::value> parsed = parse_line(line, false);
     if (!parsed.ok())
         return {std::nullopt, std::move(parsed.error)};
     const bj::value& doc = *parsed.value;

@@ -1,6 +1,7 @@
 #include "posix/limits.hpp"
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -82,6 +83,17 @@ bool restore_fd_limit(rlim_t soft) {
         return true;
     lim.rlim_cur = std::min(soft, lim.rlim_max);
     return ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
+}
+
+ArgLimits exec_arg_limits() {
+    ArgLimits limits;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const long arg_max = ::sysconf(_SC_ARG_MAX);
+    if (page > 0)
+        limits.max_string = 32 * static_cast<std::size_t>(page);  // linux/binfmts.h
+    if (arg_max > 0)
+        limits.max_total = static_cast<std::size_t>(arg_max);
+    return limits;
 }
 
 }  // namespace procrun::posix

@@ -43,6 +43,15 @@ std::size_t open_fd_count();
 std::optional<std::string> check_fd_budget(std::size_t instances, bool log_files,
                                            std::size_t already_open, rlim_t limit);
 
+// What execve accepts here: at most `max_string` bytes in one argument or
+// environment string (MAX_ARG_STRLEN, 32 pages), at most `max_total` in all
+// (ARG_MAX); 0 where the system does not say.
+struct ArgLimits {
+    std::size_t max_string = 0;
+    std::size_t max_total = 0;
+};
+ArgLimits exec_arg_limits();
+
 // For a child between fork and exec (async-signal-safe): sets its soft
 // RLIMIT_NOFILE to `soft` (0: leaves it). Returns false with errno set.
 bool restore_fd_limit(rlim_t soft);

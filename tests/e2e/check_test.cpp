@@ -179,6 +179,13 @@ TEST_CASE("procrun check rejects a command start could not pass to execve", "[ch
     CHECK(r.err.find("check failed: 1 error") != std::string::npos);
     CHECK(r.err.size() < 2000);  // a window of the line, not the line
 
+    // start refuses it the same way, before starting anything.
+    const RunResult start = run_procrun({"start"}, options);
+    CHECK(start.exit_code == 1);
+    CHECK(start.err.find("Procfile:2:6: error: the command of 'web' is 200005 bytes") !=
+          std::string::npos);
+    CHECK(start.out.find("started") == std::string::npos);
+
     // The same command one byte under the limit passes check, and start runs it.
     const std::size_t fits = 131072 - 1 - std::string("exec echo ").size();
     tmp.write("Procfile", "big: echo " + std::string(fits, 'y') + "\n");

@@ -274,6 +274,19 @@ TEST_CASE("control: replies round-trip, with and without uptime", "[control]") {
     CHECK(decode_ok(failed) == failure);
 }
 
+TEST_CASE("control: the status of thousands of instances is a reply, not a too-long request",
+          "[control]") {
+    ControlReply reply;
+    reply.pid = 4242;
+    for (int i = 1; i <= 2000; ++i)
+        reply.instances.push_back(instance("web." + std::to_string(i), "running", 1000 + i));
+    const std::string line = encode_reply(reply);
+    REQUIRE(line.size() > kMaxControlLine);
+    CHECK(decode_ok(line.substr(0, line.size() - 1)) == reply);
+    CHECK(decode_request(std::string(kMaxControlLine + 1, ' ')).error.find("request too long") ==
+          0);
+}
+
 TEST_CASE("control: a reply tolerates unknown keys and a CRLF", "[control]") {
     const ControlReply r =
         decode_ok("{\"ok\":true,\"future\":[1,2],\"instances\":[{\"name\":\"web.1\",\"x\":1}]}\r");
