@@ -631,7 +631,7 @@ void Loader::run() {
     input.base_port = port;
     input.selected = options_.selected;
     if (s.timeout)
-        input.timeout = std::chrono::seconds(s.timeout->value);
+        input.timeout = s.timeout->value;
     const std::size_t before_lifecycles = out_.diagnostics.size();
     lifecycles(input);
     if (out_.diagnostics.size() != before_lifecycles)

@@ -53,7 +53,7 @@ struct PlanInput {
     Formation formation;
     std::optional<int> base_port;       // --port; else PORT from files, then OS, then 5000
     std::vector<std::string> selected;  // process types named on the command line; empty = all
-    std::chrono::seconds timeout = kDefaultTimeout;
+    std::chrono::milliseconds timeout = kDefaultTimeout;  // stop signal to SIGKILL
     // Per process type, from the config file and the command line; a name that
     // is not a Procfile entry is a located error.
     std::map<std::string, Lifecycle> lifecycles;
@@ -71,7 +71,7 @@ struct Plan {
     Environment file_env;
     Environment os_env;
     int base_port = kDefaultBasePort;
-    std::chrono::seconds timeout = kDefaultTimeout;
+    std::chrono::milliseconds timeout = kDefaultTimeout;  // stop signal to SIGKILL
 
     [[nodiscard]] const ProcessType* find_type(std::string_view name) const;
     // The whole environment an instance gets: os_env overlaid with its app_env.
