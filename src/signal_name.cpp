@@ -15,8 +15,7 @@ struct Entry {
 
 using A = SignalDefault;
 
-// The first entry of a number is its name; later ones are aliases that
-// parse_signal also takes (IOT, IO, CLD).
+// Each named signal once, under glibc's abbreviation, in the order of the numbers.
 constexpr Entry kSignals[] = {
     {"HUP", SIGHUP, A::terminate},   {"INT", SIGINT, A::terminate},
     {"QUIT", SIGQUIT, A::terminate}, {"ILL", SIGILL, A::terminate},
@@ -33,8 +32,7 @@ constexpr Entry kSignals[] = {
     {"XFSZ", SIGXFSZ, A::terminate}, {"VTALRM", SIGVTALRM, A::terminate},
     {"PROF", SIGPROF, A::terminate}, {"WINCH", SIGWINCH, A::ignore},
     {"POLL", SIGPOLL, A::terminate}, {"PWR", SIGPWR, A::terminate},
-    {"SYS", SIGSYS, A::terminate},   {"IOT", SIGIOT, A::terminate},
-    {"IO", SIGIO, A::terminate},     {"CLD", SIGCHLD, A::ignore},
+    {"SYS", SIGSYS, A::terminate},
 };
 
 const Entry* find(int signal) {
@@ -59,22 +57,22 @@ std::optional<int> parse_signal(std::string_view text) {
     constexpr std::size_t kLongest = 12;  // "SIGVTALRM" and any number
     if (text.empty() || text.size() > kLongest)
         return std::nullopt;
-    std::string name(text);
-    std::transform(name.begin(), name.end(), name.begin(), upper);
-    if (name.rfind("SIG", 0) == 0)
-        name.erase(0, 3);  // "SIG42" is how signal_name prints an unnamed number
-    if (!name.empty() &&
-        std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        name.erase(0, std::min(name.find_first_not_of('0'), name.size() - 1));
-        if (name.size() > 3)
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        const std::size_t zeros = std::min(text.find_first_not_of('0'), text.size() - 1);
+        text.remove_prefix(zeros);
+        if (text.size() > 3)
             return std::nullopt;
         int n = 0;
-        for (char c : name)
+        for (char c : text)
             n = n * 10 + (c - '0');
         if (n >= 1 && n < NSIG)
             return n;
         return std::nullopt;
     }
+    std::string name(text);
+    std::transform(name.begin(), name.end(), name.begin(), upper);
+    if (name.rfind("SIG", 0) == 0)
+        name.erase(0, 3);
     for (const Entry& e : kSignals) {
         if (e.name == name)
             return e.number;

@@ -14,7 +14,7 @@ namespace procrun {
 std::string signal_name(int signal);
 
 // A signal as users write it: a name with or without "SIG", in any case
-// ("TERM", "SIGquit", "hup"), or a number from 1 to NSIG - 1 ("15", "SIG42").
+// ("TERM", "SIGquit", "hup"), or a number from 1 to NSIG - 1 ("15").
 std::optional<int> parse_signal(std::string_view text);
 
 // The names parse_signal takes, without "SIG", in the order of their numbers

@@ -657,8 +657,8 @@ TEST_CASE("Config: stop_signal KILL is taken with a warning", "[config]") {
         CHECK(parsed.ok());
         CHECK(parsed.value.processes.at("web").value.stop_signal == SIGKILL);
     }
-    // Signals that end a process by default are taken silently, aliases too.
-    for (const char* fine : {"TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "ALRM", "IOT", "40"}) {
+    // Signals that end a process by default are taken silently.
+    for (const char* fine : {"TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "ALRM", "POLL", "40"}) {
         const auto parsed =
             parse_config(std::string("processes:\n  web: {stop_signal: ") + fine + "}\n", "c");
         INFO(fine);

@@ -14,14 +14,14 @@ TEST_CASE("Signal names: every name, with or without SIG, in any case", "[signal
     CHECK(parse_signal("SigUsr1") == SIGUSR1);
     CHECK(parse_signal("15") == SIGTERM);
     CHECK(parse_signal("1") == 1);
-    CHECK(parse_signal("SIG42") == 42);
+    CHECK_FALSE(parse_signal("SIG42"));
     CHECK(parse_signal("0015") == 15);
     CHECK(parse_signal("999999999999") == std::nullopt);
     CHECK(parse_signal(std::to_string(NSIG - 1)) == NSIG - 1);
-    // Aliases.
-    CHECK(parse_signal("IOT") == SIGABRT);
-    CHECK(parse_signal("IO") == SIGPOLL);
-    CHECK(parse_signal("CLD") == SIGCHLD);
+    // One name per signal, glibc's.
+    CHECK_FALSE(parse_signal("IOT"));
+    CHECK_FALSE(parse_signal("IO"));
+    CHECK(parse_signal("POLL") == SIGPOLL);
     for (const char* bad : {"", "0", "SIG", "TERMS", "SIGSIGTERM", "-15", "+15", " TERM", "TERM ",
                             "RTMIN", "15x", "1000000000000"}) {
         INFO(bad);
@@ -40,13 +40,13 @@ TEST_CASE("Signal names: printed as SIGNAME, read back as the same number", "[si
     for (int sig = 1; sig < NSIG; ++sig) {
         INFO(sig);
         const std::string name = signal_name(sig);
-        CHECK(parse_signal(name) == sig);
         if (name != "SIG" + std::to_string(sig)) {
+            CHECK(parse_signal(name) == sig);
             CHECK(parse_signal(name.substr(3)) == sig);
         }
     }
     CHECK(signal_names().front() == "HUP");
-    CHECK(signal_names().size() >= 31);
+    CHECK(signal_names().size() == 31);
 }
 
 TEST_CASE("Signal names: what each does by default", "[signal_name]") {
