@@ -368,7 +368,7 @@ PlanInput Loader::plan_input(bool procfile_ok, const std::optional<Formation>& f
     input.selected = options_.selected;
     input.run_word = options_.run_word;
     if (s.timeout)
-        input.timeout = std::chrono::seconds(s.timeout->value);
+        input.timeout = s.timeout->value;
     for (const auto& [type, lifecycle] : s.processes) {
         input.lifecycles[type] = lifecycle.value;
         input.lifecycle_where[type] = lifecycle.where;

@@ -39,7 +39,7 @@ struct Settings {
     // as written, parsed by the loader (which knows its place in the file).
     std::optional<Sourced<std::string>> formation;
     std::optional<Sourced<int>> port;                        // -p/--port
-    std::optional<Sourced<int>> timeout;                     // -t/--timeout, seconds
+    std::optional<Sourced<Millis>> timeout;                  // -t/--timeout, a duration
     std::optional<Sourced<bool>> strict;                     // --strict
     std::optional<Sourced<bool>> color;                      // --color / --no-color
     std::optional<Sourced<bool>> timestamp;                  // --no-timestamp => false
@@ -89,13 +89,6 @@ std::optional<RestartPolicy> parse_restart_policy(std::string_view text);
 
 // "POLICY" (every type) or "NAME=POLICY", as `--restart` takes it.
 std::optional<RestartOverride> parse_restart_override(std::string_view text);
-
-// "500ms", "2s", "1.5m", "1h", or a plain number of seconds ("10", "0.5"); at
-// most 24 hours, rounded to the millisecond. Nothing negative.
-std::optional<Millis> parse_duration(std::string_view text);
-
-// "1500ms", "30s", "2m": a duration the way parse_duration reads it.
-std::string format_duration(Millis d);
 
 // The candidate closest to `word` in spelling (a typo or two away), or empty.
 std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates);

@@ -13,10 +13,9 @@
 #include <vector>
 
 #include "procrun/diagnostic.hpp"
+#include "procrun/duration.hpp"
 
 namespace procrun {
-
-using Millis = std::chrono::milliseconds;
 
 enum class RestartPolicy {
     no,          // an exit stops everything (unless can_die)

@@ -70,7 +70,7 @@ struct PlanInput {
     // `procrun run WORD`: when WORD is not a process type nothing gets a port,
     // so the base port (an inherited PORT, say) is not needed and not checked.
     std::optional<std::string> run_word;
-    std::chrono::seconds timeout = kDefaultTimeout;
+    std::chrono::milliseconds timeout = kDefaultTimeout;  // stop signal to SIGKILL
     // Per process type, from the config file's `processes:`; a name that is
     // not a Procfile entry is a located error.
     std::map<std::string, Lifecycle> lifecycles;
@@ -100,7 +100,7 @@ struct Plan {
     Environment file_env;
     Environment os_env;
     int base_port = kDefaultBasePort;
-    std::chrono::seconds timeout = kDefaultTimeout;
+    std::chrono::milliseconds timeout = kDefaultTimeout;  // stop signal to SIGKILL
 
     [[nodiscard]] const ProcessType* find_type(std::string_view name) const;
     // The whole environment an instance gets: os_env overlaid with its app_env.

@@ -139,7 +139,7 @@ complete -c procrun -n $any -s e -l env -r -F -d 'Env file(s), later ones overri
 complete -c procrun -n $any -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
 complete -c procrun -n $any -s m -l concurrency -x -d 'How many of each process type (all=1,web=2)'
 complete -c procrun -n $any -s p -l port -x -d 'Base port'
-complete -c procrun -n $any -s t -l timeout -x -d 'Seconds from SIGTERM to SIGKILL'
+complete -c procrun -n $any -s t -l timeout -x -d 'Time from SIGTERM to SIGKILL (seconds, 500ms, 1m)'
 complete -c procrun -n $any -l strict -d 'Accept only Cloud Native Buildpacks / Kubernetes names'
 
 # procrun check

@@ -113,7 +113,8 @@ int run_export(const ExportArgs& args) {
     if (s.image)
         options.image = s.image->value;
     options.secret_all = args.secret;
-    options.timeout = project.plan.timeout;
+    // Init systems take whole seconds: a fraction is rounded up (0.5s gives 1).
+    options.timeout = std::chrono::ceil<std::chrono::seconds>(project.plan.timeout);
     if (s.template_dir) {
         Parsed<std::map<std::string, TemplateSource>> templates =
             load_templates(args.format, s.template_dir->value);

@@ -33,7 +33,7 @@ Settings given_settings(const ProjectArgs& args) {
     s.env_files = from_cli(args.env_opt, args.env_files);
     s.formation = from_cli(args.formation_opt, args.formation);
     s.port = from_cli(args.port_opt, args.port);
-    s.timeout = from_cli(args.timeout_opt, args.timeout);
+    s.timeout = from_cli(args.timeout_opt, parse_duration(args.timeout).value_or(Millis{0}));
     s.strict = from_cli(args.strict_opt, args.strict);
     return s;
 }
@@ -65,9 +65,18 @@ void add_project_options(CLI::App& cmd, ProjectArgs& args) {
                                    "Base port (default: PORT from the env files, then the "
                                    "environment, then 5000)")
                         ->check(CLI::Range(1, 65535));
-    args.timeout_opt = cmd.add_option("-t,--timeout", args.timeout,
-                                      "Seconds to wait after SIGTERM before SIGKILL (default 5)")
-                           ->check(CLI::Range(0, 86400));
+    args.timeout_opt =
+        cmd.add_option("-t,--timeout", args.timeout,
+                       "Time to wait after SIGTERM before SIGKILL: seconds (10, 0.5) or a "
+                       "duration (500ms, 2s, 1m), at most 24h (default 5)")
+            ->type_name("DURATION")
+            ->check(CLI::Validator(
+                [](const std::string& text) {
+                    if (parse_duration(text))
+                        return std::string();
+                    return fmt::format("'{}' is not {}", text, kDurationSyntax);
+                },
+                ""));
     args.strict_opt =
         cmd.add_flag("--strict", args.strict,
                      "Require process names valid on Cloud Native Buildpacks and Kubernetes "

@@ -31,7 +31,7 @@ struct ProjectArgs {
     std::vector<std::string> env_files;
     std::string formation;
     int port = 0;
-    int timeout = 0;
+    std::string timeout;  // a duration, checked by parse_duration
     bool strict = false;
 
     CLI::Option* procfile_opt = nullptr;

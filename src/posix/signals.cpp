@@ -1,16 +1,8 @@
 #include "posix/signals.hpp"
 
 #include <signal.h>
-#include <string.h>
 
 namespace procrun::posix {
-
-std::string signal_name(int signal) {
-    const char* abbrev = ::sigabbrev_np(signal);
-    if (abbrev == nullptr)
-        return "SIG" + std::to_string(signal);
-    return std::string("SIG") + abbrev;
-}
 
 void reset_signals_for_exec() {
     struct sigaction dfl {};

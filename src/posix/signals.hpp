@@ -1,11 +1,6 @@
 #pragma once
 
-#include <string>
-
 namespace procrun::posix {
-
-// "SIGTERM" for SIGTERM; "SIG42" for a number without a name.
-std::string signal_name(int signal);
 
 // For a child between fork and exec: every signal back to its default
 // disposition (an ignored SIGPIPE would otherwise survive exec) and an empty

@@ -2,7 +2,7 @@
 
 #include <sys/wait.h>
 
-#include "posix/signals.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun {
 
@@ -17,7 +17,7 @@ ExitStatus ExitStatus::from_wait_status(int status) {
 std::string describe(const ExitStatus& status) {
     if (status.signal == 0)
         return "exited with code " + std::to_string(status.code);
-    std::string s = "terminated by " + posix::signal_name(status.signal);
+    std::string s = "terminated by " + signal_name(status.signal);
     if (status.core_dumped)
         s += " (core dumped)";
     return s;

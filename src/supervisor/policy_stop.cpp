@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "posix/signals.hpp"
 #include "procrun/policy.hpp"
+#include "procrun/signal_name.hpp"
 #include "supervisor/policy_text.hpp"
 
 namespace procrun {
@@ -22,7 +22,7 @@ void Policy::on(const event::SignalReceived& e, TimePoint now, std::vector<Actio
         const auto targets = alive();
         if (targets.empty())
             return;
-        out.emplace_back(action::Announce{"forwarding " + posix::signal_name(sig) + " to " +
+        out.emplace_back(action::Announce{"forwarding " + signal_name(sig) + " to " +
                                           processes(targets.size())});
         out.emplace_back(action::ForwardSignal{sig, targets});
         return;
@@ -33,7 +33,7 @@ void Policy::on(const event::SignalReceived& e, TimePoint now, std::vector<Actio
         // A second SIGINT or SIGTERM: the user does not want to wait.
         if (sig == SIGHUP)
             return;
-        out.emplace_back(action::Announce{"received " + posix::signal_name(sig) + " again"});
+        out.emplace_back(action::Announce{"received " + signal_name(sig) + " again"});
         if (phase_ == Phase::escapees)
             kill_escapees(out);
         else
@@ -42,7 +42,7 @@ void Policy::on(const event::SignalReceived& e, TimePoint now, std::vector<Actio
     }
     if (phase_ == Phase::killing)
         return;
-    out.emplace_back(action::Announce{"received " + posix::signal_name(sig)});
+    out.emplace_back(action::Announce{"received " + signal_name(sig)});
     stop(128 + sig, now, out);
 }
 
@@ -188,7 +188,7 @@ void Policy::announce_stop(const std::vector<std::size_t>& targets,
     }
     if (signals.size() == 1) {
         out.emplace_back(
-            action::Announce{"sending " + posix::signal_name(signals[0]) + " to all processes"});
+            action::Announce{"sending " + signal_name(signals[0]) + " to all processes"});
         return;
     }
     std::vector<std::string> parts;
@@ -198,7 +198,7 @@ void Policy::announce_stop(const std::vector<std::size_t>& targets,
             if (lifecycle(i).stop_signal == sig)
                 names.push_back(name(i));
         }
-        parts.push_back(posix::signal_name(sig) + " to " + join(names, ", "));
+        parts.push_back(signal_name(sig) + " to " + join(names, ", "));
     }
     out.emplace_back(action::Announce{"stopping all processes: " + join(parts, "; ")});
 }

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "posix/signals.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun {
 
@@ -84,8 +84,8 @@ void Runtime::signal_groups(const action::SignalGroups& a) {
     for (std::size_t id : a.processes) {
         const int error = launcher_.signal_group(id, a.signal);
         if (error != 0) {
-            announce("cannot send " + posix::signal_name(a.signal) + " to " +
-                     plan_.instances[id].name + ": " + std::strerror(error));
+            announce("cannot send " + signal_name(a.signal) + " to " + plan_.instances[id].name +
+                     ": " + std::strerror(error));
         }
     }
 }

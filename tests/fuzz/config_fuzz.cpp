@@ -35,7 +35,8 @@ void check(std::string_view text, procrun::ConfigDialect dialect, const char* fi
     const procrun::Settings& s = parsed.value;
     if (s.port && (s.port->value < 1 || s.port->value > 65535))
         std::abort();
-    if (s.timeout && s.timeout->value < 0)
+    if (s.timeout &&
+        (s.timeout->value < procrun::Millis{0} || s.timeout->value > procrun::kMaxDuration))
         std::abort();
     if (s.formation_map) {
         // A mapping is read into a formation: each name located, counts in range.

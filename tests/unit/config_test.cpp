@@ -44,7 +44,7 @@ TEST_CASE("Config: every key of .procrun.yaml", "[config]") {
     CHECK(s.formation->where.column == 12);
     CHECK_FALSE(s.formation_map);
     CHECK(s.port->value == 3000);
-    CHECK(s.timeout->value == 10);
+    CHECK(s.timeout->value == 10s);
     CHECK(s.strict->value);
     CHECK_FALSE(s.color->value);
     CHECK_FALSE(s.timestamp->value);
@@ -112,7 +112,8 @@ TEST_CASE("Config errors are located", "[config]") {
         {"port:\n", 1, 1, "config/wrong-type",
          "'port' must be a port number from 1 to 65535, found nothing"},
         {"timeout: -1\n", 1, 10, "config/wrong-type",
-         "'timeout' must be a number of seconds from 0 to 86400, found '-1'"},
+         "'timeout' must be a duration like 500ms, 2s or 1m, or a number of seconds (at most "
+         "24h), found '-1'"},
         {"strict: maybe\n", 1, 9, "config/wrong-type",
          "'strict' must be true or false, found 'maybe'"},
         {"procfile: [a, b]\n", 1, 11, "config/wrong-type",
@@ -204,7 +205,7 @@ TEST_CASE("Settings::overlay: the command line wins over the config file", "[con
     config.overlay(cli);
     CHECK(config.port->value == 4000);
     CHECK(config.port->where.file == "command line");
-    CHECK(config.timeout->value == 9);
+    CHECK(config.timeout->value == 9s);
     CHECK(config.strict->value);
     REQUIRE(config.formation_map);
     CHECK(config.formation_map->value.counts == std::map<std::string, int>{{"web", 2}});
@@ -231,30 +232,6 @@ TEST_CASE("Config: one key table, two dialects", "[config]") {
     const auto far = parse_config("xyzzy: 1\n", ".procrun.yaml");
     CHECK(far.diagnostics[0].hint.find(", template-dir, processes") != std::string::npos);
     CHECK(far.diagnostics[0].hint.find("template,") == std::string::npos);
-}
-
-TEST_CASE("Config: durations", "[config]") {
-    CHECK(parse_duration("500ms") == 500ms);
-    CHECK(parse_duration("2s") == 2s);
-    CHECK(parse_duration("1m") == 60s);
-    CHECK(parse_duration("1h") == 3600s);
-    CHECK(parse_duration("10") == 10s);
-    CHECK(parse_duration("0.5") == 500ms);
-    CHECK(parse_duration(".25s") == 250ms);
-    CHECK(parse_duration("1.5m") == 90s);
-    CHECK(parse_duration("0") == 0ms);
-    CHECK(parse_duration("24h") == 86400s);
-    CHECK(parse_duration("0.0004") == 0ms);
-    for (const char* bad : {"", "-1", "-1s", "1.2.3", "s", "1 s", "1sec", "2d", "1e3", "25h",
-                            "86401", "+1", "ten", ".", "1ms5"}) {
-        INFO(bad);
-        CHECK_FALSE(parse_duration(bad));
-    }
-    CHECK(format_duration(0ms) == "0s");
-    CHECK(format_duration(1500ms) == "1500ms");
-    CHECK(format_duration(30s) == "30s");
-    CHECK(format_duration(120s) == "2m");
-    CHECK(format_duration(7200s) == "2h");
 }
 
 TEST_CASE("Config: --restart values", "[config]") {
@@ -602,4 +579,224 @@ TEST_CASE("Settings::overlay: processes and the shorthands", "[config]") {
     config.overlay(empty);
     CHECK(config.processes.size() == 2);
     CHECK(config.can_die);
+}
+
+TEST_CASE("Config: timeout takes a duration", "[config]") {
+    CHECK(parse_config("timeout: 0.5\n", "c").value.timeout->value == 500ms);
+    CHECK(parse_config("timeout: 2m\n", "c").value.timeout->value == 120s);
+    CHECK(parse_config("timeout: 0\n", "c").value.timeout->value == 0ms);
+    CHECK(
+        parse_config("timeout: 250ms\n", ".foreman", ConfigDialect::foreman).value.timeout->value ==
+        250ms);
+    const auto bad = parse_config("timeout: 25h\n", "c");
+    REQUIRE(bad.diagnostics.size() == 1);
+    CHECK(bad.diagnostics[0].code == "config/wrong-type");
+    CHECK_FALSE(bad.value.timeout);
+}
+
+TEST_CASE("Config: a stop_signal that cannot stop a process is an error", "[config]") {
+    struct Case {
+        std::string value;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"STOP",
+         "'stop_signal' SIGSTOP cannot stop a process: it suspends the process, which cannot "
+         "handle it, instead of ending it"},
+        {"SIGTSTP",
+         "'stop_signal' SIGTSTP cannot stop a process: it suspends the process instead "
+         "of ending it"},
+        {"ttin",
+         "'stop_signal' SIGTTIN cannot stop a process: it suspends the process instead of "
+         "ending it"},
+        {"TTOU",
+         "'stop_signal' SIGTTOU cannot stop a process: it suspends the process instead of "
+         "ending it"},
+        {"CONT",
+         "'stop_signal' SIGCONT cannot stop a process: it resumes a suspended process "
+         "and does nothing else"},
+        {"CHLD",
+         "'stop_signal' SIGCHLD cannot stop a process: a process ignores it unless it "
+         "handles it"},
+        {"URG",
+         "'stop_signal' SIGURG cannot stop a process: a process ignores it unless it "
+         "handles it"},
+        {"WINCH",
+         "'stop_signal' SIGWINCH cannot stop a process: a process ignores it unless it "
+         "handles it"},
+        {std::to_string(SIGSTOP),
+         "'stop_signal' SIGSTOP cannot stop a process: it suspends the "
+         "process, which cannot handle it, instead of ending it"},
+    };
+    for (const auto& c : cases) {
+        const std::string text = "processes:\n  web:\n    stop_signal: " + c.value + "\n";
+        INFO(text);
+        const auto parsed = parse_config(text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        const Diagnostic& d = parsed.diagnostics[0];
+        CHECK(d.severity == Severity::error);
+        CHECK(d.code == "config/stop-signal");
+        CHECK(d.where.line == 3);
+        CHECK(d.where.column == 18);
+        CHECK(d.message == c.message);
+        CHECK(d.hint ==
+              "use a signal the process can handle to clean up and exit: TERM (the default), "
+              "INT, QUIT or HUP");
+        CHECK(d.source_line == "    stop_signal: " + c.value);
+        CHECK(parsed.value.processes.at("web").value.stop_signal == SIGTERM);
+    }
+}
+
+TEST_CASE("Config: stop_signal KILL is taken with a warning", "[config]") {
+    for (const char* kill : {"KILL", "SIGKILL", "9"}) {
+        const std::string text = std::string("processes:\n  web: {stop_signal: ") + kill + "}\n";
+        INFO(text);
+        const auto parsed = parse_config(text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        const Diagnostic& d = parsed.diagnostics[0];
+        CHECK(d.severity == Severity::warning);
+        CHECK(d.code == "config/stop-signal-kill");
+        CHECK(d.where.line == 2);
+        CHECK(d.where.column == 22);
+        CHECK(d.message ==
+              "'stop_signal' SIGKILL cannot be handled: the process gets no chance to stop "
+              "gracefully");
+        CHECK(d.hint.find("TERM (the default)") != std::string::npos);
+        CHECK(parsed.ok());
+        CHECK(parsed.value.processes.at("web").value.stop_signal == SIGKILL);
+    }
+    // Signals that end a process by default are taken silently.
+    for (const char* fine : {"TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "ALRM", "POLL", "40"}) {
+        const auto parsed =
+            parse_config(std::string("processes:\n  web: {stop_signal: ") + fine + "}\n", "c");
+        INFO(fine);
+        CHECK(parsed.diagnostics.empty());
+    }
+}
+
+TEST_CASE("Config: one walk for every mapping: keys that are not plain names", "[config]") {
+    struct Case {
+        std::string text;
+        int line;
+        int column;
+        std::string message;
+        std::string hint_start;
+    };
+    const std::vector<Case> cases = {
+        {"[a]: 1\n", 1, 1, "a key must be a plain name", "known keys: procfile, root, "},
+        {"processes:\n  web:\n    [a]: 1\n", 3, 5,
+         "a key for process type 'web' must be a plain name", "known keys: restart, backoff, "},
+        {"processes:\n  web:\n    backoff: {[a]: 1}\n", 3, 15,
+         "a key in backoff must be a plain name",
+         "known keys: initial, max, multiplier, reset_after"},
+        {"processes:\n  web:\n    readiness: {{a: 1}: 1}\n", 3, 17,
+         "a key in readiness must be a plain name", "known keys: tcp, http, log, exec, "},
+    };
+    for (const auto& c : cases) {
+        INFO(c.text);
+        const auto parsed = parse_config(c.text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() >= 1);
+        const Diagnostic& d = parsed.diagnostics[0];
+        CHECK(d.code == "config/invalid-key");
+        CHECK(d.where.line == c.line);
+        CHECK(d.where.column == c.column);
+        CHECK(d.message == c.message);
+        CHECK(d.hint.rfind(c.hint_start, 0) == 0);
+    }
+}
+
+TEST_CASE("Config: one walk for every mapping: names given twice", "[config]") {
+    const auto formation = parse_config("formation:\n  web: 1\n  web: 2\n", "c");
+    REQUIRE(formation.diagnostics.size() == 1);
+    CHECK(formation.diagnostics[0].code == "formation/duplicate-name");
+    CHECK(formation.diagnostics[0].message ==
+          "'web' is given twice in the formation (first on line 2)");
+    CHECK(formation.diagnostics[0].hint == "give each process type once");
+    CHECK(formation.diagnostics[0].where.line == 3);
+    CHECK_FALSE(formation.value.formation);
+
+    const auto alias = parse_config("concurrency: web=1\nformation: web=2\n", "c");
+    REQUIRE(alias.diagnostics.size() == 1);
+    CHECK(alias.diagnostics[0].message ==
+          "'formation' and 'concurrency' are the same setting, already set on line 1");
+
+    const auto backoff = parse_config(
+        "processes:\n  web:\n    backoff:\n      max: 1m\n      max: 2m\n", ".procrun.yaml");
+    REQUIRE(backoff.diagnostics.size() == 1);
+    CHECK(backoff.diagnostics[0].message == "'max' is set twice in backoff (first on line 4)");
+    CHECK(backoff.diagnostics[0].where.line == 5);
+    CHECK(backoff.diagnostics[0].where.column == 7);
+}
+
+TEST_CASE("Config: deep nesting is a located error, not a crash", "[config]") {
+    for (const std::string open : {"[", "{", "{a: ", "- "}) {
+        // "- - - x" nests block lists on one line.
+        std::string text = open == "- " ? "port:\n" : "port: ";
+        for (int i = 0; i < 100000; ++i)
+            text += open;
+        INFO(open);
+        const auto parsed = parse_config(text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() == 1);
+        const Diagnostic& d = parsed.diagnostics[0];
+        CHECK(d.message == "invalid YAML: nesting deeper than 64 levels");
+        CHECK(d.where.line >= 1);
+        CHECK(d.where.column >= 1);
+        CHECK(d.hint.find("unclosed") != std::string::npos);
+    }
+    // 60 levels, closed, is only a wrong value.
+    const auto deep = parse_config("port: " + std::string(60, '[') + std::string(60, ']') + "\n",
+                                   ".procrun.yaml");
+    REQUIRE(deep.diagnostics.size() == 1);
+    CHECK(deep.diagnostics[0].code == "config/wrong-type");
+}
+
+TEST_CASE("Config: the nesting limit counts from the document", "[config]") {
+    const int limit = 64;
+    auto nested = [](int levels) {
+        return "a: " + std::string(static_cast<std::size_t>(levels - 1), '[') +
+               std::string(static_cast<std::size_t>(levels - 1), ']') + "\n";
+    };
+    const auto at = parse_config(nested(limit), "c");
+    REQUIRE(at.diagnostics.size() == 1);
+    CHECK(at.diagnostics[0].code == "config/unknown-key");
+    const auto over = parse_config(nested(limit + 1), "c");
+    REQUIRE(over.diagnostics.size() == 1);
+    CHECK(over.diagnostics[0].code == "config/too-deep");
+    CHECK(over.diagnostics[0].where.column == 3 + limit);
+}
+
+TEST_CASE("Config: a huge value is not copied into the message", "[config]") {
+    const std::string huge(1 << 20, 'x');
+    for (const std::string& text :
+         {"port: " + huge + "\n", huge + ": 1\n", "processes:\n  " + huge + ": {}\n",
+          "processes:\n  web: {restart: " + huge + "}\n", "formation: {web: " + huge + "}\n"}) {
+        const auto parsed = parse_config(text, ".procrun.yaml");
+        REQUIRE(parsed.diagnostics.size() >= 1);
+        for (const auto& d : parsed.diagnostics) {
+            INFO(d.message.substr(0, 200));
+            CHECK(d.message.size() < 300);
+            CHECK(d.hint.size() < 300);
+        }
+    }
+    const auto port = parse_config("port: " + huge + "\n", "c");
+    CHECK(port.diagnostics[0].message == "'port' must be a port number from 1 to 65535, found '" +
+                                             std::string(57, 'x') + "...' (1048576 bytes)");
+}
+
+TEST_CASE("Config: a flood of errors stops at 100, with bounded copies of the line", "[config]") {
+    // 20,000 unknown keys on one line of about 250 kB.
+    std::string text = "{";
+    for (int i = 0; i < 20000; ++i)
+        text += "k" + std::to_string(i) + ": 1, ";
+    text += "port: 1}\n";
+    const auto parsed = parse_config(text, ".procrun.yaml");
+    REQUIRE(parsed.diagnostics.size() == 101);
+    CHECK(parsed.diagnostics[0].source_line.size() == text.size() - 1);
+    std::size_t copied = 0;
+    for (const auto& d : parsed.diagnostics)
+        copied += d.source_line.size();
+    CHECK(copied <= text.size() + (1U << 20));
+    CHECK(parsed.diagnostics.back().code == "config/too-many-errors");
+    CHECK(parsed.diagnostics.back().message == "too many problems; the first 100 are shown");
+    CHECK(parsed.value.port->value == 1);
 }

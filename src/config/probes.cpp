@@ -1,0 +1,207 @@
+// `readiness:` of a process type: one probe (tcp, http, log, exec) and its timing.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "config/processes.hpp"
+
+namespace procrun::config {
+
+namespace {
+
+constexpr int kMaxPort = 65535;
+constexpr int kMaxRetries = 1000000;
+constexpr std::size_t kMaxPattern = 1024;
+
+// "host:port" or "[v6]:port".
+bool split_host_port(std::string_view s, std::string& host, int& port) {
+    const std::size_t colon = s.rfind(':');
+    if (colon == std::string_view::npos)
+        return false;
+    std::string_view h = s.substr(0, colon);
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']')
+        h = h.substr(1, h.size() - 2);
+    const auto p = parse_whole(s.substr(colon + 1));
+    if (h.empty() || !p || *p < 1 || *p > kMaxPort ||
+        h.find_first_of(" \t\r\n") != std::string_view::npos) {
+        return false;
+    }
+    host = std::string(h);
+    port = static_cast<int>(*p);
+    return true;
+}
+
+bool is_http_path(const std::string& s) {
+    return !s.empty() && s[0] == '/' && std::none_of(s.begin(), s.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+    });
+}
+
+void read_tcp(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    constexpr std::string_view expects =
+        "true (the instance's $PORT), a port number or \"host:port\"";
+    bool b = false;
+    if (value.IsScalar() && YAML::convert<bool>::decode(value, b)) {
+        if (!b)
+            r.wrong_type(key, value, expects, "to probe nothing, remove readiness");
+        return;
+    }
+    if (value.IsScalar()) {
+        if (auto p = parse_whole(value.Scalar()); p && *p >= 1 && *p <= kMaxPort) {
+            out.port = static_cast<int>(*p);
+            return;
+        }
+        if (split_host_port(value.Scalar(), out.host, out.port))
+            return;
+    }
+    r.wrong_type(key, value, expects);
+}
+
+void read_http(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    if (value.IsScalar() && is_http_path(value.Scalar())) {
+        out.path = value.Scalar();
+        return;
+    }
+    if (!value.IsMap()) {
+        r.wrong_type(key, value,
+                     "a path like /health, or a mapping like {path: /health, port: 8080}");
+        return;
+    }
+    static const KeyRules rules{" in readiness http", {"path", "port", "host"}, {}, {}};
+    walk_mapping(r, value, rules, [&](const YAML::Node& k, const YAML::Node& v) {
+        const std::string& name = k.Scalar();
+        if (name == "path") {
+            if (v.IsScalar() && is_http_path(v.Scalar())) {
+                out.path = v.Scalar();
+            } else {
+                r.wrong_type(k, v, "a path starting with / (no spaces)");
+            }
+        } else if (name == "port") {
+            if (auto p = read_whole(r, k, v, 1, kMaxPort, "a port number from 1 to 65535"))
+                out.port = *p;
+        } else if (v.IsScalar() && !v.Scalar().empty() &&
+                   v.Scalar().find_first_of(" \t\r\n/") == std::string::npos) {
+            out.host = v.Scalar();
+        } else {
+            r.wrong_type(k, v, "a host name or address, like 127.0.0.1");
+        }
+    });
+}
+
+void read_log(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    if (!value.IsScalar() || value.Scalar().empty() || value.Scalar().size() > kMaxPattern) {
+        r.wrong_type(key, value,
+                     fmt::format("a regular expression of 1 to {} characters", kMaxPattern));
+        return;
+    }
+    try {
+        std::regex compiled(value.Scalar(), std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        r.error(value.Mark(), "config/invalid-regex",
+                fmt::format("'log' is not a valid regular expression: {}", e.what()),
+                "the pattern is an ECMAScript regular expression searched in each line; put a "
+                "backslash before ( ) [ ] { } . * + ? | ^ $ \\ to match it literally");
+        return;
+    }
+    out.pattern = value.Scalar();
+}
+
+void read_probe(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    switch (out.kind) {
+        case ProbeKind::tcp:
+            read_tcp(r, key, value, out);
+            break;
+        case ProbeKind::http:
+            read_http(r, key, value, out);
+            break;
+        case ProbeKind::log:
+            read_log(r, key, value, out);
+            break;
+        case ProbeKind::exec:
+            if (value.IsScalar() && !value.Scalar().empty()) {
+                out.command = value.Scalar();
+            } else {
+                r.wrong_type(key, value, "a shell command, like pg_isready -q");
+            }
+            break;
+        case ProbeKind::none:
+            break;
+    }
+}
+
+// initial_delay, interval, timeout, retries.
+void read_timing(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    const std::string& name = key.Scalar();
+    if (name == "retries") {
+        if (auto n = read_whole(r, key, value, 1, kMaxRetries,
+                                "a whole number of attempts from 1 to 1000000"))
+            out.retries = *n;
+        return;
+    }
+    const auto d = read_duration(r, key, value, name != "initial_delay");
+    if (!d)
+        return;
+    (name == "initial_delay" ? out.initial_delay
+     : name == "interval"    ? out.interval
+                             : out.timeout) = *d;
+}
+
+}  // namespace
+
+void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    if (!value.IsMap()) {
+        r.wrong_type(key, value,
+                     "a mapping with one probe (tcp, http, log or exec) and its timing");
+        return;
+    }
+    static const KeyRules rules{
+        " in readiness",
+        {"tcp", "http", "log", "exec", "initial_delay", "interval", "timeout", "retries"},
+        {},
+        {}};
+    static const std::vector<std::pair<std::string, ProbeKind>> kinds = {
+        {"tcp", ProbeKind::tcp},
+        {"http", ProbeKind::http},
+        {"log", ProbeKind::log},
+        {"exec", ProbeKind::exec},
+    };
+    Readiness rd;
+    std::string probe;  // the probe key given first
+    int probe_line = 0;
+    const std::size_t before = r.errors();
+    walk_mapping(r, value, rules, [&](const YAML::Node& k, const YAML::Node& v) {
+        const auto kind = std::find_if(kinds.begin(), kinds.end(),
+                                       [&](const auto& p) { return p.first == k.Scalar(); });
+        if (kind == kinds.end()) {
+            read_timing(r, k, v, rd);
+            return;
+        }
+        if (!probe.empty()) {
+            r.error(k.Mark(), "config/readiness-probes",
+                    fmt::format("readiness takes one probe, and '{}' is already set on line {}",
+                                probe, probe_line),
+                    "keep one of tcp, http, log and exec; exec can run a command that "
+                    "checks several things");
+            return;
+        }
+        probe = k.Scalar();
+        probe_line = k.Mark().line + 1;
+        rd.kind = kind->second;
+        rd.where = r.at(k.Mark());
+        read_probe(r, k, v, rd);
+    });
+    if (probe.empty()) {
+        if (r.errors() != before)
+            return;  // a misspelt probe was reported as an unknown key
+        r.error(key.Mark(), "config/readiness-no-probe",
+                "readiness needs a probe: one of tcp, http, log or exec",
+                "for example `tcp: true` (the instance's $PORT accepts connections) or "
+                "`http: /health`");
+        return;
+    }
+    out = std::move(rd);
+}
+
+}  // namespace procrun::config
