@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "config/processes.hpp"
+#include "procrun/line_pattern.hpp"
 
 namespace procrun::config {
 
@@ -97,8 +97,8 @@ void read_log(Reader& r, const YAML::Node& key, const YAML::Node& value, Readine
         return;
     }
     try {
-        std::regex compiled(value.Scalar(), std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
+        const LinePattern compiled(value.Scalar());
+    } catch (const std::invalid_argument& e) {
         r.error(value.Mark(), "config/invalid-regex",
                 fmt::format("'log' is not a valid regular expression: {}", e.what()),
                 "the pattern is an ECMAScript regular expression searched in each line; put a "

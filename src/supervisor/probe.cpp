@@ -9,6 +9,7 @@
 
 #include "posix/spawn.hpp"  // first: it includes what Boost.Process needs
 
+#include "procrun/line_pattern.hpp"
 #include "supervisor/probe.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -23,7 +24,6 @@
 #include <array>
 #include <cerrno>
 #include <optional>
-#include <regex>
 #include <utility>
 
 #include "posix/fd.hpp"
@@ -47,9 +47,8 @@ constexpr std::size_t kOutputTail = 4096;
 constexpr std::size_t kDetailLine = 200;
 // At most this much is read from an exec attempt's pipe once it has exited.
 constexpr std::size_t kDrainLimit = 64 * 1024;
-// A log pattern is searched in this much of each line: libstdc++'s std::regex
-// backtracks recursively, so a pattern such as `.*ready` takes quadratic time
-// in the line's length and overflows the stack on lines of some 30 KiB.
+// A log pattern is searched in this much of each line, which with Boost.Regex's
+// bound on backtracking keeps one search to milliseconds at worst.
 constexpr std::size_t kLogSearchBytes = 1024;
 
 // The last non-empty line of `text`, shortened to kDetailLine bytes.
@@ -134,7 +133,7 @@ struct Probe::State : std::enable_shared_from_this<State> {
           wait(io_context),
           deadline(io_context) {
         if (readiness.kind == ProbeKind::log)
-            pattern.emplace(readiness.pattern, std::regex::ECMAScript);
+            pattern.emplace(readiness.pattern);
         if (readiness.path.empty() || readiness.path.front() != '/')
             readiness.path.insert(0, "/");
     }
@@ -145,7 +144,7 @@ struct Probe::State : std::enable_shared_from_this<State> {
     std::vector<std::string> env;
     std::filesystem::path cwd;
     posix::Reaper& reaper;
-    std::optional<std::regex> pattern;
+    std::optional<LinePattern> pattern;
     asio::steady_timer wait;      // the initial delay, the interval, a log probe's deadline
     asio::steady_timer deadline;  // one attempt's timeout
     Done done;
@@ -225,7 +224,16 @@ struct Probe::State : std::enable_shared_from_this<State> {
         if (!active || matched || !pattern)
             return false;
         line = line.substr(0, kLogSearchBytes);
-        if (!std::regex_search(line.begin(), line.end(), *pattern))
+        const LinePattern::Found found = pattern->search(line);
+        if (found == LinePattern::Found::too_complex) {
+            finish_soon(ProbeResult{false, 0,
+                                    "the log pattern needs too much work to search a line (it "
+                                    "backtracks without bound): simplify it, e.g. drop nested "
+                                    "repeats such as (a+)+"});
+            matched = true;  // searches no further line
+            return false;
+        }
+        if (found == LinePattern::Found::no)
             return false;
         matched = true;
         finish_soon(ProbeResult{true, 0, {}});

@@ -49,7 +49,7 @@ class Probe {
     // `instance_port` is the instance's $PORT (0: none), probed when
     // `readiness.port` is 0. `env` ("KEY=value") and `cwd` are those of an exec
     // probe's command; its exit is waited for through `reaper`. Throws
-    // std::regex_error for a log pattern that is not an ECMAScript regex.
+    // std::invalid_argument for a log pattern that is not an ECMAScript regex.
     Probe(boost::asio::io_context& io, const Readiness& readiness, int instance_port,
           std::vector<std::string> env, std::filesystem::path cwd, posix::Reaper& reaper);
     ~Probe();

@@ -25,6 +25,7 @@
 
 #include "posix/process_group.hpp"
 #include "posix/reaper.hpp"
+#include "procrun/line_pattern.hpp"
 #include "supervisor/probe.hpp"
 
 using namespace procrun;
@@ -466,6 +467,27 @@ TEST_CASE("probe log: a long line is searched in its first 1024 bytes", "[probe]
     CHECK(probe.feed_line(std::string(1000, 'x') + " ready"));
     REQUIRE(loop.run_until([&] { return out.result.has_value(); }));
     CHECK(out.result->ready);
+}
+
+TEST_CASE("probe log: a pattern that backtracks without bound fails at once, not freezing the loop",
+          "[probe]") {
+    Loop loop;
+    Readiness r = fast(ProbeKind::log);
+    r.pattern = "^(a+)+$";
+    Probe probe = make_probe(loop, r);
+    Outcome out;
+    probe.start(out.callback());
+    const auto began = Clock::now();
+    CHECK_FALSE(probe.feed_line(std::string(29, 'a') + "b"));  // 2^29 steps for std::regex
+    CHECK(Clock::now() - began < 1s);
+    CHECK_FALSE(probe.wants_lines());
+    REQUIRE(loop.run_until([&] { return out.result.has_value(); }));
+    CHECK_FALSE(out.result->ready);
+    CHECK(out.result->detail.find("the log pattern needs too much work") == 0);
+    CHECK(LinePattern("^(a+)+$").search(std::string(1024, 'a') + "b") ==
+          LinePattern::Found::too_complex);
+    CHECK(LinePattern("^(a+)+$").search("aaaa") == LinePattern::Found::yes);
+    CHECK_THROWS_AS(LinePattern("(unclosed"), std::invalid_argument);
 }
 
 TEST_CASE("probe log: no matching line by initial_delay + interval * retries fails", "[probe]") {
