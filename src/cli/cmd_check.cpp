@@ -6,12 +6,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cli/common.hpp"
 #include "procrun/check.hpp"
+#include "procrun/directory_files.hpp"
 #include "procrun/terminal.hpp"
 
 namespace procrun::cli {
@@ -19,37 +18,6 @@ namespace procrun::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The project root on disk, read-only, for the lints.
-class DirectoryFiles final : public RootFiles {
-  public:
-    explicit DirectoryFiles(fs::path root) : root_(std::move(root)) {}
-
-    [[nodiscard]] std::optional<std::string> read(const std::string& path) const override {
-        constexpr std::uintmax_t kMaxBytes = 4U << 20U;  // larger files are not source code
-        std::error_code ec;
-        const fs::path full = root_ / path;
-        if (!fs::is_regular_file(full, ec) || fs::file_size(full, ec) > kMaxBytes || ec) {
-            return std::nullopt;
-        }
-        std::ifstream in(full, std::ios::binary);
-        if (!in)
-            return std::nullopt;
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (in.bad())
-            return std::nullopt;
-        return std::move(text).str();
-    }
-
-    [[nodiscard]] bool is_directory(const std::string& path) const override {
-        std::error_code ec;
-        return fs::is_directory(root_ / path, ec);
-    }
-
-  private:
-    fs::path root_;
-};
 
 struct CheckArgs {
     ProjectArgs project;

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "posix/limits.hpp"
 #include "procrun/check.hpp"
+#include "procrun/posix/limits.hpp"
 #include "procrun/terminal.hpp"
 
 namespace procrun::cli {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <system_error>
 
-#include "posix/nofollow.hpp"
 #include "procrun/control.hpp"
+#include "procrun/posix/nofollow.hpp"
 
 namespace procrun {
 

@@ -15,10 +15,10 @@
 #include <cstring>
 #include <list>
 
-#include "posix/fd.hpp"
-#include "posix/lockfile.hpp"
-#include "posix/nofollow.hpp"
 #include "procrun/control.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/lockfile.hpp"
+#include "procrun/posix/nofollow.hpp"
 
 namespace procrun {
 

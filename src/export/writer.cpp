@@ -18,8 +18,8 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "posix/nofollow.hpp"
 #include "procrun/export.hpp"
+#include "procrun/posix/nofollow.hpp"
 
 namespace fs = std::filesystem;
 

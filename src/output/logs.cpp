@@ -1,11 +1,11 @@
-#include "output/logs.hpp"
+#include "procrun/output/logs.hpp"
 
 #include <fcntl.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "output/writer.hpp"
+#include "procrun/output/writer.hpp"
 
 namespace procrun {
 

@@ -1,6 +1,6 @@
 #include "procrun/terminal.hpp"
 
-#include <unistd.h>
+#include "procrun/posix/fd.hpp"
 
 namespace procrun {
 
@@ -24,7 +24,7 @@ bool should_colour(int fd, std::optional<bool> flag, const Environment& env) {
         return true;
     if (const std::string* term = env.find("TERM"); term != nullptr && *term == "dumb")
         return false;
-    return ::isatty(fd) == 1;
+    return posix::is_terminal(fd);
 }
 
 }  // namespace procrun

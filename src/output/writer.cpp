@@ -1,11 +1,10 @@
-#include "output/writer.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "procrun/output/writer.hpp"
 
 #include <cerrno>
 #include <string>
+
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/tty.hpp"
 
 namespace procrun {
 
@@ -17,30 +16,10 @@ constexpr std::size_t kMaxWrite = 1024 * 1024;
 }  // namespace
 
 OutputWriter::OutputWriter(boost::asio::io_context& io, int fd) : io_(io), fd_(fd) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
-        return;
-    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
-        const std::string self = "/proc/self/fd/" + std::to_string(fd);
-        const int own = ::open(self.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (own >= 0) {
-            fd_ = own;
-            owns_fd_ = true;
-            return;
-        }
-    }
-    const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (dup < 0)
-        return;  // keep blocking writes on the original
-    const int flags = ::fcntl(dup, F_GETFL);
-    if (flags < 0 || ::fcntl(dup, F_SETFL, flags | O_NONBLOCK) != 0) {
-        ::close(dup);
-        return;
-    }
-    if ((flags & O_NONBLOCK) == 0)
-        restore_flags_ = flags;
-    fd_ = dup;
-    owns_fd_ = true;
+    const posix::OutputFd out = posix::nonblocking_output(fd);
+    fd_ = out.fd;
+    owns_fd_ = out.owned;
+    restore_flags_ = out.restore_flags;
 }
 
 OutputWriter::~OutputWriter() {
@@ -49,13 +28,13 @@ OutputWriter::~OutputWriter() {
         boost::system::error_code ignored;
         waiter_->cancel(ignored);
         if (restore_flags_)
-            ::fcntl(fd_, F_SETFL, *restore_flags_);
+            posix::set_status_flags(fd_, *restore_flags_);
         return;
     }
     if (restore_flags_)
-        ::fcntl(fd_, F_SETFL, *restore_flags_);
+        posix::set_status_flags(fd_, *restore_flags_);
     if (owns_fd_)
-        ::close(fd_);
+        posix::close_fd(fd_);
 }
 
 void OutputWriter::flush(OutputBuffer& buffer) {
@@ -67,13 +46,12 @@ void OutputWriter::flush(OutputBuffer& buffer) {
         return;
     while (!buffer.empty()) {
         const std::string_view pending = buffer.pending();
-        const ssize_t n = ::write(fd_, pending.data(), std::min(pending.size(), kMaxWrite));
+        const ssize_t n =
+            posix::write_some(fd_, pending.data(), std::min(pending.size(), kMaxWrite));
         if (n >= 0) {
             buffer.consume(static_cast<std::size_t>(n));
             continue;
         }
-        if (errno == EINTR)
-            continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_writable(buffer);
             return;
@@ -114,17 +92,7 @@ void OutputWriter::fail(OutputBuffer& buffer, int err) {
 }
 
 void write_stderr(std::string_view text) {
-    const char* p = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        const ssize_t n = ::write(2, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    posix::write_message(2, text);
 }
 
 }  // namespace procrun

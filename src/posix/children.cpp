@@ -1,4 +1,4 @@
-#include "posix/children.hpp"
+#include "procrun/posix/children.hpp"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -7,8 +7,8 @@
 #include <fstream>
 #include <string>
 
-#include "posix/guardian.hpp"
-#include "posix/process_group.hpp"
+#include "procrun/posix/guardian.hpp"
+#include "procrun/posix/process_group.hpp"
 
 namespace procrun::posix {
 

@@ -1,8 +1,11 @@
-#include "posix/fd.hpp"
+#include "procrun/posix/fd.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 
 namespace procrun::posix {
@@ -50,6 +53,53 @@ void set_pipe_size(int fd, int bytes) {
 int pipe_size(int fd) {
     const int n = ::fcntl(fd, F_GETPIPE_SZ);
     return n > 0 ? n : 0;
+}
+
+OutputFd nonblocking_output(int fd) {
+    OutputFd out;
+    out.fd = fd;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+        return out;
+    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        const int own = ::open(self.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (own >= 0)
+            return OutputFd{own, true, std::nullopt};
+    }
+    const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0)
+        return out;  // keep blocking writes on the original
+    const int flags = ::fcntl(dup, F_GETFL);
+    if (flags < 0 || ::fcntl(dup, F_SETFL, flags | O_NONBLOCK) != 0) {
+        ::close(dup);
+        return out;
+    }
+    out.fd = dup;
+    out.owned = true;
+    if ((flags & O_NONBLOCK) == 0)
+        out.restore_flags = flags;
+    return out;
+}
+
+void set_status_flags(int fd, int flags) {
+    ::fcntl(fd, F_SETFL, flags);
+}
+
+void close_fd(int fd) {
+    ::close(fd);
+}
+
+ssize_t write_some(int fd, const char* data, std::size_t size) {
+    ssize_t n;
+    do {
+        n = ::write(fd, data, size);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+bool is_terminal(int fd) {
+    return ::isatty(fd) == 1;
 }
 
 ssize_t read_some(int fd, char* buf, std::size_t size) {

@@ -1,4 +1,4 @@
-#include "posix/guardian.hpp"
+#include "procrun/posix/guardian.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@
 #if __has_include(<linux/close_range.h>)
 #include <linux/close_range.h>
 
-#include "posix/process_group.hpp"
+#include "procrun/posix/process_group.hpp"
 #endif
 
 namespace procrun::posix {

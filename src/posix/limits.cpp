@@ -1,4 +1,4 @@
-#include "posix/limits.hpp"
+#include "procrun/posix/limits.hpp"
 
 #include <dirent.h>
 #include <unistd.h>

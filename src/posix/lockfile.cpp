@@ -1,4 +1,4 @@
-#include "posix/lockfile.hpp"
+#include "procrun/posix/lockfile.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "posix/nofollow.hpp"
+#include "procrun/posix/nofollow.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "posix/process_group.hpp"
+#include "procrun/posix/process_group.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "posix/pty.hpp"
+#include "procrun/posix/pty.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>

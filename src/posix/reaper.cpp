@@ -1,4 +1,4 @@
-#include "posix/reaper.hpp"
+#include "procrun/posix/reaper.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>

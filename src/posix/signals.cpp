@@ -1,4 +1,4 @@
-#include "posix/signals.hpp"
+#include "procrun/posix/signals.hpp"
 
 #include <signal.h>
 

@@ -5,7 +5,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "posix/spawn.hpp"  // first: it includes what Boost.Process needs
+#include "procrun/posix/spawn.hpp"  // first: it includes what Boost.Process needs
 
 #include <boost/process/v2/posix/default_launcher.hpp>
 #include <boost/process/v2/process.hpp>
@@ -14,9 +14,9 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "posix/guardian.hpp"
-#include "posix/limits.hpp"
-#include "posix/signals.hpp"
+#include "procrun/posix/guardian.hpp"
+#include "procrun/posix/limits.hpp"
+#include "procrun/posix/signals.hpp"
 #include "procrun/shell.hpp"
 
 #if __has_include(<linux/close_range.h>)

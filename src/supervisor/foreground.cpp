@@ -10,21 +10,18 @@
 // hands the terminal back and continues the child.
 
 #include <signal.h>
-#include <sys/wait.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include <cstring>
 #include <functional>
 #include <optional>
 
-#include "posix/fd.hpp"
-#include "posix/process_group.hpp"
-#include "posix/signals.hpp"
-#include "posix/spawn.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/process_group.hpp"
+#include "procrun/posix/signals.hpp"
+#include "procrun/posix/spawn.hpp"
+#include "procrun/posix/tty.hpp"
 #include "procrun/supervisor.hpp"
 
 namespace procrun {
@@ -32,55 +29,6 @@ namespace procrun {
 namespace {
 
 namespace asio = boost::asio;
-
-// procrun's hold on the terminal: given to the child, taken back at the end.
-class TerminalHandover {
-  public:
-    TerminalHandover() {
-        if (::isatty(0) != 1 || ::tcgetpgrp(0) != ::getpgrp())
-            return;
-        if (::tcgetattr(0, &modes_) != 0)
-            return;
-        active_ = true;
-        // Taking the terminal back from the background needs SIGTTOU ignored.
-        ::signal(SIGTTOU, SIG_IGN);
-        ::signal(SIGTTIN, SIG_IGN);
-    }
-    ~TerminalHandover() { take_back(); }
-    TerminalHandover(const TerminalHandover&) = delete;
-    TerminalHandover& operator=(const TerminalHandover&) = delete;
-
-    [[nodiscard]] int tty() const { return active_ ? 0 : -1; }
-
-    void take_back() {
-        if (!active_)
-            return;
-        ::tcsetpgrp(0, ::getpgrp());
-        ::tcsetattr(0, TCSADRAIN, &modes_);
-    }
-
-    // The child stopped: take the terminal, stop procrun itself; once
-    // continued in the foreground, give the terminal back.
-    // Only when procrun runs in a terminal's foreground: elsewhere nobody
-    // would be there to continue it.
-    void suspend(pid_t child) {
-        if (!active_)
-            return;
-        termios child_modes{};
-        ::tcgetattr(0, &child_modes);
-        take_back();
-        ::kill(::getpid(), SIGSTOP);
-        if (::tcgetpgrp(0) == ::getpgrp()) {
-            ::tcsetattr(0, TCSADRAIN, &child_modes);
-            ::tcsetpgrp(0, child);
-        }
-        ::kill(-child, SIGCONT);
-    }
-
-  private:
-    bool active_ = false;
-    termios modes_{};
-};
 
 }  // namespace
 
@@ -93,7 +41,7 @@ int run_foreground(const ForegroundOptions& options) {
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD}) {
         signals.add(sig);
     }
-    TerminalHandover terminal;
+    posix::TerminalHandover terminal;
 
     posix::SpawnOptions spawn;
     spawn.command = options.command;
@@ -105,8 +53,7 @@ int run_foreground(const ForegroundOptions& options) {
         child.emplace(posix::spawn_shell(io.get_executor(), spawn));
     } catch (const std::exception& e) {
         terminal.take_back();
-        const std::string msg = std::string("procrun: ") + e.what() + "\n";
-        (void)!::write(2, msg.data(), msg.size());
+        posix::write_message(2, std::string("procrun: ") + e.what() + "\n");
         return kExitSupervisorFailed;
     }
     const pid_t pid = child->pid;
@@ -123,11 +70,8 @@ int run_foreground(const ForegroundOptions& options) {
             if (ec || status)
                 return;
             if (sig == SIGCHLD) {
-                siginfo_t info{};
-                if (::waitid(P_PID, static_cast<id_t>(pid), &info, WSTOPPED | WNOHANG) == 0 &&
-                    info.si_pid == pid && info.si_code == CLD_STOPPED) {
+                if (posix::is_stopped_now(pid))
                     terminal.suspend(pid);
-                }
             } else {
                 posix::forward_to_group(pid, sig);
             }

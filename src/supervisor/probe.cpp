@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "posix/spawn.hpp"  // first: it includes what Boost.Process needs
+#include "procrun/posix/spawn.hpp"  // first: it includes what Boost.Process needs
 
 #include "procrun/line_pattern.hpp"
 #include "supervisor/probe.hpp"
@@ -26,9 +26,9 @@
 #include <optional>
 #include <utility>
 
-#include "posix/fd.hpp"
-#include "posix/process_group.hpp"
-#include "posix/reaper.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/process_group.hpp"
+#include "procrun/posix/reaper.hpp"
 #include "procrun/supervisor.hpp"
 
 namespace procrun {
@@ -100,9 +100,7 @@ struct ExecAttempt {
     void drain() {
         std::size_t total = 0;
         while (pipe.is_open() && total < kDrainLimit) {
-            const ssize_t n = ::read(pipe.native_handle(), buf.data(), buf.size());
-            if (n < 0 && errno == EINTR)
-                continue;
+            const ssize_t n = posix::read_some(pipe.native_handle(), buf.data(), buf.size());
             if (n <= 0)
                 return;
             keep(std::string_view(buf.data(), static_cast<std::size_t>(n)));

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <csignal>
 
-#include "posix/children.hpp"
-#include "posix/spawn.hpp"
+#include "procrun/posix/children.hpp"
+#include "procrun/posix/spawn.hpp"
 
 namespace procrun {
 

@@ -19,13 +19,13 @@
 #include <unordered_set>
 #include <vector>
 
-#include "posix/fd.hpp"
-#include "posix/guardian.hpp"
-#include "posix/limits.hpp"
-#include "posix/process_group.hpp"
-#include "posix/pty.hpp"
-#include "posix/reaper.hpp"
 #include "procrun/plan.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/guardian.hpp"
+#include "procrun/posix/limits.hpp"
+#include "procrun/posix/process_group.hpp"
+#include "procrun/posix/pty.hpp"
+#include "procrun/posix/reaper.hpp"
 #include "supervisor/launcher.hpp"
 #include "supervisor/probe.hpp"
 

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "output/logs.hpp"
-#include "output/writer.hpp"
 #include "procrun/output.hpp"
+#include "procrun/output/logs.hpp"
+#include "procrun/output/writer.hpp"
 #include "procrun/plan.hpp"
 #include "procrun/supervisor.hpp"
 #include "supervisor/launcher.hpp"

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <memory>
 
-#include "posix/fd.hpp"
-#include "posix/guardian.hpp"
-#include "posix/limits.hpp"
-#include "posix/signals.hpp"
 #include "procrun/control.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/guardian.hpp"
+#include "procrun/posix/limits.hpp"
+#include "procrun/posix/signals.hpp"
 #include "procrun/supervisor.hpp"
 #include "supervisor/control_adapter.hpp"
 #include "supervisor/process_launcher.hpp"
@@ -57,9 +57,10 @@ int Start::run() {
     try {
         control = std::make_unique<ControlServer>(io, plan.root, control_adapter);
         if (!control->unavailable().empty())
-            sink.report("warning: control is unavailable (procrun status, restart, stop will not "
-                        "reach this run): " +
-                        control->unavailable());
+            sink.report(
+                "warning: control is unavailable (procrun status, restart, stop will not "
+                "reach this run): " +
+                control->unavailable());
     } catch (const AlreadyRunning& e) {
         sink.report(e.what());
         return kExitSupervisorFailed;

@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "posix/spawn.hpp"  // first: it includes what Boost.Process needs
+#include "procrun/posix/spawn.hpp"  // first: it includes what Boost.Process needs
 
 #include <catch2/catch.hpp>
 
@@ -22,10 +22,10 @@
 #include <utility>
 #include <vector>
 
-#include "posix/fd.hpp"
-#include "posix/process_group.hpp"
-#include "posix/pty.hpp"
 #include "procrun/output.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/process_group.hpp"
+#include "procrun/posix/pty.hpp"
 #include "skip.hpp"
 
 using namespace procrun;

@@ -7,7 +7,7 @@
 #include <set>
 #include <unordered_set>
 
-#include "plan_checks.hpp"
+#include "plan/plan_checks.hpp"
 
 namespace procrun {
 

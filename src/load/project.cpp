@@ -4,7 +4,7 @@
 
 #include <deque>
 
-#include "project_files.hpp"
+#include "load/project_files.hpp"
 
 namespace procrun {
 

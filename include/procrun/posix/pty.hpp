@@ -6,7 +6,7 @@
 
 #include <sys/ioctl.h>
 
-#include "posix/fd.hpp"
+#include "procrun/posix/fd.hpp"
 
 namespace procrun::posix {
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "output/logs.hpp"
 #include "procrun/output.hpp"
+#include "procrun/output/logs.hpp"
 #include "skip.hpp"
 
 using namespace procrun;

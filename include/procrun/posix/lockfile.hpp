@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "posix/fd.hpp"
+#include "procrun/posix/fd.hpp"
 
 namespace procrun::posix {
 

@@ -1,4 +1,4 @@
-#include "plan_checks.hpp"
+#include "plan/plan_checks.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "posix/guardian.hpp"
-#include "posix/limits.hpp"
+#include "procrun/posix/guardian.hpp"
+#include "procrun/posix/limits.hpp"
 
 using namespace procrun::posix;
 using namespace std::chrono_literals;

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "posix/fd.hpp"
+#include "procrun/posix/fd.hpp"
 
 namespace procrun::posix {
 

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "posix/fd.hpp"
-#include "posix/nofollow.hpp"
 #include "procrun/output.hpp"
+#include "procrun/posix/fd.hpp"
+#include "procrun/posix/nofollow.hpp"
 
 namespace procrun {
 

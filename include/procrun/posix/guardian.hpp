@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "posix/fd.hpp"
+#include "procrun/posix/fd.hpp"
 
 namespace procrun::posix {
 

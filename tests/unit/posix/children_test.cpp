@@ -10,8 +10,8 @@
 #include <chrono>
 #include <thread>
 
-#include "posix/children.hpp"
-#include "posix/process_group.hpp"
+#include "procrun/posix/children.hpp"
+#include "procrun/posix/process_group.hpp"
 
 using namespace std::chrono_literals;
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <optional>
 #include <utility>
 
 namespace procrun::posix {
@@ -60,6 +61,27 @@ int pipe_size(int fd);
 // One read(2), retried after EINTR: bytes read, 0 at end-of-file, -1 with
 // errno set (EAGAIN when nothing is there now).
 ssize_t read_some(int fd, char* buf, std::size_t size);
+
+// A descriptor for writing, without blocking, to what `fd` refers to (procrun's
+// stdout): for a pipe or terminal a new open of /proc/self/fd/N, so the
+// descriptor shared with others keeps its flags; else a duplicate set
+// O_NONBLOCK, whose old flags `restore_flags` holds to put back. A regular
+// file or block device (never "full"), or a failure, gives `fd` itself, owned
+// by nobody and left blocking.
+struct OutputFd {
+    int fd = -1;
+    bool owned = false;
+    std::optional<int> restore_flags;
+};
+OutputFd nonblocking_output(int fd);
+// fcntl(F_SETFL) and close(2), their errors ignored.
+void set_status_flags(int fd, int flags);
+void close_fd(int fd);
+// One write(2), retried after EINTR: bytes written, or -1 with errno set.
+ssize_t write_some(int fd, const char* data, std::size_t size);
+
+// Whether `fd` is a terminal (isatty).
+bool is_terminal(int fd);
 
 // Opens /dev/null on whichever of 0, 1 and 2 is closed, so that no pipe or
 // file procrun opens later can take one of those numbers.

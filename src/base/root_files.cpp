@@ -1,6 +1,6 @@
 // The project root as the lints see it, held in memory (tests, fuzzing).
 
-#include "procrun/check.hpp"
+#include "procrun/root_files.hpp"
 
 namespace procrun {
 

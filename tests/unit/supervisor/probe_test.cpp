@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "posix/process_group.hpp"
-#include "posix/reaper.hpp"
 #include "procrun/line_pattern.hpp"
+#include "procrun/posix/process_group.hpp"
+#include "procrun/posix/reaper.hpp"
 #include "supervisor/probe.hpp"
 
 using namespace procrun;

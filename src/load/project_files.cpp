@@ -1,4 +1,4 @@
-#include "project_files.hpp"
+#include "load/project_files.hpp"
 
 #include <fmt/format.h>
 

@@ -14,7 +14,7 @@
 #include <map>
 #include <vector>
 
-#include "posix/reaper.hpp"
+#include "procrun/posix/reaper.hpp"
 
 using procrun::posix::Reaper;
 using namespace std::chrono_literals;
