@@ -32,6 +32,7 @@
 #include "posix/spawn.hpp"
 #include "procrun/control.hpp"
 #include "procrun/supervisor.hpp"
+#include "supervisor/job_control.hpp"
 #include "supervisor/probe.hpp"
 
 namespace procrun {
@@ -146,6 +147,9 @@ class Runtime : public ControlHandler {
     asio::steady_timer escapee_deadline_{io_};
     std::optional<int> exit_after_escapees_;
     bool any_pty_ = false;
+    JobControl job_{{[this] { return live_groups(); },
+                     [this](const std::string& text) { announce(text); }, [this] { flush(); }}};
+    std::vector<pid_t> live_groups() const;
 };
 
 std::vector<Member> members_of(const Plan& plan) {
@@ -193,15 +197,20 @@ Runtime::Runtime(const Plan& plan, const StartOptions& options, posix::Guardian&
         }
         procs_.push_back(std::move(p));
     }
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
+    for (int sig : posix::supervisor_signals())
         signals_.add(sig);
+    reaper_.on_stopped([this](pid_t pid, int sig) {
+        for (const auto& p : procs_) {
+            if (p->pid == pid)
+                job_.on_child_stopped(p->instance->name, sig);
+        }
+    });
     for (const auto& inst : plan.instances)
         any_pty_ = any_pty_ || inst.lifecycle.pty;
     pipe_size_ = pipe_size_for(plan.instances.size());
     if (any_pty_) {
         // The children's terminals follow procrun's own.
         window_ = posix::terminal_window_size();
-        signals_.add(SIGWINCH);
     }
     writer_.on_error([this](int err) {
         write_stderr("procrun: cannot write to standard output: " +
@@ -245,6 +254,8 @@ int Runtime::run() {
     deadline_.cancel();
     if (logs_)
         logs_->flush();
+    if (any_pty_ && writer_.is_terminal())
+        buffer_.append_raw(terminal_restore_sequence());
     while (!buffer_.empty() && writer_.error() == 0 && !abandon_output_) {
         writer_.flush(buffer_);
         if (!buffer_.empty() && writer_.waiting())
@@ -512,6 +523,8 @@ InstanceStatus Runtime::status_of(std::size_t id, TimePoint now) const {
     else if (m.last_exit)
         st.last_exit = describe(*m.last_exit);
     st.readiness = m.readiness;
+    if (const int stop = reaper_.stop_signal(p.pid); stop != 0 && st.pid > 0)
+        st.state = stopped_state(stop);
     return st;
 }
 
@@ -532,6 +545,11 @@ ControlReply Runtime::handle(const ControlRequest& request) {
     const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
     if (!targets.ok())
         return ControlReply::failure(targets.error);
+    if (request.command == ControlCommand::signal) {
+        return signal_instances(
+            request.signal, targets.instances, [this](std::size_t i) { return procs_[i]->pid; },
+            [this, now](std::size_t i) { return status_of(i, now); });
+    }
     event::ControlOp op = event::ControlOp::start;
     if (request.command == ControlCommand::stop)
         op = event::ControlOp::stop;
@@ -557,8 +575,13 @@ void Runtime::wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec)
             return;
-        if (sig == SIGWINCH) {
-            resize_ptys();
+        if (job_.on_signal(sig)) {
+            // SIGTSTP, SIGCONT: job control
+        } else if (sig == SIGWINCH) {
+            if (any_pty_)
+                resize_ptys();
+            if (!finished_)
+                feed(event::SignalReceived{sig});
         } else if (finished_) {
             // Only the last output is still being written: stop waiting for it.
             if (sig == SIGINT || sig == SIGTERM)
@@ -653,6 +676,15 @@ void Runtime::resume_if_drained() {
         p->paused = false;
         arm_read(*p);
     }
+}
+
+std::vector<pid_t> Runtime::live_groups() const {
+    std::vector<pid_t> out;
+    for (const auto& p : procs_) {
+        if (p->pid > 0 && (reaper_.watching(p->pid) || p->group.active()))
+            out.push_back(p->pid);
+    }
+    return out;
 }
 
 void Runtime::kill_all() {

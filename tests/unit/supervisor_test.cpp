@@ -315,15 +315,24 @@ TEST_CASE("a group outliving its leader is waited for and killed after the timeo
     CHECK(f.finished() == 143);
 }
 
-TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to every group without stopping", "[supervisor]") {
+TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to the types that ask, without stopping",
+          "[supervisor]") {
     const int sig = GENERATE(SIGUSR1, SIGUSR2);
-    FakeLauncher f({"web.1", "web.2"}, 5000ms);
+    std::vector<Member> members(3);
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        members[i].name = i < 2 ? "web." + std::to_string(i + 1) : "db.1";
+        members[i].type = i < 2 ? "web" : "db";
+        if (i < 2)
+            members[i].lifecycle.forward_signals = {sig};
+    }
+    FakeLauncher f(members, 5000ms);
     f.start();
     f.clear_log();
     f.send(event::SignalReceived{sig});
     CHECK(f.count_prefix("forward " + std::to_string(sig) + " ") == 2);
+    CHECK(f.count_prefix("forward " + std::to_string(sig) + " db.1") == 0);
     CHECK(f.logged("say forwarding " + std::string(sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2") +
-                   " to 2 processes"));
+                   " to web.1, web.2"));
     CHECK(f.count_prefix("signal 15 ") == 0);
     CHECK_FALSE(f.finished());
     CHECK_FALSE(f.deadline());
