@@ -501,6 +501,34 @@ void read_stop_signal(Reader& r, const YAML::Node& key, const YAML::Node& value,
                  std::move(hint));
 }
 
+// forward_signals: a list of forwardable signals (names or numbers).
+void read_forward_signals(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                          std::vector<int>& out) {
+    constexpr std::string_view kExpects =
+        "a list of signals to pass on, like [USR1, HUP] (forwardable: HUP, USR1, USR2, WINCH, "
+        "ALRM, PWR)";
+    if (!value.IsSequence()) {
+        r.wrong_type(key, value, kExpects,
+                     value.IsScalar() ? fmt::format("a list, even of one: [{}]", value.Scalar())
+                                      : std::string());
+        return;
+    }
+    std::vector<int> sigs;
+    for (const auto& item : value) {
+        const auto sig = item.IsScalar() ? parse_signal(item.Scalar()) : std::nullopt;
+        if (!sig || !forwardable_signal(*sig)) {
+            r.wrong_type(key, item, kExpects,
+                         sig ? "SIGINT, SIGTERM and SIGQUIT stop procrun and every process; "
+                               "`procrun signal` sends any signal to one type"
+                             : "");
+            return;
+        }
+        if (std::find(sigs.begin(), sigs.end(), *sig) == sigs.end())
+            sigs.push_back(*sig);
+    }
+    out = std::move(sigs);
+}
+
 void read_backoff(Reader& r, const YAML::Node& key, const YAML::Node& value, Backoff& out) {
     if (!value.IsMap()) {
         r.wrong_type(key, value,
@@ -771,8 +799,9 @@ void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, R
 
 void read_lifecycle(Reader& r, const YAML::Node& map, const std::string& type, Lifecycle& lc) {
     static const std::vector<std::string> known = {
-        "restart",     "backoff",      "max_restarts", "on_exhausted", "can_die",  "exit_with",
-        "stop_signal", "stop_timeout", "pty",          "depends_on",   "readiness"};
+        "restart", "backoff",    "max_restarts", "on_exhausted",
+        "can_die", "exit_with",  "stop_signal",  "stop_timeout",
+        "pty",     "depends_on", "readiness",    "forward_signals"};
     static const std::vector<std::pair<std::string, OnExhausted>> exhausted = {
         {"stop-all", OnExhausted::stop_all},
         {"give-up", OnExhausted::give_up},
@@ -807,6 +836,8 @@ void read_lifecycle(Reader& r, const YAML::Node& map, const std::string& type, L
                     lc.stop_timeout = *d;
             } else if (name == "depends_on") {
                 read_depends_on(r, key, value, lc.depends_on);
+            } else if (name == "forward_signals") {
+                read_forward_signals(r, key, value, lc.forward_signals);
             } else {
                 read_readiness(r, key, value, lc.readiness);
             }

@@ -16,7 +16,8 @@ constexpr std::size_t kMaxWrite = 1024 * 1024;
 
 }  // namespace
 
-OutputWriter::OutputWriter(boost::asio::io_context& io, int fd) : io_(io), fd_(fd) {
+OutputWriter::OutputWriter(boost::asio::io_context& io, int fd)
+    : io_(io), fd_(fd), terminal_(::isatty(fd) == 1) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
         return;
