@@ -1,7 +1,7 @@
 #pragma once
 
 // Control of a running `procrun start` from another terminal: `procrun status`,
-// `restart`, `stop`, `start NAMES` and `kill` talk to the supervisor over a
+// `restart`, `stop`, `start NAMES`, `signal` and `kill` talk to the supervisor over a
 // Unix stream socket private to the user, one JSON object per line each way.
 // The wire format and the files are described in docs/control.md.
 //
@@ -10,6 +10,7 @@
 //   - ControlServer: lives in the supervisor's io_context; holds the
 //     single-instance lock and the socket for its lifetime.
 //   - control_request(): the blocking client of the other commands.
+//   `procrun signal SIG NAME...` sends one signal to the named processes.
 
 #include <sys/types.h>
 
@@ -39,6 +40,7 @@ enum class ControlCommand {
     stop,     // stop the targets; they stay stopped, the others keep running
     start,    // start stopped targets again
     kill,     // stop everything and exit, like Ctrl-C
+    signal,   // send `signal` to the targets' processes (see forward_to_group)
 };
 
 std::string_view to_string(ControlCommand command);
@@ -47,8 +49,9 @@ std::optional<ControlCommand> parse_control_command(std::string_view text);
 struct ControlRequest {
     ControlCommand command = ControlCommand::status;
     // Process types (every instance of the type) or instance names ("web.2").
-    // Empty: every instance. status and kill take none.
+    // Empty: every instance. status and kill take none; signal needs some.
     std::vector<std::string> targets;
+    int signal = 0;  // signal: the signal number (1 to 64)
 
     friend bool operator==(const ControlRequest&, const ControlRequest&) = default;
 };
@@ -62,8 +65,9 @@ struct InstanceStatus {
     std::string state;
     std::optional<std::int64_t> uptime_ms;  // since its current process started
     int restarts = 0;
-    std::string last_exit;  // describe(ExitStatus) of its last exit; "" before any
-    std::string readiness;  // "", "pending", "ready", "failed"
+    std::string last_exit;       // describe(ExitStatus) of its last exit; "" before any
+    std::string readiness;       // "", "pending", "ready", "failed"
+    std::vector<int> signalled;  // signal: the pids that got the signal
 
     friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };

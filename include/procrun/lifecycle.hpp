@@ -82,8 +82,18 @@ struct Lifecycle {
     std::vector<Dependency> depends_on;
     Readiness readiness;
     bool pty = false;  // stdout/stderr on a pseudo-terminal
+    // forward_signals: the signals procrun passes on to this type when it
+    // receives them (each one forwardable_signal); none by default.
+    std::vector<int> forward_signals;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
+
+// Whether forward_signals may list `signal`: SIGHUP, SIGUSR1, SIGUSR2,
+// SIGWINCH, SIGALRM, SIGPWR. SIGINT, SIGTERM and SIGQUIT always stop procrun.
+inline bool forwardable_signal(int signal) {
+    return signal == SIGHUP || signal == SIGUSR1 || signal == SIGUSR2 || signal == SIGWINCH ||
+           signal == SIGALRM || signal == SIGPWR;
+}
 
 std::string_view to_string(RestartPolicy p);
 std::string_view to_string(DependencyCondition c);

@@ -89,6 +89,10 @@ const std::vector<std::string_view>& colour_palette();
 //   12:00:00 web.1  + the rest of a line longer than kMaxLineBytes
 //   12:00:00 system | web.1 started with pid 4242
 //
+// With colour, a line holding an escape sequence ends with a reset of the
+// terminal's attributes, so that a colour it leaves open does not spill into
+// the prefix of the next line.
+//
 // The JSON format writes one object per line (RFC 8259; the time in UTC with
 // milliseconds; bytes that are not UTF-8 become U+FFFD):
 //
@@ -112,6 +116,8 @@ class OutputBuffer {
 
     void append(std::size_t source, std::string_view line, bool continued = false);
     void append_system(std::string_view line) { append(0, line, false); }
+    // Appends bytes as they are, outside any line (a terminal's reset sequence).
+    void append_raw(std::string_view bytes) { buffer_.append(bytes); }
 
     [[nodiscard]] std::size_t size() const { return buffer_.size() - consumed_; }
     [[nodiscard]] bool empty() const { return size() == 0; }

@@ -138,14 +138,16 @@ using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGr
 //     on_exhausted give-up, or was a dependency that completed successfully;
 //     restart policies restart it after an exponential backoff, the old
 //     group stopped first;
-//   - stopping everything (that exit, SIGINT, SIGTERM or SIGHUP, `procrun
+//   - stopping everything (that exit, SIGINT, SIGTERM, SIGQUIT, SIGHUP... `procrun
 //     kill`, a failed write to the output, a process that could not start, a
 //     dependency that can no longer be met): each process's stop_signal (then
 //     SIGCONT) to every group, and SIGKILL to the groups still alive
 //     stop_timeout later; a second SIGINT or SIGTERM sends SIGKILL at once;
 //     then processes that left their groups get SIGTERM, and SIGKILL after
 //     the timeout;
-//   - SIGUSR1 and SIGUSR2 are forwarded to every process group;
+//   - a signal is forwarded to the types that list it in forward_signals;
+//     SIGUSR1, SIGUSR2 and SIGWINCH go nowhere otherwise (the first two are
+//     announced); any other signal that would end procrun stops everything;
 //   - control requests stop, start and restart single instances;
 //   - it finishes when every process has exited and its group is empty, after
 //     a stop, or when nothing runs or can run any more; the exit code is the
@@ -220,6 +222,10 @@ class Policy {
     void on(const event::StopAll& e, TimePoint now, std::vector<Action>& out);
     void on(const event::Escaped& e, TimePoint now, std::vector<Action>& out);
     void on(const event::EscapeeGone& e, TimePoint now, std::vector<Action>& out);
+    // A signal some types forward (forward_signals), or one that does not
+    // stop procrun (SIGUSR1, SIGUSR2, SIGWINCH): handled, true. Otherwise false:
+    // the signal stops everything (signal_policy.cpp).
+    bool forward_signal(int signal, std::vector<Action>& out);
 
     // The process ended (exited, or could not be spawned): restart, stay, or stop all.
     void ended(std::size_t i, const ExitStatus& status, bool spawn_failed, TimePoint now,

@@ -3,10 +3,10 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill"
+_procrun_commands="check start run export status restart stop kill signal"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
-# Options every command takes: the control commands (status, restart, stop, kill)
+# Options every command takes: the control commands (status, restart, stop, kill, signal)
 # only these, the others these and the rest of the project options.
 _procrun_root_opts="-h --help -f --procfile -d --root"
 _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurrency
@@ -23,6 +23,10 @@ _procrun_status_opts="$_procrun_root_opts --json"
 _procrun_restart_opts="$_procrun_root_opts"
 _procrun_stop_opts="$_procrun_root_opts"
 _procrun_kill_opts="$_procrun_root_opts"
+_procrun_signal_opts="$_procrun_root_opts"
+
+# Signals `procrun signal` is most often given (any name or number is accepted).
+_procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
 
 _procrun_restart_policies="no on-failure always"
 
@@ -157,7 +161,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
@@ -223,6 +227,13 @@ _procrun() {
     case $cmd in
         start | restart | stop)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        signal)
+            if ((${#positionals[@]} == 0)); then
+                mapfile -t COMPREPLY < <(compgen -W "$_procrun_signals" -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            fi
             ;;
         run)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")

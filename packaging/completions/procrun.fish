@@ -127,13 +127,14 @@ complete -c procrun -n 'not __procrun_command' -a status -d 'Show the processes 
 complete -c procrun -n 'not __procrun_command' -a restart -d 'Restart processes of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a stop -d 'Stop processes of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a kill -d 'Stop the running procrun and its processes'
+complete -c procrun -n 'not __procrun_command' -a signal -d 'Send a signal to processes of the running procrun'
 
 # Options every command takes.
 complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
 complete -c procrun -n __procrun_command -s f -l procfile -r -F -d 'Procfile to read'
 complete -c procrun -n __procrun_command -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
 
-# Options every command but the control commands (status, restart, stop, kill) takes.
+# Options every command but the control commands (status, restart, stop, kill, signal) takes.
 set -l any "__procrun_command check start run export"
 complete -c procrun -n $any -s e -l env -r -F -d 'Env file(s), later ones override earlier ones'
 complete -c procrun -n $any -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
@@ -180,6 +181,8 @@ complete -c procrun -n '__procrun_command export' -l template-dir -x -a '(__fish
 complete -c procrun -n '__procrun_command export; and test (__procrun_positionals) -eq 0' -a 'systemd supervisord runit launchd upstart inittab compose kubernetes' -d 'Format'
 complete -c procrun -n '__procrun_command export; and test (__procrun_positionals) -eq 1' -x -a '(__fish_complete_directories)'
 
-# procrun status | restart [NAME...] | stop NAME... | kill
+# procrun status | restart [NAME...] | stop NAME... | kill | signal SIGNAL NAME...
 complete -c procrun -n '__procrun_command status' -l json -d 'Print the reply as one JSON object'
 complete -c procrun -n '__procrun_command restart stop' -a '(__procrun_process_types)' -d 'Process type'
+complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -eq 0' -x -a 'HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR' -d 'Signal'
+complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -ge 1' -x -a '(__procrun_process_types)' -d 'Process type'

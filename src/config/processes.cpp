@@ -1,6 +1,7 @@
 #include "config/processes.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <csignal>
 #include <map>
@@ -179,6 +180,34 @@ struct LifecycleKey {
 
 // The keys of a process type, in the order a hint lists them. A new key is
 // one entry here (and its field in Lifecycle).
+// forward_signals: a list of forwardable signals (names or numbers).
+void read_forward_signals(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                          std::vector<int>& out) {
+    constexpr std::string_view kExpects =
+        "a list of signals to pass on, like [USR1, HUP] (forwardable: HUP, USR1, USR2, WINCH, "
+        "ALRM, PWR)";
+    if (!value.IsSequence()) {
+        r.wrong_type(key, value, kExpects,
+                     value.IsScalar() ? fmt::format("a list, even of one: [{}]", value.Scalar())
+                                      : std::string());
+        return;
+    }
+    std::vector<int> sigs;
+    for (const auto& item : value) {
+        const auto sig = item.IsScalar() ? parse_signal(item.Scalar()) : std::nullopt;
+        if (!sig || !forwardable_signal(*sig)) {
+            r.wrong_type(key, item, kExpects,
+                         sig ? "SIGINT, SIGTERM and SIGQUIT stop procrun and every process; "
+                               "`procrun signal` sends any signal to one type"
+                             : "");
+            return;
+        }
+        if (std::find(sigs.begin(), sigs.end(), *sig) == sigs.end())
+            sigs.push_back(*sig);
+    }
+    out = std::move(sigs);
+}
+
 const std::vector<LifecycleKey>& lifecycle_keys() {
     using N = const YAML::Node&;
     static const std::vector<std::pair<std::string, OnExhausted>> exhausted = {
@@ -208,6 +237,10 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
         {"exit_with", read_flag<&Lifecycle::exit_with>},
         {"stop_signal",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_stop_signal(r, k, v, lc.stop_signal); }},
+        {"forward_signals",
+         [](Reader& r, N k, N v, Lifecycle& lc) {
+             read_forward_signals(r, k, v, lc.forward_signals);
+         }},
         {"stop_timeout",
          [](Reader& r, N k, N v, Lifecycle& lc) {
              if (auto d = read_duration(r, k, v, false))

@@ -17,13 +17,17 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<ControlCommand, std::string_view>, 5> kCommands{{
+constexpr std::array<std::pair<ControlCommand, std::string_view>, 6> kCommands{{
     {ControlCommand::status, "status"},
     {ControlCommand::restart, "restart"},
     {ControlCommand::stop, "stop"},
     {ControlCommand::start, "start"},
     {ControlCommand::kill, "kill"},
+    {ControlCommand::signal, "signal"},
 }};
+
+// The highest signal number Linux has (SIGRTMAX).
+constexpr int kMaxSignal = 64;
 
 std::string command_list() {
     std::string out;
@@ -121,6 +125,12 @@ bj::object encode_instance(const InstanceStatus& s) {
     o["restarts"] = s.restarts;
     o["last_exit"] = s.last_exit;
     o["readiness"] = s.readiness;
+    if (!s.signalled.empty()) {
+        bj::array pids;
+        for (int pid : s.signalled)
+            pids.emplace_back(pid);
+        o["signalled"] = std::move(pids);
+    }
     return o;
 }
 
@@ -149,6 +159,15 @@ std::string decode_instance(const bj::object& o, InstanceStatus& out) {
             if (!n)
                 return expected(key, "an integer", v);
             (key == "pid" ? out.pid : out.restarts) = *n;
+        } else if (key == "signalled") {
+            if (!v.is_array())
+                return expected(key, "an array of pids", v);
+            for (const bj::value& pid : v.get_array()) {
+                const std::optional<int> n = as_int(pid);
+                if (!n)
+                    return expected(key, "an array of pids", v);
+                out.signalled.push_back(*n);
+            }
         } else if (key == "uptime_ms") {
             if (v.is_null()) {
                 out.uptime_ms.reset();
@@ -199,6 +218,8 @@ std::string encode_request(const ControlRequest& request) {
             targets.emplace_back(t);
         o["targets"] = std::move(targets);
     }
+    if (request.command == ControlCommand::signal)
+        o["signal"] = request.signal;
     return bj::serialize(o) + "\n";
 }
 
@@ -231,6 +252,7 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
     ControlRequest request;
     bool has_command = false;
     bool has_targets = false;
+    bool has_signal = false;
     for (const auto& field : doc.get_object()) {
         const std::string_view key = field.key();
         const bj::value& v = field.value();
@@ -257,10 +279,20 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
                 request.targets.emplace_back(t.get_string());
             }
             has_targets = true;
+        } else if (key == "signal") {
+            const std::optional<int> n = as_int(v);
+            const std::string what = fmt::format("a signal number from 1 to {}", kMaxSignal);
+            if (!n)
+                return {std::nullopt, expected(key, what, v)};
+            if (*n < 1 || *n > kMaxSignal)
+                return {std::nullopt, fmt::format("\"signal\" must be {}, not {}", what, *n)};
+            request.signal = *n;
+            has_signal = true;
         } else {
-            return {
-                std::nullopt,
-                fmt::format("unknown key \"{}\" (a request has \"command\" and \"targets\")", key)};
+            return {std::nullopt,
+                    fmt::format("unknown key \"{}\" (a request has \"command\", \"targets\" "
+                                "and \"signal\")",
+                                key)};
         }
     }
     if (!has_command)
@@ -268,6 +300,15 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
     if (has_targets &&
         (request.command == ControlCommand::status || request.command == ControlCommand::kill)) {
         return {std::nullopt, fmt::format("\"{}\" takes no targets", to_string(request.command))};
+    }
+    if (request.command == ControlCommand::signal) {
+        if (!has_signal)
+            return {std::nullopt, "\"signal\" needs \"signal\": a signal number"};
+        if (request.targets.empty())
+            return {std::nullopt, "\"signal\" needs \"targets\": the processes to signal"};
+    } else if (has_signal) {
+        return {std::nullopt,
+                fmt::format("\"{}\" takes no \"signal\"", to_string(request.command))};
     }
     return {std::move(request), {}};
 }

@@ -147,6 +147,12 @@ void OutputBuffer::append(std::size_t source, std::string_view line, bool contin
         if (style_.timestamp)
             buffer_.append(stamp_, sizeof stamp_);
         buffer_.append(continued ? s.head_cont : s.head);
+        buffer_.append(line);
+        // A colour left open would colour the next prefix.
+        if (style_.colour && line.find('\x1b') != std::string_view::npos)
+            buffer_.append(kReset);
+        buffer_.push_back('\n');
+        return;
     }
     buffer_.append(line);
     buffer_.push_back('\n');

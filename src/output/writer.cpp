@@ -15,7 +15,8 @@ constexpr std::size_t kMaxWrite = 1024 * 1024;
 
 }  // namespace
 
-OutputWriter::OutputWriter(boost::asio::io_context& io, int fd) : io_(io), fd_(fd) {
+OutputWriter::OutputWriter(boost::asio::io_context& io, int fd)
+    : io_(io), fd_(fd), terminal_(posix::is_terminal(fd)) {
     const posix::OutputFd out = posix::nonblocking_output(fd);
     fd_ = out.fd;
     owns_fd_ = out.owned;

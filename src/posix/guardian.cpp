@@ -138,10 +138,12 @@ void close_from(int first) {
 
 [[noreturn]] void guardian_main(int read_fd) {
     ::prctl(PR_SET_NAME, "procrun-guard", 0, 0, 0);
-    // A group of its own: a `kill -KILL -PGID` aimed at procrun's group (a
-    // test harness, a supervisor, a shell's job control) does not take the
-    // guardian with it, and Ctrl-C does not reach it.
-    ::setpgid(0, 0);
+    // A session (and so a process group) of its own: a `kill -KILL -PGID`
+    // aimed at procrun's group (a test harness, a supervisor, a shell's job
+    // control) does not take the guardian with it, Ctrl-C does not reach it,
+    // and it has no controlling terminal whose hangup could concern it.
+    if (::setsid() < 0)
+        ::setpgid(0, 0);
     struct sigaction act {};
     sigemptyset(&act.sa_mask);
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -238,7 +240,7 @@ Guardian Guardian::start() {
         ::close(write_end.release());  // or the pipe would never reach end-of-file
         guardian_main(read_end.release());
     }
-    ::setpgid(pid, pid);  // from this side too, so the group exists at once
+    // Not setpgid(pid, pid) from this side: a group leader cannot call setsid().
     Guardian g;
     g.write_ = std::move(write_end);
     g.pid_ = pid;

@@ -117,7 +117,7 @@ bool handles(pid_t pid, int signal) {
 
 }  // namespace
 
-int forward_to_group(pid_t pgid, int signal) {
+int forward_to_group(pid_t pgid, int signal, std::vector<pid_t>* sent_to) {
     const std::vector<pid_t> members = live_group_members(pgid);
     const bool others =
         std::any_of(members.begin(), members.end(), [pgid](pid_t p) { return p != pgid; });
@@ -127,8 +127,11 @@ int forward_to_group(pid_t pgid, int signal) {
             !handles(pid, signal)) {
             continue;
         }
-        if (::kill(pid, signal) == 0)
+        if (::kill(pid, signal) == 0) {
             ++sent;
+            if (sent_to != nullptr)
+                sent_to->push_back(pid);
+        }
     }
     return sent;
 }

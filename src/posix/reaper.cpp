@@ -18,6 +18,7 @@ void Reaper::watch(pid_t pid, std::function<void(int)> on_exit) {
 
 void Reaper::forget(pid_t pid) {
     watched_.erase(pid);
+    stopped_.erase(pid);
 }
 
 void Reaper::wait_signal() {
@@ -36,11 +37,25 @@ void Reaper::reap() {
     bool reaped = false;
     for (;;) {
         int status = 0;
-        const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+        const pid_t pid = ::waitpid(-1, &status, WNOHANG | WUNTRACED | WCONTINUED);
         if (pid < 0 && errno == EINTR)
             continue;
         if (pid <= 0)
             break;
+        if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+            // Reported once per change; the process lives on.
+            if (watched_.count(pid) != 0) {
+                const int sig = WIFSTOPPED(status) ? WSTOPSIG(status) : 0;
+                if (sig != 0)
+                    stopped_[pid] = sig;
+                else
+                    stopped_.erase(pid);
+                if (on_stopped_)
+                    on_stopped_(pid, sig);
+            }
+            continue;
+        }
+        stopped_.erase(pid);
         reaped = true;
         auto it = watched_.find(pid);
         if (it == watched_.end()) {

@@ -3,9 +3,13 @@
 // terminal it is in the foreground of, the child's group becomes the
 // terminal's foreground group before it execs (so Ctrl-C, Ctrl-\ and window
 // size changes reach it directly and it may read the terminal), and procrun
-// takes the terminal and its modes back afterwards. Signals procrun receives
-// are forwarded to the child's group (past the `sh -c` wrapper, which would
-// otherwise die of them and leave the program running). When the child is stopped (Ctrl-Z),
+// takes the terminal and its modes back afterwards. A signal that means
+// "stop" (SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGALRM... every one whose default
+// action ends a process, but SIGUSR1 and SIGUSR2) goes to the child's whole
+// group, the `sh -c` included, so that `a; b` does not go on to run `b` after
+// `a` was stopped. SIGUSR1, SIGUSR2 and SIGWINCH are passed on past the shell
+// (forward_to_group), which would otherwise die of them and leave the program
+// running. When the child is stopped (Ctrl-Z),
 // procrun stops too, so the shell gets the terminal back; when continued, it
 // hands the terminal back and continues the child.
 
@@ -38,9 +42,9 @@ int run_foreground(const ForegroundOptions& options) {
     asio::io_context io;
     // Installed before the child exists, so none of these is lost.
     asio::signal_set signals(io);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD}) {
+    for (int sig : posix::foreground_signals())
         signals.add(sig);
-    }
+    signals.add(SIGCHLD);
     posix::TerminalHandover terminal;
 
     posix::SpawnOptions spawn;
@@ -72,8 +76,10 @@ int run_foreground(const ForegroundOptions& options) {
             if (sig == SIGCHLD) {
                 if (posix::is_stopped_now(pid))
                     terminal.suspend(pid);
-            } else {
+            } else if (sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGWINCH) {
                 posix::forward_to_group(pid, sig);
+            } else {
+                posix::signal_group(pid, sig);
             }
             wait_signal();
         });

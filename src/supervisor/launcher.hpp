@@ -52,6 +52,11 @@ class Launcher {
     virtual int signal_group(std::size_t id, int signal) = 0;
     virtual void forward_signal(std::size_t id, int signal) = 0;
     virtual void signal_process(int pid, int signal) = 0;
+    // `procrun signal`: `signal` to the app of its latest run, as
+    // forward_signal does; the pids that got it (none without a process).
+    virtual std::vector<int> signal_instance(std::size_t id, int signal) = 0;
+    // The signal that stopped its process (SIGTTIN, SIGTSTP...), 0 while it is not stopped.
+    [[nodiscard]] virtual int stopped_by(std::size_t id) const = 0;
     // Reports escaped(every process that left its group now, true).
     virtual void find_escapees() = 0;
     // Starts its readiness probe (reported by probe_result()); returns whether

@@ -18,20 +18,11 @@ using policy_text::processes;
 
 void Policy::on(const event::SignalReceived& e, TimePoint now, std::vector<Action>& out) {
     const int sig = e.signal;
-    if (sig == SIGUSR1 || sig == SIGUSR2) {
-        const auto targets = alive();
-        if (targets.empty())
-            return;
-        out.emplace_back(action::Announce{"forwarding " + signal_name(sig) + " to " +
-                                          processes(targets.size())});
-        out.emplace_back(action::ForwardSignal{sig, targets});
-        return;
-    }
-    if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
+    if (forward_signal(sig, out))
         return;
     if (phase_ == Phase::stopping || phase_ == Phase::escapees) {
-        // A second SIGINT or SIGTERM: the user does not want to wait.
-        if (sig == SIGHUP)
+        // A second SIGINT, SIGTERM or SIGQUIT: the user does not want to wait.
+        if (sig != SIGINT && sig != SIGTERM && sig != SIGQUIT)
             return;
         out.emplace_back(action::Announce{"received " + signal_name(sig) + " again"});
         if (phase_ == Phase::escapees)

@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "procrun/posix/children.hpp"
+#include "procrun/posix/signals.hpp"
 #include "procrun/posix/spawn.hpp"
 
 namespace procrun {
@@ -59,16 +60,20 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
 }
 
 void ProcessLauncher::listen() {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2})
+    for (int sig : posix::supervisor_signals())
         signals_.add(sig);
-    if (any_pty_) {
-        // The children's terminals follow procrun's own.
+    // The children's terminals follow procrun's own.
+    if (any_pty_)
         window_ = posix::terminal_window_size();
-        signals_.add(SIGWINCH);
-    }
     wait_signal();
     reaper_.on_orphan([this](pid_t pid, int) { orphan_reaped(pid); });
     reaper_.after_reap([this] { look_for_orphans(); });
+    reaper_.on_stopped([this](pid_t pid, int sig) {
+        for (std::size_t id = 0; id < procs_.size(); ++id) {
+            if (procs_[id]->pid == pid && child_stopped_)
+                child_stopped_(id, sig);
+        }
+    });
 }
 
 // ---- spawning ----------------------------------------------------------------
@@ -208,14 +213,39 @@ void ProcessLauncher::signal_process(int pid, int signal) {
     posix::signal_process(pid, signal);
 }
 
+std::vector<int> ProcessLauncher::signal_instance(std::size_t id, int signal) {
+    std::vector<pid_t> sent_to;
+    if (procs_[id]->pid > 0)
+        posix::forward_to_group(procs_[id]->pid, signal, &sent_to);
+    return {sent_to.begin(), sent_to.end()};
+}
+
+int ProcessLauncher::stopped_by(std::size_t id) const {
+    const pid_t pid = procs_[id]->pid;
+    return pid > 0 ? reaper_.stop_signal(pid) : 0;
+}
+
+std::vector<pid_t> ProcessLauncher::live_groups() const {
+    std::vector<pid_t> out;
+    for (const auto& p : procs_) {
+        if (p->pid > 0 && (reaper_.watching(p->pid) || p->group.active()))
+            out.push_back(p->pid);
+    }
+    return out;
+}
+
 void ProcessLauncher::wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec)
             return;
-        if (sig == SIGWINCH)
-            resize_ptys();
-        else
+        if (job_signal_ && job_signal_(sig)) {
+            // SIGTSTP, SIGCONT: job control
+        } else {
+            // SIGWINCH also goes to the policy: a type may forward it.
+            if (sig == SIGWINCH && any_pty_)
+                resize_ptys();
             events_->signal(sig);
+        }
         wait_signal();
     });
 }

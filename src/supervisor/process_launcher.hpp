@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -40,8 +41,18 @@ class ProcessLauncher : public Launcher {
     ProcessLauncher(boost::asio::io_context& io, const Plan& plan, posix::Guardian& guardian,
                     posix::FdLimit limit);
 
-    // Starts listening for procrun's signals and for reaped orphans.
+    // Starts listening for procrun's signals (posix::supervisor_signals), for
+    // reaped orphans and for children stopped or continued.
     void listen();
+    // Job control: sees each signal procrun receives first and returns
+    // whether it took it (SIGTSTP, SIGCONT); the others go to the runtime.
+    void on_job_signal(std::function<bool(int)> hook) { job_signal_ = std::move(hook); }
+    // Instance `id`'s process was stopped by `signal`, or continued (0).
+    void on_child_stopped(std::function<void(std::size_t id, int signal)> hook) {
+        child_stopped_ = std::move(hook);
+    }
+    // Every instance's process group that may still have processes.
+    [[nodiscard]] std::vector<pid_t> live_groups() const;
     // At the end: what is left in the pipes (a process outside its group may
     // still hold one) is read, unterminated last lines included.
     void drain_all();
@@ -51,6 +62,8 @@ class ProcessLauncher : public Launcher {
     int signal_group(std::size_t id, int signal) override;
     void forward_signal(std::size_t id, int signal) override;
     void signal_process(int pid, int signal) override;
+    std::vector<int> signal_instance(std::size_t id, int signal) override;
+    [[nodiscard]] int stopped_by(std::size_t id) const override;
     void find_escapees() override;
     bool start_probe(std::size_t id) override;
     void cancel_probe(std::size_t id) override;
@@ -113,6 +126,8 @@ class ProcessLauncher : public Launcher {
     std::vector<pid_t> groups_;                 // every process group started
     std::unordered_set<pid_t> group_set_;       // the same, to look up
     std::unordered_set<pid_t> known_children_;  // orphans already recorded
+    std::function<bool(int)> job_signal_;
+    std::function<void(std::size_t, int)> child_stopped_;
 };
 
 }  // namespace procrun

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "supervisor/job_control.hpp"
+
 namespace procrun {
 
 StartSink::StartSink(boost::asio::io_context& io, const Plan& plan, const StartOptions& options)
@@ -24,6 +26,7 @@ StartSink::StartSink(boost::asio::io_context& io, const Plan& plan, const StartO
             logs_->add_source(inst.name);  // the same id
         quiet_.push_back(std::find(options.quiet.begin(), options.quiet.end(), inst.type) !=
                          options.quiet.end());
+        any_pty_ = any_pty_ || inst.lifecycle.pty;
     }
 }
 
@@ -60,6 +63,8 @@ void StartSink::flush() {
 void StartSink::finish(boost::asio::io_context& io, const std::function<bool()>& give_up) {
     if (logs_)
         logs_->flush();
+    if (any_pty_ && writer_.is_terminal())
+        buffer_.append_raw(terminal_restore_sequence());
     while (!buffer_.empty() && writer_.error() == 0 && !give_up()) {
         writer_.flush(buffer_);
         if (!buffer_.empty() && writer_.waiting())

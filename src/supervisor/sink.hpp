@@ -37,7 +37,8 @@ class StartSink : public Sink {
     [[nodiscard]] bool failed() const override { return writer_.error() != 0; }
 
     // At the end: writes everything left, waiting in `io` for a slow reader
-    // unless `give_up()` turns true (a SIGINT while waiting).
+    // unless `give_up()` turns true (a SIGINT while waiting). After a pty
+    // child, a terminal gets its attributes reset and the cursor shown.
     void finish(boost::asio::io_context& io, const std::function<bool()>& give_up);
 
   private:
@@ -46,6 +47,7 @@ class StartSink : public Sink {
     std::unique_ptr<LogFiles> logs_;  // --log-dir
     std::vector<std::size_t> sources_;
     std::vector<bool> quiet_;
+    bool any_pty_ = false;  // a child may leave the terminal's attributes or cursor changed
 };
 
 }  // namespace procrun

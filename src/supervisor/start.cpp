@@ -16,6 +16,7 @@
 #include "procrun/posix/signals.hpp"
 #include "procrun/supervisor.hpp"
 #include "supervisor/control_adapter.hpp"
+#include "supervisor/job_control.hpp"
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
 #include "supervisor/sink.hpp"
@@ -35,9 +36,19 @@ struct Start {
           sink(io, the_plan, options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
-          control_adapter(the_plan, runtime) {
+          control_adapter(the_plan, runtime, launcher),
+          job({[this] { return launcher.live_groups(); },
+               [this](const std::string& text) {
+                   sink.stamp();
+                   sink.system(text);
+               },
+               [this] { runtime.flush(); }}) {
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
+        launcher.on_job_signal([this](int sig) { return job.on_signal(sig); });
+        launcher.on_child_stopped([this](std::size_t id, int sig) {
+            job.on_child_stopped(plan.instances[id].name, sig);
+        });
     }
 
     int run();
@@ -49,6 +60,7 @@ struct Start {
     ProcessLauncher launcher;
     Runtime runtime;
     ControlAdapter control_adapter;
+    JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
 };
 

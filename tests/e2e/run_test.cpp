@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -133,6 +135,22 @@ TEST_CASE("run forwards signals to the command", "[e2e][run]") {
     const RunResult r = c.wait(10s);
     CHECK(r.out.find("got SIG" + name) != std::string::npos);
     CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("a signal that stops run stops the whole command line, not only its first command",
+          "[e2e][run]") {
+    const int sig = GENERATE(SIGTERM, SIGINT, SIGHUP, SIGALRM);
+    TempDir dir;
+    RunOptions o = in(dir);
+    // The shell would go on to `touch` once `sleep` is gone, were it spared.
+    Child c({procrun_binary(), "run", "echo ready; sleep 30; touch marker"}, o);
+    REQUIRE(c.wait_for_output("ready", 10s));
+    std::this_thread::sleep_for(100ms);  // the shell is in `sleep` now
+    c.signal(sig);
+    const RunResult r = c.wait(10s);
+    CHECK(r.exit_code == 128 + sig);
+    std::this_thread::sleep_for(200ms);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "marker"));
 }
 
 TEST_CASE("under a terminal the command is in the foreground, and procrun takes it back after",

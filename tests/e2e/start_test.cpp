@@ -401,8 +401,12 @@ TEST_CASE("output into a regular file and into a slow pipe arrives whole", "[e2e
     CHECK(slow.out == "100000\n");
 }
 
-TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs and stop nothing", "[e2e][start]") {
+TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs that forward them and stop nothing",
+          "[e2e][start]") {
     TempDir dir;
+    dir.write(".procrun.yaml",
+              "processes:\n  web: {forward_signals: [USR1, USR2]}\n"
+              "  shell: {forward_signals: [USR1, USR2]}\n");
     // Run through `sh -c` like every command: the shell must not die of them.
     dir.write("Procfile", "web: " + kTc + " trap USR1 trap USR2 print ready sleep 30\n" +
                               "shell: trap 'echo shell got USR1' USR1; " + kTc +
@@ -418,7 +422,7 @@ TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs and stop nothing", "[e2e][star
     c.signal(SIGINT);
     const RunResult r = c.wait(20s);
     CHECK(r.exit_code == 130);
-    CHECK(has_line(r.out, "system", "forwarding SIGUSR1 to 2 processes"));
+    CHECK(has_line(r.out, "system", "forwarding SIGUSR1 to web.1, shell.1"));
     CHECK(r.out.find("terminated by SIGUSR") == std::string::npos);
 }
 

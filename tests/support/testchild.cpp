@@ -65,7 +65,8 @@ struct SigName {
 };
 const SigName kSignals[] = {{"TERM", SIGTERM},   {"INT", SIGINT},   {"HUP", SIGHUP},
                             {"USR1", SIGUSR1},   {"USR2", SIGUSR2}, {"QUIT", SIGQUIT},
-                            {"WINCH", SIGWINCH}, {"PIPE", SIGPIPE}, {"KILL", SIGKILL}};
+                            {"WINCH", SIGWINCH}, {"PIPE", SIGPIPE}, {"KILL", SIGKILL},
+                            {"TSTP", SIGTSTP},   {"ALRM", SIGALRM}};
 
 int parse_signal(const std::string& s) {
     std::string n = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;

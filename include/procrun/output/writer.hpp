@@ -45,6 +45,8 @@ class OutputWriter {
     [[nodiscard]] bool waiting() const { return waiting_; }
     // errno of the failed write, 0 when none failed.
     [[nodiscard]] int error() const { return error_; }
+    // Whether the output is a terminal.
+    [[nodiscard]] bool is_terminal() const { return terminal_; }
 
   private:
     void wait_writable(OutputBuffer& buffer);
@@ -56,6 +58,7 @@ class OutputWriter {
     std::optional<int> restore_flags_;  // flags to put back on a shared description
     std::optional<boost::asio::posix::stream_descriptor> waiter_;
     bool waiting_ = false;
+    bool terminal_ = false;
     int error_ = 0;
     std::function<void()> on_progress_;
     std::function<void(int)> on_error_;

@@ -22,12 +22,12 @@ namespace procrun::posix {
 // The guardian is a plain fork(), not an exec: it runs only async-signal-safe
 // system calls on memory of its own (a fixed table), never touching procrun's
 // heap, Asio state or stdio, and needs no path to the procrun binary (which an
-// upgrade may have replaced). It leads a process group of its own, so that a
-// SIGKILL sent to procrun's whole group does not kill it too (and a Ctrl-C
-// does not reach it); it ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
-// SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1 and SIGUSR2 all the same (someone may
-// signal it by pid or by its group), keeps only the pipe's read end with
-// /dev/null on 0, 1 and 2 (so a `procrun start | head` still ends), works in
+// upgrade may have replaced). It leads a session (and process group) of its
+// own, so that a SIGKILL sent to procrun's whole group or session does not kill
+// it too (and a Ctrl-C or a terminal's hangup does not reach it); it ignores SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1 and SIGUSR2 all the same (someone
+// may signal it by pid or by its group), keeps only the pipe's read end with /dev/null on 0, 1 and
+// 2 (so a `procrun start | head` still ends), works in
 // "/", and shows as `procrun-guard` in ps.
 //
 // If the Guardian object is destroyed without finish() (an exception unwinding

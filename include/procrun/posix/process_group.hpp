@@ -28,8 +28,9 @@ bool signal_process(pid_t pid, int signal);
 // action would kill it (dash does not exec the last command: a SIGUSR1 would
 // end the shell, and so the instance, while the program itself handles it).
 // A leader that traps or ignores the signal, exec'd the program, or is the
-// only process left gets it. Returns how many processes were signalled.
-int forward_to_group(pid_t pgid, int signal);
+// only process left gets it. Returns how many processes were signalled; their
+// pids are appended to `sent_to` when given.
+int forward_to_group(pid_t pgid, int signal, std::vector<pid_t>* sent_to = nullptr);
 
 // A process's state, parent and process group, from /proc/PID/stat.
 struct ProcStat {

@@ -13,7 +13,8 @@ namespace procrun::posix {
 
 // The one place `procrun start` waits for processes. On SIGCHLD it reaps every
 // exited child with waitpid(-1, WNOHANG) and hands each watched pid's wait
-// status to its callback, from the loop. Children it does not know of are
+// status to its callback, from the loop; it also reports a watched child that
+// is stopped or continued (WUNTRACED, WCONTINUED). Children it does not know of are
 // orphans reparented to procrun (it is a child subreaper, or PID 1): they are
 // reaped and counted, so no zombie is ever left.
 //
@@ -51,6 +52,17 @@ class Reaper {
     // reparented to procrun. Optional.
     void after_reap(std::function<void()> hook) { after_reap_ = std::move(hook); }
 
+    // Called when a watched child is stopped (`signal`: SIGTSTP, SIGSTOP,
+    // SIGTTIN, SIGTTOU...) or continued (`signal` 0). Optional.
+    void on_stopped(std::function<void(pid_t pid, int signal)> hook) {
+        on_stopped_ = std::move(hook);
+    }
+    // The signal that stopped watched child `pid`, 0 while it is not stopped.
+    [[nodiscard]] int stop_signal(pid_t pid) const {
+        auto it = stopped_.find(pid);
+        return it == stopped_.end() ? 0 : it->second;
+    }
+
     [[nodiscard]] std::size_t orphans_reaped() const { return orphans_; }
     [[nodiscard]] std::size_t watched() const { return watched_.size(); }
     [[nodiscard]] bool watching(pid_t pid) const { return watched_.count(pid) != 0; }
@@ -66,6 +78,8 @@ class Reaper {
     std::unordered_map<pid_t, std::function<void(int)>> watched_;
     std::function<void(pid_t, int)> on_orphan_;
     std::function<void()> after_reap_;
+    std::function<void(pid_t, int)> on_stopped_;
+    std::unordered_map<pid_t, int> stopped_;  // watched children now stopped, by signal
     std::size_t orphans_ = 0;
 };
 

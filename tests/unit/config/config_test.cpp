@@ -336,7 +336,8 @@ TEST_CASE("Config: processes, every key", "[config]") {
                           std::nullopt,
                           {},
                           db.readiness,
-                          false});
+                          false,
+                          {}});
 
     const Lifecycle& migrate = p.at("migrate").value;
     CHECK(migrate.restart == RestartPolicy::no);

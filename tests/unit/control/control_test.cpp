@@ -309,12 +309,13 @@ TEST_CASE("control: bad requests get a clear error, never a crash", "[control]")
         {"[\"status\"]",
          "a request must be a JSON object such as {\"command\":\"status\"}, not an "
          "array"},
-        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill)"},
+        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal)"},
         {"{\"command\":5}", "\"command\" must be a string, not a number"},
         {"{\"command\":\"reboot\"}",
-         "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill)"},
+         "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill, "
+         "signal)"},
         {"{\"command\":\"status\",\"verbose\":true}",
-         "unknown key \"verbose\" (a request has \"command\" and \"targets\")"},
+         "unknown key \"verbose\" (a request has \"command\", \"targets\" and \"signal\")"},
         {"{\"command\":\"stop\",\"targets\":\"web\"}",
          "\"targets\" must be an array of names, not a string"},
         {"{\"command\":\"stop\",\"targets\":[\"web\",null]}",

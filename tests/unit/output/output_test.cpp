@@ -151,6 +151,34 @@ TEST_CASE("colour wraps the prefix only, one palette colour per type", "[output]
           "\x1b[1msystem | \x1b[0md\n");
 }
 
+TEST_CASE("with colour, a line holding an escape ends with a reset, so no colour spills",
+          "[output]") {
+    OutputBuffer out(OutputStyle{true, false, true}, 5);
+    const std::size_t web = out.add_source("web.1", 0);
+    out.append(web, "\x1b[41mopen red background");
+    out.append(web, "plain");
+    out.append(web, "\x1b[1mbold", true);
+    CHECK(out.pending() ==
+          "\x1b[36mweb.1  | \x1b[0m\x1b[41mopen red background\x1b[0m\n"
+          "\x1b[36mweb.1  | \x1b[0mplain\n"
+          "\x1b[36mweb.1  + \x1b[0m\x1b[1mbold\x1b[0m\n");
+}
+
+TEST_CASE("without colour or without prefix, escapes are left as they are", "[output]") {
+    OutputBuffer plain(OutputStyle{false, false, true}, 5);
+    plain.append(plain.add_source("web.1", 0), "\x1b[41mred");
+    CHECK(plain.pending() == "web.1  | \x1b[41mred\n");
+    OutputBuffer raw(OutputStyle{true, false, false}, 5);
+    raw.append(raw.add_source("web.1", 0), "\x1b[41mred");
+    CHECK(raw.pending() == "\x1b[41mred\n");
+}
+
+TEST_CASE("raw bytes are appended outside any line", "[output]") {
+    OutputBuffer out(OutputStyle{true, false, true}, 5);
+    out.append_raw("\x1b[?25h");
+    CHECK(out.pending() == "\x1b[?25h");
+}
+
 TEST_CASE("without prefix, lines are exactly what the process wrote", "[output]") {
     OutputBuffer out(OutputStyle{true, true, false}, 5);
     const std::size_t web = out.add_source("web.1", 0);

@@ -231,6 +231,8 @@ TEST_CASE("guardian: holds only its pipe and /dev/null, ignores terminal signals
     CHECK(fds[3].rfind("3=pipe:", 0) == 0);
     CHECK(std::filesystem::read_symlink(proc + "/cwd") == "/");
     CHECK(::getpgid(guardian.pid()) == guardian.pid());  // its own group
+    CHECK(::getsid(guardian.pid()) == guardian.pid());   // and session
+    CHECK(::getsid(guardian.pid()) != ::getsid(0));
 
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGUSR1, SIGUSR2})
         ::kill(guardian.pid(), sig);

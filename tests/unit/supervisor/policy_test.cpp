@@ -158,15 +158,19 @@ TEST_CASE("a group outliving its leader is waited for and killed after the timeo
     CHECK(f.finished() == 143);
 }
 
-TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to every group without stopping", "[policy]") {
+TEST_CASE("SIGUSR1 and SIGUSR2 are forwarded to the types that ask, without stopping", "[policy]") {
     const int sig = GENERATE(SIGUSR1, SIGUSR2);
-    FakeLauncher f({"web.1", "web.2"}, 5000ms);
+    Lifecycle forwards;
+    forwards.forward_signals = {sig};
+    FakeLauncher f({instance("web.1", forwards), instance("web.2", forwards), instance("db.1")},
+                   5000ms);
     f.start();
     f.clear_log();
     f.send(event::SignalReceived{sig});
     CHECK(f.count_prefix("forward " + std::to_string(sig) + " ") == 2);
+    CHECK(f.count_prefix("forward " + std::to_string(sig) + " db.1") == 0);
     CHECK(f.logged("say forwarding " + std::string(sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2") +
-                   " to 2 processes"));
+                   " to web.1, web.2"));
     CHECK(f.count_prefix("signal 15 ") == 0);
     CHECK_FALSE(f.finished());
     CHECK_FALSE(f.deadline());

@@ -59,6 +59,8 @@ class FakeLauncher : public Launcher {
     TimePoint clock{};
     std::optional<TimePoint> armed;
     int resumes = 0;
+    std::map<std::size_t, int> pids;     // started instances' pids
+    std::map<std::size_t, int> stopped;  // instances stopped by a signal
 
     LauncherEvents& events() { return *events_; }
 
@@ -68,6 +70,7 @@ class FakeLauncher : public Launcher {
         const std::size_t id = spawns.front();
         spawns.erase(spawns.begin());
         reading.insert(id);
+        pids[id] = pid;
         events_->started(id, pid);
     }
     // The child writes: delivered if output is accepted, else held back.
@@ -101,6 +104,15 @@ class FakeLauncher : public Launcher {
     }
     void signal_process(int pid, int signal) override {
         calls.push_back("kill " + std::to_string(signal) + " " + std::to_string(pid));
+    }
+    std::vector<int> signal_instance(std::size_t id, int signal) override {
+        calls.push_back("signal instance " + std::to_string(signal) + " " + std::to_string(id));
+        auto it = pids.find(id);
+        return it == pids.end() ? std::vector<int>{} : std::vector<int>{it->second};
+    }
+    [[nodiscard]] int stopped_by(std::size_t id) const override {
+        auto it = stopped.find(id);
+        return it == stopped.end() ? 0 : it->second;
     }
     void find_escapees() override {
         calls.emplace_back("find escapees");
@@ -302,7 +314,7 @@ TEST_CASE("runtime: a process found outside its group is announced and stopped l
 
 TEST_CASE("runtime: control requests go through the adapter", "[runtime][control]") {
     Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
-    ControlAdapter control(f.plan, f.runtime);
+    ControlAdapter control(f.plan, f.runtime, f.launcher);
     f.start_all();
     f.launcher.clock += 1500ms;
 
@@ -349,4 +361,34 @@ TEST_CASE("runtime: a SIGINT after the end only gives up the last output", "[run
     f.launcher.events().signal(SIGINT);
     CHECK(f.runtime.abandoned());
     CHECK(f.runtime.exit_code() == 0);
+}
+
+TEST_CASE("runtime: the signal request goes to the launcher, a stopped process shows as stopped",
+          "[runtime][control][signals]") {
+    Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
+    ControlAdapter control(f.plan, f.runtime, f.launcher);
+    f.start_all();
+
+    ControlRequest request{ControlCommand::signal, {"web.2"}};
+    request.signal = SIGUSR2;
+    const ControlReply sent = control.handle(request);
+    REQUIRE(sent.ok);
+    CHECK(f.launcher.called("signal instance " + std::to_string(SIGUSR2) + " 1"));
+    CHECK_FALSE(f.launcher.called("signal instance " + std::to_string(SIGUSR2) + " 0"));
+    REQUIRE(sent.instances.size() == 1);
+    CHECK(sent.instances[0].name == "web.2");
+    CHECK(sent.instances[0].signalled == std::vector<int>{101});
+    CHECK_FALSE(f.runtime.finished());
+
+    f.launcher.pids.erase(2);
+    request.targets = {"worker"};
+    const ControlReply none = control.handle(request);
+    CHECK_FALSE(none.ok);
+    CHECK(none.error == "no process got SIGUSR2: worker.1 has no running process");
+
+    f.launcher.stopped[0] = SIGTTIN;
+    const ControlReply status = control.handle(ControlRequest{ControlCommand::status, {}});
+    REQUIRE(status.instances.size() == 3);
+    CHECK(status.instances[0].state == "stopped(SIGTTIN)");
+    CHECK(status.instances[1].state == "running");
 }
