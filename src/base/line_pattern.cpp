@@ -8,7 +8,12 @@ LinePattern::LinePattern(const std::string& text) {
     try {
         re_.assign(text, boost::regex::ECMAScript);
     } catch (const boost::regex_error& e) {
-        throw std::invalid_argument(e.what());
+        // "Unmatched marking parenthesis ( or \(.  The error occurred while
+        // parsing...": the first sentence says it; the location is the config's.
+        std::string why = e.what();
+        if (const auto end = why.find(".  "); end != std::string::npos)
+            why.erase(end);
+        throw std::invalid_argument(why);
     }
 }
 

@@ -493,7 +493,7 @@ TEST_CASE("Config: processes errors are located and explained", "[config]") {
         {"readiness: {http: {port: 0}}", 3, 30, "config/wrong-type",
          "'port' must be a port number from 1 to 65535, found '0'", ""},
         {"readiness: {log: \"(unclosed\"}", 3, 22, "config/invalid-regex",
-         "'log' is not a valid regular expression: Mismatched '(' and ')' in regular expression",
+         "'log' is not a valid regular expression: Unmatched marking parenthesis ( or \\(",
          "the pattern is an ECMAScript regular expression searched in each line; put a backslash "
          "before ( ) [ ] { } . * + ? | ^ $ \\ to match it literally"},
         {"readiness: {exec: \"\"}", 3, 23, "config/wrong-type",
