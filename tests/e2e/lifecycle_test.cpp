@@ -201,7 +201,8 @@ TEST_CASE(
   web:
     depends_on: {job: completed_successfully}
 )");
-    const RunResult g = run_procrun({"start", "--no-timestamp", "--no-color"}, in_project(gives_up));
+    const RunResult g =
+        run_procrun({"start", "--no-timestamp", "--no-color"}, in_project(gives_up));
     INFO(g.out << g.err);
     CHECK(g.out.find("job.1 was restarted 1 times in a row; giving up") != std::string::npos);
     CHECK(g.out.find("web.1 cannot start: job.1 exited with code 3") != std::string::npos);
