@@ -2,6 +2,8 @@
 // with the instance's environment, within the kernel's argument limits.
 
 #include <fmt/format.h>
+#include <optional>
+#include <unordered_map>
 
 #include "procrun/check.hpp"
 #include "procrun/shell.hpp"
@@ -61,10 +63,15 @@ class LimitCheck {
         bool variables_fit = true;
         for (const auto& [key, value] : project_.plan.file_env.entries())
             variables_fit = variable(key, value) && variables_fit;
+        std::unordered_map<std::string_view, const ProcfileEntry*> entries;
+        entries.reserve(project_.procfile.entries.size());
+        for (const auto& e : project_.procfile.entries)
+            entries.emplace(e.name, &e);
         for (const auto& type : project_.plan.types) {
-            const ProcfileEntry* entry = project_.procfile.find(type.name);
-            if (entry == nullptr)
+            const auto found = entries.find(type.name);
+            if (found == entries.end())
                 continue;
+            const ProcfileEntry* entry = found->second;
             const bool command_fits = command(*entry);
             const bool name_fits = name(*entry, type);
             if (command_fits && name_fits && variables_fit)
@@ -77,6 +84,7 @@ class LimitCheck {
     const Project& project_;
     const ExecLimits& limits_;
     std::vector<Diagnostic> out_;
+    std::optional<std::size_t> shared_env_bytes_;
 
     std::string source_line(int line) const {
         return std::string(line_at(project_.procfile_text, line));
@@ -134,7 +142,30 @@ class LimitCheck {
         return false;
     }
 
+    // The environment every instance shares (the inherited one and the env
+    // files'), measured once; an instance adds at most PORT and PS to it.
+    std::size_t shared_env_bytes() {
+        if (!shared_env_bytes_) {
+            std::size_t bytes = 0;
+            for (const auto& [key, value] : project_.plan.os_env.entries())
+                bytes += string_cost(key.size() + 1 + value.size()) + sizeof(void*);
+            for (const auto& [key, value] : project_.plan.file_env.entries())
+                bytes += string_cost(key.size() + 1 + value.size()) + sizeof(void*);
+            shared_env_bytes_ = bytes;
+        }
+        return *shared_env_bytes_;
+    }
+
     void total(const ProcfileEntry& e, const ProcessType& type) {
+        // Most types are far under the limit: an upper bound (the shared
+        // environment counted whole, plus PORT and PS at their longest) spares
+        // making each one's environment.
+        const std::size_t bound = shared_env_bytes() + string_cost(kShellPath.size()) * 2 +
+                                  string_cost(2) + string_cost(exec_form(e.command).size()) +
+                                  string_cost(3 + e.name.size() + 12) + string_cost(5 + 6) +
+                                  6 * sizeof(void*);
+        if (bound <= limits_.max_total)
+            return;
         const Instance last = make_instance(project_.plan, type, std::max(type.count, 1));
         const Environment env = project_.plan.environment_of(last);
         const std::size_t argc = 3;  // /bin/sh -c COMMAND

@@ -36,12 +36,33 @@ void Findings::add(Severity severity, Location where, std::string code, std::str
                    std::string hint, std::string source_line) {
     if (source_line.empty() && where.line > 0) {
         if (const auto it = texts_.find(where.file); it != texts_.end())
-            source_line = std::string(line_at(it->second, where.line));
+            source_line = std::string(line_of(it->first, it->second, where.line));
     }
     Diagnostic d = make_error(std::move(where), std::move(code), std::move(message),
                               std::move(source_line), std::move(hint));
     d.severity = severity;
     out_.push_back(std::move(d));
+}
+
+std::string_view Findings::line_of(const std::string& file, std::string_view text, int line) {
+    if (line <= 1)
+        return line_at(text, line);  // the first line, without a byte order mark
+    auto [it, inserted] = line_starts_.try_emplace(file);
+    std::vector<std::size_t>& starts = it->second;
+    if (inserted) {
+        starts.push_back(0);
+        for (std::size_t i = text.find('\n'); i != std::string_view::npos;
+             i = text.find('\n', i + 1))
+            starts.push_back(i + 1);
+    }
+    const auto index = static_cast<std::size_t>(line - 1);
+    if (index >= starts.size() || starts[index] > text.size())
+        return {};
+    std::string_view rest = text.substr(starts[index]);
+    rest = rest.substr(0, rest.find('\n'));
+    if (!rest.empty() && rest.back() == '\r')
+        rest.remove_suffix(1);
+    return rest;
 }
 
 bool Findings::has_errors_since(std::size_t mark) const {

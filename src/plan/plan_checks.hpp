@@ -42,8 +42,13 @@ class Findings {
     [[nodiscard]] bool has_errors_since(std::size_t mark) const;
 
   private:
+    // Line `line` of `text` (file `file`), from an index of line starts made
+    // once per file: a Procfile of thousands of findings stays linear.
+    std::string_view line_of(const std::string& file, std::string_view text, int line);
+
     const std::map<std::string, std::string_view, std::less<>>& texts_;
     std::vector<Diagnostic>& out_;
+    std::map<std::string, std::vector<std::size_t>, std::less<>> line_starts_;
 };
 
 // The lifecycle of every type that has one, and where each was written.

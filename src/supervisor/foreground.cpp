@@ -42,8 +42,12 @@ int run_foreground(const ForegroundOptions& options) {
     asio::io_context io;
     // Installed before the child exists, so none of these is lost.
     asio::signal_set signals(io);
-    for (int sig : posix::foreground_signals())
-        signals.add(sig);
+    // A signal that cannot be caught here (valgrind keeps SIGRT32 for itself)
+    // is left at its default: the rest are still handled.
+    for (int sig : posix::foreground_signals()) {
+        boost::system::error_code ignored;
+        signals.add(sig, ignored);
+    }
     signals.add(SIGCHLD);
     posix::TerminalHandover terminal;
 

@@ -60,8 +60,12 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
 }
 
 void ProcessLauncher::listen() {
-    for (int sig : posix::supervisor_signals())
-        signals_.add(sig);
+    // A signal that cannot be caught here (valgrind keeps SIGRT32 for itself)
+    // is left at its default: the rest are still handled.
+    for (int sig : posix::supervisor_signals()) {
+        boost::system::error_code ignored;
+        signals_.add(sig, ignored);
+    }
     // The children's terminals follow procrun's own.
     if (any_pty_)
         window_ = posix::terminal_window_size();
