@@ -313,6 +313,10 @@ std::string expected_output(const std::vector<Piece>& pieces, const procrun::Out
             out += reset;
         }
         out += p.text;
+        // With a prefix and colour, a line holding an escape ends with a reset,
+        // so a colour it leaves open does not colour the next prefix.
+        if (style.prefix && style.colour && p.text.find('\x1b') != std::string::npos)
+            out += reset;
         out += '\n';
     }
     return out;
