@@ -742,8 +742,7 @@ TEST_CASE("A process that exits with output still in its pipe: all of it, before
     OutputParser parser(3);
     Procrun procrun({"start", "--no-timestamp", "--no-color"}, dir.path(), {}, Output::pipe);
     const auto zombie = [](pid_t pid) {
-        std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-        std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        const std::string s = procrun::test::read_proc(pid, "stat");
         const auto close = s.rfind(')');
         return close != std::string::npos && close + 2 < s.size() && s[close + 2] == 'Z';
     };

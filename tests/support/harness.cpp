@@ -304,12 +304,32 @@ RunResult run_procrun(const std::vector<std::string>& args, const RunOptions& op
     return run(argv, options);
 }
 
+// Read with read(2): libstdc++ 12 throws from a filebuf's underflow an
+// exception that a catch of std::ios_base::failure does not match (GCC PR 66145).
+std::string read_proc(pid_t pid, const char* what) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + what;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    std::string s;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        s.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return s;
+}
+
 namespace {
 
 // Fields of /proc/PID/stat after the command name: state is field 3, pgrp 5, session 6.
 bool read_stat(pid_t pid, pid_t& pgrp, pid_t& session, char& state) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const std::string s = read_proc(pid, "stat");
     auto close = s.rfind(')');
     if (close == std::string::npos)
         return false;
@@ -351,13 +371,7 @@ std::vector<pid_t> processes_in_session(pid_t sid) {
 
 std::vector<pid_t> processes_with_env(const std::string& marker) {
     return scan([&marker](pid_t pid, pid_t, pid_t) {
-        std::ifstream f("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-        std::string s;
-        try {
-            s.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-        } catch (const std::ios_base::failure&) {
-            return false;  // it exited while being read (ESRCH)
-        }
+        const std::string s = read_proc(pid, "environ");
         std::size_t start = 0;
         while (start < s.size()) {
             std::size_t end = s.find('\0', start);

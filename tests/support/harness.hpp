@@ -111,6 +111,9 @@ std::vector<pid_t> processes_in_session(pid_t sid);
 // Pids of every live process whose environment contains `marker` (KEY=value).
 std::vector<pid_t> processes_with_env(const std::string& marker);
 
+// The whole of /proc/PID/WHAT, or "" when the process is gone.
+std::string read_proc(pid_t pid, const char* what);
+
 std::vector<std::string> split_lines(const std::string& text);
 
 }  // namespace procrun::test
