@@ -14,6 +14,7 @@
 
 #include "procrun/diagnostic.hpp"
 #include "procrun/duration.hpp"
+#include "procrun/watch.hpp"
 
 namespace procrun {
 
@@ -85,6 +86,8 @@ struct Lifecycle {
     // forward_signals: the signals procrun passes on to this type when it
     // receives them (each one forwardable_signal); none by default.
     std::vector<int> forward_signals;
+    // watch: restart on change; unset when the type has no `watch:`.
+    std::optional<Watch> watch;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <map>
 
+#include "config/watch.hpp"
 #include "procrun/signal_name.hpp"
 
 namespace procrun::config {
@@ -251,6 +252,7 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
          [](Reader& r, N k, N v, Lifecycle& lc) { read_depends_on(r, k, v, lc.depends_on); }},
         {"readiness",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_readiness(r, k, v, lc.readiness); }},
+        {"watch", [](Reader& r, N k, N v, Lifecycle& lc) { read_watch(r, k, v, lc.watch); }},
     };
     return keys;
 }

@@ -188,6 +188,13 @@ VALUE_CASES = [
     ("processes:\n  web:\n    backoff: {initial: 500ms, max: 1m, multiplier: 1.5, "
      "reset_after: 30}\n", True),
     ("processes:\n  web:\n    backoff: {multiplier: 0.5}\n", False),
+    ("processes:\n  web:\n    watch: true\n", True),
+    ("processes:\n  web:\n    watch: [app, lib]\n", True),
+    ("processes:\n  web:\n    watch: {paths: app, include: '*.py', exclude: [tmp/], gitignore: no, "
+     "debounce: 300ms, restart_dependents: yes}\n", True),
+    ("processes:\n  web:\n    watch: {debounce: soon}\n", False),
+    ("processes:\n  web:\n    watch: {restart_dependents: maybe}\n", False),
+    ("processes:\n  web:\n    watch: {path: app}\n", False),
     ("processes:\n  web:\n    backoff: {multiplier: 101}\n", False),
     ("processes:\n  web:\n    backoff: {initial: -1s}\n", False),
     ("processes:\n  web:\n    backoff: {initial: 2x}\n", False),
@@ -297,7 +304,8 @@ class SchemaTest(unittest.TestCase):
         # An unknown key far from every known one makes the loader list the known keys.
         stranger = "z" * 70
         levels = [(), ("processes", "web"), ("processes", "web", "backoff"),
-                  ("processes", "web", "readiness"), ("processes", "web", "readiness", "http")]
+                  ("processes", "web", "readiness"), ("processes", "web", "readiness", "http"),
+                  ("processes", "web", "watch")]
         schema_paths = key_paths(self.schema)
         for level in levels:
             with self.subTest(level=".".join(level) or "top level"):

@@ -337,7 +337,8 @@ TEST_CASE("Config: processes, every key", "[config]") {
                           {},
                           db.readiness,
                           false,
-                          {}});
+                          {},
+                          std::nullopt});
 
     const Lifecycle& migrate = p.at("migrate").value;
     CHECK(migrate.restart == RestartPolicy::no);
