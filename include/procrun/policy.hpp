@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -77,12 +79,16 @@ struct Escaped {  // processes that left their group were found
 struct EscapeeGone {  // an escaped process exited
     int pid;
 };
+struct FilesChanged {  // files a watched type watches changed (`watch:`)
+    std::string type;
+    std::vector<std::string> paths;  // relative to the root, first first; "" when unknown
+};
 }  // namespace event
 
 using Event = std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
                            event::SignalReceived, event::DeadlineReached, event::OutputFailed,
                            event::Ready, event::NeverReady, event::Control, event::StopAll,
-                           event::Escaped, event::EscapeeGone>;
+                           event::Escaped, event::EscapeeGone, event::FilesChanged>;
 
 namespace action {
 struct Spawn {  // answered by Started or SpawnFailed, before any other event about it
@@ -149,6 +155,11 @@ using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGr
 //     SIGUSR1, SIGUSR2 and SIGWINCH go nowhere otherwise (the first two are
 //     announced); any other signal that would end procrun stops everything;
 //   - control requests stop, start and restart single instances;
+//   - files changed (`watch:`): the first change of a type opens its debounce
+//     window; when the window ends, every instance of the type restarts once
+//     (stop signal, then start), whatever else changed meanwhile; with
+//     restart_dependents, the types that depend on it, then theirs, restart
+//     each after what it waits for meets its condition again;
 //   - it finishes when every process has exited and its group is empty, after
 //     a stop, or when nothing runs or can run any more; the exit code is the
 //     deciding exit's (128 + signal when killed), 128 + the signal that
@@ -156,7 +167,8 @@ using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGr
 //     process that could not be started, a dependency that can no longer be
 //     met, or an output that failed otherwise.
 // There is one deadline at a time (ArmDeadline): the earliest of the stop
-// timeouts, the restarts' backoffs and the escaped processes' timeout.
+// timeouts, the restarts' backoffs, the debounce windows and the escaped
+// processes' timeout.
 class Policy {
   public:
     // `instances` (the plan's) must outlive the policy.
@@ -268,6 +280,32 @@ class Policy {
     std::vector<EscapedProcess> escapees_;
     bool swept_ = false;  // FindEscapees was sent
     std::optional<TimePoint> escapees_kill_at_;
+
+    // Restart on change (policy_watch.cpp).
+    void on(const event::FilesChanged& e, TimePoint now, std::vector<Action>& out);
+    // The debounce windows that ended: their types restart.
+    void end_change_windows(TimePoint now, std::vector<Action>& out);
+    [[nodiscard]] std::optional<TimePoint> change_window_due() const;
+    // Dependents waiting for a restarted type to meet their condition again.
+    void restart_waiting_dependents(TimePoint now, std::vector<Action>& out);
+    void wait_for_restart(const std::string& type, const std::string& cause);
+    bool restart_for_change(std::size_t i, const std::string& why, TimePoint now,
+                            std::vector<Action>& out);
+    [[nodiscard]] std::vector<std::size_t> instances_of(const std::string& type) const;
+    struct ChangeWindow {
+        TimePoint due{};
+        std::string first;             // the first path that changed
+        std::set<std::string> others;  // the other paths, counted up to a bound
+    };
+    struct WaitingRestart {
+        std::vector<std::string> after;  // restarted types it depends on
+        std::string cause;               // "app/views.py changed"
+    };
+    std::map<std::string, ChangeWindow> change_windows_;      // by type
+    std::map<std::string, WaitingRestart> waiting_restarts_;  // by dependent type
+    // Instances restarted (or to be) that dependents wait for: whether each
+    // has gone down since, so that "ready" is the new run's.
+    std::map<std::size_t, bool> restarted_down_;
 };
 
 }  // namespace procrun

@@ -57,6 +57,7 @@ std::vector<Action> Policy::handle(const Event& event, TimePoint now) {
     if (phase_ == Phase::finished)
         return out;
     std::visit([&](const auto& e) { on(e, now, out); }, event);
+    restart_waiting_dependents(now, out);
     rearm(out);
     return out;
 }

@@ -73,6 +73,7 @@ void Policy::on(const event::DeadlineReached& /*e*/, TimePoint now, std::vector<
     }
     if (woke)
         spawn_next(out);
+    end_change_windows(now, out);
 }
 
 void Policy::on(const event::OutputFailed& e, TimePoint now, std::vector<Action>& out) {
@@ -264,6 +265,8 @@ void Policy::rearm(std::vector<Action>& out) {
             if (s.state == State::backoff && (!earliest || s.restart_at < *earliest))
                 earliest = s.restart_at;
         }
+        if (const auto due = change_window_due(); due && (!earliest || *due < *earliest))
+            earliest = due;
     }
     if (earliest == armed_)
         return;
