@@ -10,6 +10,7 @@
 #include "procrun/diagnostic.hpp"
 #include "procrun/dotenv.hpp"
 #include "procrun/environment.hpp"
+#include "procrun/glob.hpp"
 #include "procrun/plan.hpp"
 #include "procrun/procfile.hpp"
 
@@ -63,6 +64,10 @@ inline constexpr std::uintmax_t kMaxProjectFileSize = 16 * 1024 * 1024;
 // Paths in diagnostics and in Project are relative to the current directory
 // when under it, else absolute. The rules are in docs/procfile.md.
 Parsed<Project> load_project(const LoadOptions& options, const Environment& os_env);
+
+// ROOT/.gitignore for `watch:` (procrun/glob.hpp says which patterns): none
+// when there is no such file; one that cannot be read is a warning.
+Parsed<std::vector<PathPattern>> load_gitignore(const std::filesystem::path& root);
 
 // Looks in `dir` for files that are almost a Procfile (wrong case, an
 // extension); returns their names, best match first.

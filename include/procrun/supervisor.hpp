@@ -11,6 +11,7 @@
 
 #include "procrun/environment.hpp"
 #include "procrun/exit_status.hpp"
+#include "procrun/glob.hpp"
 #include "procrun/output.hpp"
 #include "procrun/plan.hpp"
 
@@ -26,6 +27,10 @@ struct StartOptions {
     std::optional<std::filesystem::path> log_dir;
     std::uint64_t log_max_size = 10 * 1024 * 1024;  // rotate past this many bytes; 0: never
     int log_keep = 5;                               // rotated files kept per log file
+    // start --watch (true) or --no-watch (false); unset: the `watch:` settings.
+    std::optional<bool> watch;
+    // The root's .gitignore patterns, left out of the watches that use them.
+    std::vector<PathPattern> gitignore;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

@@ -15,7 +15,8 @@ _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurre
 _procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
-    --can-die --exit-with --restart --pty -q --quiet --output --log-dir --log-max-size --log-keep"
+    --can-die --exit-with --restart --pty --watch --no-watch -q --quiet --output --log-dir --log-max-size
+    --log-keep"
 _procrun_run_opts="$_procrun_project_opts"
 _procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
     --secret --template-dir"

@@ -24,6 +24,8 @@ struct StartArgs {
     std::vector<std::string> exit_with;
     std::vector<std::string> restart;  // [NAME=]POLICY, checked by the option
     bool pty = false;
+    bool watch = false;
+    bool no_watch = false;
     CLI::Option* can_die_opt = nullptr;
     CLI::Option* exit_with_opt = nullptr;
     CLI::Option* restart_opt = nullptr;
@@ -42,6 +44,13 @@ struct StartArgs {
     std::uint64_t log_max_size = StartOptions{}.log_max_size;
     int log_keep = StartOptions{}.log_keep;
 };
+
+// Whether any selected type is watched (`watch:`, or --watch).
+bool watches_anything(const Plan& plan, bool flag) {
+    return flag || std::any_of(plan.types.begin(), plan.types.end(), [](const ProcessType& t) {
+               return t.selected && t.lifecycle.watch && t.lifecycle.watch->enabled;
+           });
+}
 
 template <class T>
 Sourced<T> from_command_line(T value) {
@@ -118,6 +127,14 @@ int start_command(const StartArgs& args) {
         options.log_dir = std::filesystem::path(args.log_dir);
     options.log_max_size = args.log_max_size;
     options.log_keep = args.log_keep;
+    if (args.watch || args.no_watch)
+        options.watch = args.watch;
+    if (!args.no_watch && watches_anything(project.plan, args.watch)) {
+        Parsed<std::vector<PathPattern>> ignore = load_gitignore(project.root);
+        if (!ignore.diagnostics.empty())
+            print_diagnostics(ignore.diagnostics, colour_flag, os_env);
+        options.gitignore = std::move(ignore.value);
+    }
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -173,6 +190,12 @@ void add_start_command(CLI::App& app, Command& command) {
                             ->type_name("[NAME=]POLICY");
     args->pty_opt = cmd->add_flag("--pty", args->pty,
                                   "Run every process on a pseudo-terminal (as if interactive)");
+    CLI::Option* watch_opt = cmd->add_flag("--watch", args->watch,
+                                           "Restart on change: the types with watch: in "
+                                           ".procrun.yaml, or every type when none has it");
+    CLI::Option* no_watch_opt = cmd->add_flag(
+        "--no-watch", args->no_watch, "Do not watch files for this run (watch: is ignored)");
+    watch_opt->excludes(no_watch_opt);
     args->quiet_opt =
         cmd->add_option("-q,--quiet", args->quiet,
                         "Hide the output of this process type (repeatable, or comma-separated)")
@@ -209,6 +232,8 @@ void add_start_command(CLI::App& app, Command& command) {
         "at once. can_die, exit_with and restart policies under processes: in .procrun.yaml\n"
         "(or --can-die, --exit-with, --restart) change what an exit does; see docs/config.md.\n"
         "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
+        "Restart on change: watch: under processes: (or --watch) restarts a type when a file\n"
+        "it watches changes, once per debounce window; see docs/running.md.\n"
         "From another terminal in the same root: procrun status, restart, stop NAME, kill.\n"
         "Exit status: the code of the process whose exit stopped everything (128+N if killed\n"
         "by signal N); when all could die and did, 0 or the first failure's code; 0 after\n"

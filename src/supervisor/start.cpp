@@ -20,6 +20,7 @@
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
 #include "supervisor/sink.hpp"
+#include "supervisor/watcher.hpp"
 
 namespace procrun {
 
@@ -30,10 +31,11 @@ constexpr std::chrono::milliseconds kFlushEvery{20};
 
 // Everything one `start` holds, in the order it is made and unmade.
 struct Start {
-    Start(const Plan& the_plan, const StartOptions& options, posix::Guardian& guardian,
+    Start(const Plan& the_plan, const StartOptions& the_options, posix::Guardian& guardian,
           posix::FdLimit limit)
         : plan(the_plan),
-          sink(io, the_plan, options),
+          options(the_options),
+          sink(io, the_plan, the_options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
           control_adapter(the_plan, runtime, launcher),
@@ -52,9 +54,11 @@ struct Start {
     }
 
     int run();
+    std::optional<int> watch();
     void loop();
 
     const Plan& plan;
+    const StartOptions& options;
     boost::asio::io_context io;
     StartSink sink;
     ProcessLauncher launcher;
@@ -62,6 +66,7 @@ struct Start {
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
+    std::unique_ptr<Watcher> watcher;  // `watch:`: files that restart processes
 };
 
 int Start::run() {
@@ -82,12 +87,48 @@ int Start::run() {
                                 "not reach this run): ") +
                     e.what());
     }
+    if (const auto code = watch())
+        return *code;
     runtime.start();
     runtime.flush();
     loop();
     launcher.drain_all();
     sink.finish(io, [this] { return runtime.abandoned(); });
     return runtime.exit_code().value_or(kExitSupervisorFailed);
+}
+
+// Watches the files of the watched types before anything starts, so that a
+// limit reached is an error before any process runs (docs/running.md).
+std::optional<int> Start::watch() {
+    std::vector<WatchTarget> targets = watch_targets(plan, options.watch);
+    if (targets.empty())
+        return std::nullopt;
+    std::vector<std::string> types;
+    for (const auto& t : targets)
+        types.push_back(t.type);
+    std::vector<PathPattern> exclude;
+    if (auto logs = watch_exclusion(plan.root, options.log_dir))
+        exclude.push_back(std::move(*logs));
+    watcher = std::make_unique<Watcher>(
+        io, plan.root, std::move(targets), options.gitignore, std::move(exclude),
+        [this](const std::string& type, std::vector<std::string> paths) {
+            runtime.feed(event::FilesChanged{type, std::move(paths)});
+        },
+        [this](const std::string& text) { sink.report(text); });
+    try {
+        watcher->start();
+    } catch (const WatchSetupError& e) {
+        sink.report(e.what());
+        return kExitSupervisorFailed;
+    }
+    std::string names;
+    for (const auto& t : types)
+        names += (names.empty() ? "" : ", ") + t;
+    sink.stamp();
+    sink.system("watching " + std::to_string(watcher->folders()) +
+                (watcher->folders() == 1 ? " folder" : " folders") + " for changes (" + names +
+                ")");
+    return std::nullopt;
 }
 
 // Blocks until something happens, handles everything else that is ready too,
