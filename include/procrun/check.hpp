@@ -41,6 +41,10 @@ struct LintOptions {
 std::vector<Diagnostic> lint_procfile(const Procfile& procfile, std::string_view procfile_text,
                                       const RootFiles& files, const LintOptions& options = {});
 
+// Pure: warnings for the `watch:` paths of the plan's types that do not exist
+// under the root.
+std::vector<Diagnostic> check_watch(const Plan& plan, const RootFiles& files);
+
 // One requirement of a requirements.txt: `name[extras] SPEC ; marker`, or a
 // URL or path line whose distribution `#egg=NAME` names.
 struct Requirement {

@@ -63,6 +63,9 @@ int run_check(const CheckArgs& args) {
         const DirectoryFiles files(project.root);
         std::vector<Diagnostic> lints =
             lint_procfile(project.procfile, project.procfile_text, files, lint);
+        std::vector<Diagnostic> watch = check_watch(project.plan, files);
+        lints.insert(lints.end(), std::make_move_iterator(watch.begin()),
+                     std::make_move_iterator(watch.end()));
         diagnostics.insert(diagnostics.end(), std::make_move_iterator(lints.begin()),
                            std::make_move_iterator(lints.end()));
     }

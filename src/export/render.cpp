@@ -198,6 +198,13 @@ Parsed<std::vector<ExportedFile>> render_export(std::string_view format, const P
         job.error("export/user", fmt::format("'{}' is not a portable user name", *options.user),
                   "-u/--user takes an account name: letters, digits, '.', '_' and '-'");
     }
+    for (const auto& t : plan.types) {
+        if (t.selected && t.lifecycle.watch && t.lifecycle.watch->enabled)
+            job.warning("export/watch",
+                        fmt::format("'watch' of {} is not carried into the export: restart on "
+                                    "change is for development, under procrun start",
+                                    t.name));
+    }
     if (!options.target_dir.is_absolute()) {
         job.error("export/target-dir",
                   fmt::format("the export directory '{}' must be an absolute path",
