@@ -49,9 +49,15 @@ InotifyEvent::Kind kind_of(std::uint32_t mask) {
 std::string inotify_limit_advice(int error) {
     if (error == ENOSPC) {
         const std::string value = proc_value("/proc/sys/fs/inotify/max_user_watches");
+        // In a user namespace (a container) its own limit may be lower.
+        const std::string own = proc_value("/proc/sys/user/max_inotify_watches");
+        const std::string here =
+            own != value && own != "?"
+                ? ", " + own + " in this user namespace (/proc/sys/user/max_inotify_watches)"
+                : "";
         return "the limit of inotify watches per user is reached "
                "(/proc/sys/fs/inotify/max_user_watches = " +
-               value +
+               value + here +
                "; one watch per folder watched); raise it with `sudo sysctl "
                "fs.inotify.max_user_watches=524288` (add the line to /etc/sysctl.conf to keep "
                "it), or watch fewer folders (watch: paths, exclude)";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -23,6 +24,7 @@ using procrun::test::Child;
 using procrun::test::in_project;
 using procrun::test::procrun_binary;
 using procrun::test::run_procrun;
+using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
 
@@ -210,4 +212,30 @@ TEST_CASE("watch: check warns about a path that does not exist; export says it i
     CHECK(bad.exit_code != 0);
     CHECK((bad.out + bad.err).find(".procrun.yaml:3:22: error: '[x' is not a valid glob") !=
           std::string::npos);
+}
+
+TEST_CASE("watch: running out of inotify watches at the start is an error naming the limit",
+          "[watch][e2e]") {
+    // A user namespace with a limit of 2 watches: the root and one folder fit, not a third.
+    const RunResult probe = procrun::test::run(
+        {"unshare", "-Ur", "sh", "-c", "echo 2 > /proc/sys/user/max_inotify_watches"});
+    if (probe.exit_code != 0)
+        PROCRUN_SKIP("cannot lower the inotify limit in a user namespace: " << probe.err);
+    TempDir dir;
+    dir.write("Procfile", "web: echo web up; sleep 60\n");
+    dir.write(".procrun.yaml", "processes:\n  web:\n    watch: true\n");
+    dir.write("a/b/c/x.py", "v1\n");
+    RunOptions o = in_project(dir);
+    const RunResult r = procrun::test::run(
+        {"unshare", "-Ur", "sh", "-c",
+         "echo 2 > /proc/sys/user/max_inotify_watches && exec \"$0\" start --no-color",
+         procrun_binary()},
+        o);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("the limit of inotify watches per user is reached "
+                     "(/proc/sys/fs/inotify/max_user_watches = ") != std::string::npos);
+    CHECK(r.err.find("2 in this user namespace") != std::string::npos);
+    CHECK(r.err.find("sudo sysctl fs.inotify.max_user_watches=") != std::string::npos);
+    CHECK(r.out.find("web up") == std::string::npos);  // nothing started
 }
