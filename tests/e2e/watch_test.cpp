@@ -127,7 +127,8 @@ TEST_CASE("watch: a dependent restarts after the restarted dependency is ready a
     CHECK(count(r.out, "web.1 restarting") == 1);
 }
 
-TEST_CASE("watch: excluded files restart nothing; a folder made later is watched", "[watch][e2e]") {
+TEST_CASE("watch: excluded files restart nothing, and a folder made later is watched",
+          "[watch][e2e]") {
     TempDir dir;
     dir.write("Procfile", "web: echo web up; sleep 60\n");
     dir.write(".procrun.yaml",
@@ -187,7 +188,7 @@ TEST_CASE("watch: --no-watch turns it off, --watch turns it on for every type", 
     CHECK(both.exit_code == 2);
 }
 
-TEST_CASE("watch: check warns about a path that does not exist; export says it is not carried",
+TEST_CASE("watch: check warns about a path that does not exist, and export says it is not carried",
           "[watch][e2e]") {
     TempDir dir;
     dir.write("Procfile", "web: echo web up; sleep 60\n");

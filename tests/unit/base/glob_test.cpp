@@ -84,7 +84,7 @@ TEST_CASE("glob_match: components and **", "[glob]") {
     }
 }
 
-TEST_CASE("glob_error names what is wrong; an invalid glob matches nothing", "[glob]") {
+TEST_CASE("glob_error names what is wrong, and an invalid glob matches nothing", "[glob]") {
     CHECK(glob_error("*.py").empty());
     CHECK(glob_error("[]]").empty());
     CHECK(glob_error("") == "a pattern cannot be empty");

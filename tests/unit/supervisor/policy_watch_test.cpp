@@ -65,7 +65,7 @@ TEST_CASE("a burst of changes is one restart, after the debounce window", "[poli
     CHECK(f.count_prefix("spawn web.1") == 1);
 }
 
-TEST_CASE("each type has its own window; a crashed or done instance starts again",
+TEST_CASE("each type has its own window, and a crashed or done instance starts again",
           "[policy][watch]") {
     Lifecycle worker = watched(500ms);
     worker.can_die = true;

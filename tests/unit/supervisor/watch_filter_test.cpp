@@ -76,7 +76,7 @@ TEST_CASE("watch filter: default exclusions, .gitignore, include, exclude", "[wa
     }
 }
 
-TEST_CASE("watch filter: no include takes every file; gitignore: false ignores .gitignore",
+TEST_CASE("watch filter: no include takes every file, and gitignore: false ignores .gitignore",
           "[watch]") {
     Watch w;
     w.gitignore = false;

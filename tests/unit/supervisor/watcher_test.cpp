@@ -85,8 +85,7 @@ WatchTarget target(std::string type, std::vector<std::string> paths = {}) {
 
 }  // namespace
 
-TEST_CASE("watcher: a written file is reported once per read; excluded ones are not",
-          "[watch][inotify]") {
+TEST_CASE("watcher: a written file is reported, and excluded ones are not", "[watch][inotify]") {
     Tree tree;
     tree.write("app/views.py");
     tree.write("node_modules/x/index.js");
