@@ -251,6 +251,18 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
          [](Reader& r, N k, N v, Lifecycle& lc) { read_depends_on(r, k, v, lc.depends_on); }},
         {"readiness",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_readiness(r, k, v, lc.readiness); }},
+        {"liveness",
+         [](Reader& r, N k, N v, Lifecycle& lc) { read_liveness(r, k, v, lc.liveness); }},
+        {"stop_command",
+         [](Reader& r, N k, N v, Lifecycle& lc) {
+             if (v.IsScalar() && !v.Scalar().empty() &&
+                 v.Scalar().find_first_not_of(" \t\r\n") != std::string::npos) {
+                 lc.stop_command = v.Scalar();
+             } else {
+                 r.wrong_type(k, v, "a shell command, like redis-cli shutdown",
+                              "leave stop_command out to send stop_signal");
+             }
+         }},
     };
     return keys;
 }
