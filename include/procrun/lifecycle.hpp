@@ -71,6 +71,28 @@ struct Readiness {
     friend bool operator==(const Readiness&, const Readiness&) = default;
 };
 
+// `liveness:`: a probe of a running instance, after it is ready (or started,
+// without readiness) and `initial_delay`: one attempt every `period`;
+// `failure_threshold` consecutive failed attempts make it "not live", and it
+// is restarted as if it had failed. The probe kinds are readiness's, except
+// log (output that stopped says nothing about a process's health).
+struct Liveness {
+    ProbeKind kind = ProbeKind::none;  // tcp, http or exec; none: not probed
+    std::string host = "127.0.0.1";    // tcp, http
+    int port = 0;                      // tcp, http: 0 means the instance's $PORT
+    std::string path = "/";            // http: GET path; 2xx and 3xx are live
+    std::string command;               // exec: /bin/sh -c, with the instance's environment
+    Millis initial_delay{0};
+    Millis period{10000};
+    Millis timeout{1000};  // one attempt
+    int failure_threshold = 3;
+    Location where;
+
+    // One attempt of this probe, as a readiness probe of one try.
+    [[nodiscard]] Readiness attempt() const;
+    friend bool operator==(const Liveness&, const Liveness&) = default;
+};
+
 struct Lifecycle {
     RestartPolicy restart = RestartPolicy::no;
     Backoff backoff;
@@ -88,6 +110,11 @@ struct Lifecycle {
     std::vector<int> forward_signals;
     // watch: restart on change; unset when the type has no `watch:`.
     std::optional<Watch> watch;
+    Liveness liveness;
+    // stop_command: run by /bin/sh -c (the instance's environment and
+    // directory) instead of sending stop_signal; SIGKILL stop_timeout later.
+    // Empty: stop_signal.
+    std::string stop_command;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 

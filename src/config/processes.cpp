@@ -253,6 +253,18 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
         {"readiness",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_readiness(r, k, v, lc.readiness); }},
         {"watch", [](Reader& r, N k, N v, Lifecycle& lc) { read_watch(r, k, v, lc.watch); }},
+        {"liveness",
+         [](Reader& r, N k, N v, Lifecycle& lc) { read_liveness(r, k, v, lc.liveness); }},
+        {"stop_command",
+         [](Reader& r, N k, N v, Lifecycle& lc) {
+             if (v.IsScalar() && !v.Scalar().empty() &&
+                 v.Scalar().find_first_not_of(" \t\r\n") != std::string::npos) {
+                 lc.stop_command = v.Scalar();
+             } else {
+                 r.wrong_type(k, v, "a shell command, like redis-cli shutdown",
+                              "leave stop_command out to send stop_signal");
+             }
+         }},
     };
     return keys;
 }

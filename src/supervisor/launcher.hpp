@@ -36,6 +36,14 @@ class LauncherEvents {
     virtual void deadline() = 0;          // the time given to arm_deadline() has come
     // Whether output is wanted now; when not, reading stops until resume_output().
     virtual bool accepting_output() = 0;
+    // Bytes its stop_command wrote (stdout and stderr), in order.
+    virtual void stop_command_output(std::size_t id, std::string_view bytes) = 0;
+    // Its stop_command ended, after all its output: `failure` empty when it
+    // exited 0, else how it failed ("exited with code 1", "could not be started: ...").
+    virtual void stop_command_ended(std::size_t id, const std::string& failure) = 0;
+    // An attempt of its liveness probe failed (`failures` in a row), or passed
+    // after failures or for the first time (0).
+    virtual void liveness_result(std::size_t id, int failures, const std::string& detail) = 0;
 };
 
 class Launcher {
@@ -64,6 +72,14 @@ class Launcher {
     virtual bool start_probe(std::size_t id) = 0;
     virtual void cancel_probe(std::size_t id) = 0;
     virtual void probe_line(std::size_t id, std::string_view line) = 0;
+    // Runs its stop_command (/bin/sh -c, the instance's environment and
+    // directory) in a process group of its own; its output goes to
+    // stop_command_output(), its end to stop_command_ended(). Nothing of it
+    // outlives its instance's stop_timeout, nor procrun.
+    virtual void run_stop_command(std::size_t id) = 0;
+    // Starts (again) or stops its liveness probe (reported by liveness_result()).
+    virtual void start_liveness(std::size_t id) = 0;
+    virtual void cancel_liveness(std::size_t id) = 0;
     // Reading stopped because accepting_output() was false: read again.
     virtual void resume_output() = 0;
     [[nodiscard]] virtual TimePoint now() const = 0;

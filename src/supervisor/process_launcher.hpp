@@ -16,6 +16,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -28,7 +29,9 @@
 #include "procrun/posix/pty.hpp"
 #include "procrun/posix/reaper.hpp"
 #include "supervisor/launcher.hpp"
+#include "supervisor/liveness.hpp"
 #include "supervisor/probe.hpp"
+#include "supervisor/stop_command.hpp"
 
 namespace procrun {
 
@@ -68,6 +71,10 @@ class ProcessLauncher : public Launcher {
     bool start_probe(std::size_t id) override;
     void cancel_probe(std::size_t id) override;
     void probe_line(std::size_t id, std::string_view line) override;
+    // process_launcher_health.cpp: stop commands and liveness probes.
+    void run_stop_command(std::size_t id) override;
+    void start_liveness(std::size_t id) override;
+    void cancel_liveness(std::size_t id) override;
     void resume_output() override;
     [[nodiscard]] TimePoint now() const override { return SteadyClock::now(); }
     void arm_deadline(TimePoint at) override;
@@ -128,6 +135,9 @@ class ProcessLauncher : public Launcher {
     std::unordered_set<pid_t> known_children_;  // orphans already recorded
     std::function<bool(int)> job_signal_;
     std::function<void(std::size_t, int)> child_stopped_;
+    // Per instance, made when first needed (the instances may grow).
+    std::map<std::size_t, std::unique_ptr<StopCommand>> stop_commands_;
+    std::map<std::size_t, std::unique_ptr<LivenessProbe>> liveness_;
 };
 
 }  // namespace procrun

@@ -75,6 +75,12 @@ void Runtime::apply(const Action& action) {
                 launcher_.cancel_probe(a.process);
             } else if constexpr (std::is_same_v<T, action::Finish>) {
                 exit_code_ = a.exit_code;
+            } else if constexpr (std::is_same_v<T, action::RunStopCommand>) {
+                launcher_.run_stop_command(a.process);
+            } else if constexpr (std::is_same_v<T, action::StartLiveness>) {
+                launcher_.start_liveness(a.process);
+            } else if constexpr (std::is_same_v<T, action::CancelLiveness>) {
+                launcher_.cancel_liveness(a.process);
             }
         },
         action);
@@ -187,6 +193,25 @@ void Runtime::signal(int sig) {
 
 void Runtime::deadline() {
     feed(event::DeadlineReached{});
+}
+
+void Runtime::stop_command_output(std::size_t id, std::string_view bytes) {
+    sink_.stamp();
+    outputs_[id].stop_command.feed(bytes, [this, id](std::string_view text, bool continued) {
+        sink_.line(id, text, continued);
+    });
+}
+
+void Runtime::stop_command_ended(std::size_t id, const std::string& failure) {
+    sink_.stamp();
+    outputs_[id].stop_command.finish(
+        [this, id](std::string_view text, bool continued) { sink_.line(id, text, continued); });
+    if (!failure.empty())
+        feed(event::StopCommandFailed{id, failure});
+}
+
+void Runtime::liveness_result(std::size_t id, int failures, const std::string& detail) {
+    feed(event::Liveness{id, failures, detail});
 }
 
 }  // namespace procrun

@@ -60,11 +60,15 @@ class Runtime : public LauncherEvents {
     void signal(int signal) override;
     void deadline() override;
     bool accepting_output() override;
+    void stop_command_output(std::size_t id, std::string_view bytes) override;
+    void stop_command_ended(std::size_t id, const std::string& failure) override;
+    void liveness_result(std::size_t id, int failures, const std::string& detail) override;
 
   private:
     // What the runtime keeps of one instance: its output's line splitter.
     struct InstanceOutput {
         LineSplitter splitter;
+        LineSplitter stop_command;  // its stop_command's output, shown under its name
         bool probe_reads_lines = false;
     };
 

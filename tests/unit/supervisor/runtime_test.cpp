@@ -136,6 +136,15 @@ class FakeLauncher : public Launcher {
     void arm_deadline(TimePoint at) override { armed = at; }
     void cancel_deadline() override { armed.reset(); }
     void kill_all() override { calls.emplace_back("kill all"); }
+    void run_stop_command(std::size_t id) override {
+        calls.push_back("stop command " + std::to_string(id));
+    }
+    void start_liveness(std::size_t id) override {
+        calls.push_back("liveness " + std::to_string(id));
+    }
+    void cancel_liveness(std::size_t id) override {
+        calls.push_back("cancel liveness " + std::to_string(id));
+    }
 
     [[nodiscard]] bool called(const std::string& call) const {
         for (const auto& c : calls) {
