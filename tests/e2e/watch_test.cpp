@@ -198,7 +198,7 @@ TEST_CASE("watch: check warns about a path that does not exist; export says it i
     const std::string all = check.out + check.err;
     CHECK(all.find(".procrun.yaml:3:18: warning: watch path 'srcc' of web does not exist") !=
           std::string::npos);
-    CHECK(count(all, "watch path") == 1);  // app exists
+    CHECK(count(all, "watch path '") == 1);  // app exists
     const RunResult exported =
         run_procrun({"export", "systemd", (dir.path() / "out").string()}, in_project(dir));
     INFO(exported.out << exported.err);
