@@ -158,6 +158,7 @@ complete -c procrun -n '__procrun_command start' -l can-die -x -a '(__procrun_pr
 complete -c procrun -n '__procrun_command start' -l exit-with -x -a '(__procrun_process_types)' -d 'Its exit stops everything'
 complete -c procrun -n '__procrun_command start' -l restart -x -a '(__procrun_restart_values)' -d 'Restart policy: [NAME=]POLICY'
 complete -c procrun -n '__procrun_command start' -l pty -d 'Run every process on a pseudo-terminal'
+complete -c procrun -n '__procrun_command start' -l interactive -x -a '(__procrun_process_types)' -d 'Send what is typed here to this process'
 complete -c procrun -n '__procrun_command start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
 complete -c procrun -n '__procrun_command start' -l output -x -a 'text json' -d 'Output format'
 complete -c procrun -n '__procrun_command start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
