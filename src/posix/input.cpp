@@ -1,6 +1,7 @@
 #include "procrun/posix/input.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -71,6 +72,20 @@ bool in_terminal_background(int fd) {
         return false;
     const pid_t foreground = ::tcgetpgrp(fd);
     return foreground > 0 && foreground != ::getpgrp();
+}
+
+int unread_bytes(int fd) {
+    int n = 0;
+    return ::ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
+bool group_running(pid_t pgid) {
+    for (const pid_t pid : live_group_members(pgid)) {
+        const auto stat = read_proc_stat(std::to_string(pid).c_str());
+        if (stat && stat->state == 'R')
+            return true;
+    }
+    return false;
 }
 
 bool terminal_hung_up(int fd) {

@@ -39,6 +39,10 @@ class LauncherEvents {
     virtual bool accepting_output() = 0;
 };
 
+// Whether an instance may still be writing its current line: bytes of it
+// are unread in its pipe, or a process of its group is running (not blocked).
+enum class OutputActivity { idle, unread, running };
+
 // What write_input() holds per instance before it refuses more.
 inline constexpr std::size_t kInputQueueLimit = 64 * 1024;
 
@@ -90,6 +94,8 @@ class Launcher {
     [[nodiscard]] virtual TimePoint now() const = 0;
     virtual void arm_deadline(TimePoint at) = 0;
     virtual void cancel_deadline() = 0;
+    // Asked by the kernel, off the hot path: for a partial line held a while.
+    [[nodiscard]] virtual OutputActivity output_activity(std::size_t id) = 0;
     // The second timer, for partial lines (supervisor/prompts.hpp): re-arming
     // replaces the time given before.
     virtual void arm_prompt_timer(TimePoint at) = 0;

@@ -108,6 +108,15 @@ bool ProcessLauncher::waiting_for_input(std::size_t id) {
     return posix::waiting_for_input(p.pid, stdin_end.native_handle(), p.pty);
 }
 
+OutputActivity ProcessLauncher::output_activity(std::size_t id) {
+    InstanceProcess& p = *procs_[id];
+    if (p.open && posix::unread_bytes(p.pipe.native_handle()) > 0)
+        return OutputActivity::unread;
+    if (p.pid > 0 && posix::group_running(p.pid))
+        return OutputActivity::running;
+    return OutputActivity::idle;
+}
+
 void ProcessLauncher::arm_prompt_timer(TimePoint at) {
     prompt_timer_.expires_at(at);
     prompt_timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -74,6 +74,7 @@ class ProcessLauncher : public Launcher {
     void end_input(std::size_t id) override;
     [[nodiscard]] bool waiting_for_input(std::size_t id) override;
     void arm_prompt_timer(TimePoint at) override;
+    [[nodiscard]] OutputActivity output_activity(std::size_t id) override;
     [[nodiscard]] TimePoint now() const override { return SteadyClock::now(); }
     void arm_deadline(TimePoint at) override;
     void cancel_deadline() override;

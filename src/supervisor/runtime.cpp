@@ -137,13 +137,16 @@ void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
 void Runtime::output(std::size_t id, std::string_view bytes) {
     sink_.stamp();
     LineSplitter& splitter = outputs_[id].splitter;
-    splitter.feed(bytes,
-                  [this, id](std::string_view text, bool continued) { line(id, text, continued); });
+    bool lines = false;  // a line ended: a partial line now began in these bytes
+    splitter.feed(bytes, [this, id, &lines](std::string_view text, bool continued) {
+        lines = true;
+        line(id, text, continued);
+    });
     if (splitter.has_partial()) {
-        if (auto at = partials_.fed(id, true, launcher_.now()))
+        if (auto at = partials_.fed(id, true, lines, launcher_.now()))
             launcher_.arm_prompt_timer(*at);
     } else {
-        partials_.fed(id, false, TimePoint{});
+        partials_.fed(id, false, false, TimePoint{});
     }
     if (sink_.pending() >= kFlushAt)
         sink_.flush();

@@ -168,6 +168,16 @@ TEST_CASE("interactive: typed lines reach the process, also after Ctrl-Z and a c
     CHECK(term.wait_for("| got:one", 30s));
     term.ctrl_z();
     REQUIRE(term.wait_for("suspending every process and procrun", 30s));
+    // Continued only once it has stopped itself.
+    bool stopped = false;
+    for (int i = 0; i < 300 && !stopped; ++i) {
+        const std::string stat = procrun::test::read_proc(term.pid(), "stat");
+        const auto close = stat.rfind(')');
+        stopped = close != std::string::npos && stat.size() > close + 2 && stat[close + 2] == 'T';
+        if (!stopped)
+            term.settle(100ms);
+    }
+    REQUIRE(stopped);
     term.signal(SIGCONT);
     REQUIRE(term.wait_for("continued: resuming every process", 30s));
     std::size_t at = term.output().size();

@@ -23,6 +23,13 @@ bool in_terminal_background(int fd);
 // it has no foreground process group any more).
 bool terminal_hung_up(int fd);
 
+// How many bytes wait to be read from `fd` (FIONREAD); 0 when it cannot tell.
+int unread_bytes(int fd);
+
+// Whether a process of group `pgid` is running or runnable now (state R in
+// /proc/PID/stat), rather than blocked or stopped.
+bool group_running(pid_t pgid);
+
 // The end-of-file character (VEOF, usually Ctrl-D) of the terminal whose
 // pseudo-terminal master is `master`; 0x04 when it cannot be read.
 char terminal_eof_char(int master);

@@ -337,6 +337,7 @@ TEST_CASE("Config: processes, every key", "[config]") {
                           {},
                           db.readiness,
                           false,
+                          false,
                           {}});
 
     const Lifecycle& migrate = p.at("migrate").value;

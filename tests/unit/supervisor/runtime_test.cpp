@@ -64,6 +64,7 @@ class FakeLauncher : public Launcher {
     std::map<std::size_t, std::string> inputs;  // what write_input() gave each
     std::set<std::size_t> waiting;              // instances blocked reading stdin
     std::optional<TimePoint> prompt_armed;
+    std::map<std::size_t, OutputActivity> activity;  // idle unless set
 
     LauncherEvents& events() { return *events_; }
 
@@ -146,10 +147,12 @@ class FakeLauncher : public Launcher {
         return true;
     }
     void end_input(std::size_t id) override { calls.push_back("end input " + std::to_string(id)); }
-    [[nodiscard]] bool waiting_for_input(std::size_t id) override {
-        return waiting.count(id) != 0;
-    }
+    [[nodiscard]] bool waiting_for_input(std::size_t id) override { return waiting.count(id) != 0; }
     void arm_prompt_timer(TimePoint at) override { prompt_armed = at; }
+    [[nodiscard]] OutputActivity output_activity(std::size_t id) override {
+        auto it = activity.find(id);
+        return it == activity.end() ? OutputActivity::idle : it->second;
+    }
     void resize(std::size_t id, unsigned short rows, unsigned short cols) override {
         calls.push_back("resize " + std::to_string(id) + " " + std::to_string(rows) + "x" +
                         std::to_string(cols));
@@ -494,4 +497,29 @@ TEST_CASE("runtime: a partial line at the end of the output is printed once",
     for (const auto& l : f.sink.lines)
         n += l == "web.1|bye" ? 1 : 0;
     CHECK(n == 1);
+}
+
+TEST_CASE("runtime: a partial line waits from when it began, never torn from a busy stream",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"web.1", plain()}}));
+    f.start_all();
+    f.launcher.write(0, "one\ntw");
+    f.launcher.advance(100ms);
+    f.launcher.write(0, "o\nthr");  // "two" ended; "thr" began now
+    f.launcher.advance(60ms);       // the timer fires for the old wait: not due
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    REQUIRE(f.launcher.prompt_armed.has_value());
+    // Bytes of it are still unread, or reading is paused: it waits on.
+    f.launcher.activity[0] = OutputActivity::unread;
+    f.launcher.advance(kPromptDelay * 4);
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    // Its process runs (on a CPU): it waits up to kPromptPatience since it began.
+    f.launcher.activity[0] = OutputActivity::running;
+    f.launcher.advance(kPromptDelay);
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    f.launcher.advance(kPromptPatience);
+    CHECK(f.sink.has("web.1|thr"));
+    f.launcher.write(0, "ee\n");
+    CHECK(f.sink.has("web.1+ee"));
+    CHECK(f.sink.has("web.1|two"));
 }
