@@ -31,6 +31,9 @@ struct StartOptions {
     std::optional<bool> watch;
     // The root's .gitignore patterns, left out of the watches that use them.
     std::vector<PathPattern> gitignore;
+    // `--interactive NAME` or a type's `interactive: true`: the instance
+    // (web.1) whose stdin is procrun's own stdin (docs/interactive.md).
+    std::optional<std::string> interactive;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

@@ -15,7 +15,7 @@ _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurre
 _procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
-    --can-die --exit-with --restart --pty --watch --no-watch -q --quiet --output --log-dir --log-max-size
+    --can-die --exit-with --restart --pty --watch --no-watch --interactive -q --quiet --output --log-dir --log-max-size
     --log-keep"
 _procrun_run_opts="$_procrun_project_opts"
 _procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
@@ -34,7 +34,7 @@ _procrun_restart_policies="no on-failure always"
 # Options that take a value (the next word, or after '=').
 _procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
     -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir
-    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart"
+    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart --interactive"
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -96,7 +96,7 @@ _procrun_complete_value() {
         --output)
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
             ;;
-        -q | --quiet | --can-die | --exit-with)
+        -q | --quiet | --can-die | --exit-with | --interactive)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         --restart)

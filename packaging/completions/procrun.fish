@@ -160,6 +160,7 @@ complete -c procrun -n '__procrun_command start' -l restart -x -a '(__procrun_re
 complete -c procrun -n '__procrun_command start' -l pty -d 'Run every process on a pseudo-terminal'
 complete -c procrun -n '__procrun_command start' -l watch -d 'Restart a process type when a file it watches changes'
 complete -c procrun -n '__procrun_command start' -l no-watch -d 'Do not watch files for this run'
+complete -c procrun -n '__procrun_command start' -l interactive -x -a '(__procrun_process_types)' -d 'Send what is typed here to this process'
 complete -c procrun -n '__procrun_command start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
 complete -c procrun -n '__procrun_command start' -l output -x -a 'text json' -d 'Output format'
 complete -c procrun -n '__procrun_command start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'

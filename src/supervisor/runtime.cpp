@@ -49,6 +49,7 @@ void Runtime::apply(const Action& action) {
             if constexpr (std::is_same_v<T, action::Spawn>) {
                 outputs_[a.process].splitter.set_strip_cr(plan_.instances[a.process].lifecycle.pty);
                 outputs_[a.process].probe_reads_lines = false;
+                partials_.forget(a.process);
                 launcher_.spawn(a.process);
             } else if constexpr (std::is_same_v<T, action::CancelSpawn>) {
                 launcher_.cancel_spawn(a.process);
@@ -131,6 +132,8 @@ bool Runtime::accepting_output() {
 
 void Runtime::started(std::size_t id, int pid) {
     feed(event::Started{id, pid});
+    if (started_hook_)
+        started_hook_(id);
 }
 
 void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
@@ -139,13 +142,24 @@ void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
 
 void Runtime::output(std::size_t id, std::string_view bytes) {
     sink_.stamp();
-    outputs_[id].splitter.feed(
-        bytes, [this, id](std::string_view text, bool continued) { line(id, text, continued); });
+    LineSplitter& splitter = outputs_[id].splitter;
+    bool lines = false;  // a line ended: a partial line now began in these bytes
+    splitter.feed(bytes, [this, id, &lines](std::string_view text, bool continued) {
+        lines = true;
+        line(id, text, continued);
+    });
+    if (splitter.has_partial()) {
+        if (auto at = partials_.fed(id, true, lines, launcher_.now()))
+            launcher_.arm_prompt_timer(*at);
+    } else {
+        partials_.fed(id, false, false, TimePoint{});
+    }
     if (sink_.pending() >= kFlushAt)
         sink_.flush();
 }
 
 void Runtime::output_end(std::size_t id) {
+    partials_.forget(id);
     sink_.stamp();
     outputs_[id].splitter.finish(
         [this, id](std::string_view text, bool continued) { line(id, text, continued); });
