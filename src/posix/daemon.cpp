@@ -1,6 +1,7 @@
 #include "procrun/posix/daemon.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,6 +171,8 @@ Daemonized daemonize(const std::filesystem::path& log) {
                      0600));
     if (!log_fd.valid())
         log_fd = std::move(null_fd);
+    // A waiting command that is gone makes a record fail with EPIPE, not kill procrun.
+    ::signal(SIGPIPE, SIG_IGN);
     result.report = DaemonReport(std::move(pipe), std::move(log_fd));
     result.report.pid(::getpid());
     return result;
