@@ -2,8 +2,8 @@
 
 // `procrun mcp`: a Model Context Protocol server on standard input and output
 // (JSON-RPC 2.0, one message per line) that exposes the procrun running in a
-// root to a coding agent as tools: status, logs, restart, stop, start,
-// signal and kill. Each tool is one control request (procrun/control.hpp);
+// root to a coding agent as tools: status, restart, stop, start, signal
+// and kill. Each tool is one control request (procrun/control.hpp);
 // what the running procrun refuses, or its absence, is a tool error carrying
 // the control's message. docs/mcp.md describes the tools.
 

@@ -27,8 +27,8 @@ constexpr int kInvalidParams = -32602;
 constexpr std::string_view kInstructions =
     "procrun runs the processes of this project's Procfile (web servers, workers, watchers). "
     "These tools reach the procrun running in the project's root: `status` lists its "
-    "processes, `logs` shows what they printed, `restart`, `stop`, `start` and `signal` act on "
-    "single process types or instances, `kill` ends it all. When none runs, start one in a "
+    "processes, `restart`, `stop`, `start` and `signal` act on single process types or "
+    "instances, `kill` ends it all. When none runs, start one in a "
     "shell with `procrun start -D`.";
 
 std::string error_reply(const bj::value& id, int code, std::string_view message) {

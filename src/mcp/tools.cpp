@@ -16,7 +16,7 @@ namespace bj = boost::json;
 
 namespace {
 
-enum class Names { none, optional, required };
+enum class Names { none, required };
 
 struct Tool {
     std::string_view name;
@@ -24,62 +24,51 @@ struct Tool {
     std::string_view description;
     Names names;
     bool signal = false;  // takes `signal`
-    bool lines = false;   // takes `lines`
     bool read_only = false;
     bool destructive = false;
     bool idempotent = false;
 };
 
-constexpr int kDefaultLines = 100;
-constexpr int kMaxLines = 10000;
-
 constexpr std::string_view kNotRunningHint =
     " (start it in a shell: `procrun start -D` starts every process in the background and "
     "returns once they are up)";
 
-const std::array<Tool, 7>& tools() {
-    static const std::array<Tool, 7> table{{
+const std::array<Tool, 6>& tools() {
+    static const std::array<Tool, 6> table{{
         {"status", "Process status",
          "Show every process of the procrun running in this project: its instance name (web.1), "
          "pid, state (waiting, starting, running, ready, stopping, stopped, exited, backoff, "
          "failed), uptime, restarts, last exit and readiness. Read-only. Fails when no procrun "
          "runs here.",
-         Names::none, false, false, true, false, true},
-        {"logs", "Recent output",
-         "Show the recent output of the running procrun's processes: the last `lines` lines "
-         "(default 100) of the named process types (web: every instance) or instances (web.1), "
-         "or of every process when `names` is omitted, oldest first, each line prefixed with its "
-         "instance name. Read-only: use it to see errors, tracebacks and what a process printed "
-         "after a restart.",
-         Names::optional, false, true, true, false, true},
+         Names::none, false, true, false, true},
         {"restart", "Restart processes",
          "Restart processes of the running procrun: each named process type (every instance) or "
          "instance (web.2) is stopped with its stop signal (SIGKILL after its stop timeout) and "
          "started again; the other processes keep running. Use it after changing code a process "
          "does not reload by itself.",
-         Names::required, false, false, false, false, false},
+         Names::required, false, false, false, false},
         {"stop", "Stop processes",
          "Stop processes of the running procrun and keep them stopped: each named process type "
          "(every instance) or instance gets its stop signal (SIGKILL after its stop timeout). "
          "procrun and the other processes keep running; `start` runs them again.",
-         Names::required, false, false, false, true, true},
+         Names::required, false, false, true, true},
         {"start", "Start stopped processes",
          "Start processes of the running procrun that are stopped or have exited (by `stop`, a "
          "crash or a clean exit). It does not start procrun itself: when none runs, run "
          "`procrun start -D` in a shell first.",
-         Names::required, false, false, false, false, true},
+         Names::required, false, false, false, true},
         {"signal", "Send a signal",
          "Send one signal to the processes of the named process types or instances of the "
          "running procrun, e.g. HUP to make a server reload its configuration, USR1 to reopen "
          "logs. `signal` is a name (HUP, SIGUSR1, TERM) or a number. Replies with the pids that "
          "got it. A signal that ends the process counts as its exit: what follows is its restart "
          "policy's (by default an exit stops everything).",
-         Names::required, true, false, false, true, false},
+         Names::required, true, false, true, false},
         {"kill", "Stop everything",
          "Stop EVERYTHING and end the running procrun, like Ctrl-C in its terminal: every "
          "process gets its stop signal (SIGKILL after its stop timeout) and nothing keeps "
          "running. To stop single processes and keep the rest running, use `stop` instead.",
-         Names::none, false, false, false, true, true},
+         Names::none, false, false, true, true},
     }};
     return table;
 }
@@ -114,13 +103,6 @@ bj::object input_schema(const Tool& t) {
         }
         properties["names"] = std::move(names);
     }
-    if (t.lines) {
-        properties["lines"] = {
-            {"type", "integer"},
-            {"minimum", 1},
-            {"maximum", kMaxLines},
-            {"description", fmt::format("How many recent lines (default {})", kDefaultLines)}};
-    }
     bj::object schema{{"type", "object"}, {"properties", std::move(properties)}};
     if (!required.empty())
         schema["required"] = std::move(required);
@@ -133,7 +115,6 @@ bj::object input_schema(const Tool& t) {
 struct Arguments {
     std::vector<std::string> names;
     int signal = 0;
-    int lines = kDefaultLines;
 };
 
 std::string allowed_keys(const Tool& t) {
@@ -142,8 +123,6 @@ std::string allowed_keys(const Tool& t) {
         keys.emplace_back("signal");
     if (t.names != Names::none)
         keys.emplace_back("names");
-    if (t.lines)
-        keys.emplace_back("lines");
     if (keys.empty())
         return "it takes none";
     std::string out = "expected: ";
@@ -200,23 +179,11 @@ std::optional<std::string> read_signal(const bj::object& in, Arguments& out) {
     return std::nullopt;
 }
 
-std::optional<std::string> read_lines(const bj::object& in, Arguments& out) {
-    const bj::value* v = in.if_contains("lines");
-    if (v == nullptr)
-        return std::nullopt;
-    const auto n = v->if_int64();
-    if (n == nullptr || *n < 1 || *n > kMaxLines)
-        return fmt::format("argument 'lines' must be an integer from 1 to {}, got {}", kMaxLines,
-                           bj::serialize(*v));
-    out.lines = static_cast<int>(*n);
-    return std::nullopt;
-}
-
 std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, Arguments& out) {
     for (const auto& kv : in) {
         const std::string_view key = kv.key();
-        const bool known = (key == "names" && t.names != Names::none) ||
-                           (key == "signal" && t.signal) || (key == "lines" && t.lines);
+        const bool known =
+            (key == "names" && t.names != Names::none) || (key == "signal" && t.signal);
         if (!known)
             return "unknown argument '" + std::string(key) + "' (" + allowed_keys(t) + ")";
     }
@@ -224,11 +191,7 @@ std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, A
         if (auto error = read_signal(in, out))
             return error;
     }
-    if (auto error = read_names(t, in, out))
-        return error;
-    if (t.lines)
-        return read_lines(in, out);
-    return std::nullopt;
+    return read_names(t, in, out);
 }
 
 // ---- replies as text -----------------------------------------------------------

@@ -85,7 +85,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("start -D returns once everything runs; status and kill reach it, nothing is left",
+TEST_CASE("start -D returns once everything runs, status and kill reach it, nothing is left",
           "[e2e][daemon]") {
     const Project p("web: " + testchild_binary() +
                     " print hello-from-web sleep 60\nworker: " + sleeper() + "\n");
