@@ -215,6 +215,13 @@ class Policy {
     [[nodiscard]] std::size_t size() const { return states_.size(); }
     // What `procrun status` shows of instance `i`; uptime measured at `now`.
     [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now = {}) const;
+    // How the start-up stands (`procrun start -D` waits until it is decided):
+    // up once every instance has started and passed its readiness probe (or
+    // completed successfully, or was stopped by request); failed when
+    // everything stops before that, or an instance could not start or its
+    // readiness probe gave up.
+    enum class Startup { starting, up, failed };
+    [[nodiscard]] Startup startup() const;
 
   private:
     enum class Phase { idle, running, stopping, killing, escapees, finished };

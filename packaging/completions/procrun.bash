@@ -3,7 +3,7 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill signal"
+_procrun_commands="check start run export status restart stop kill signal mcp"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
 # Options every command takes: the control commands (status, restart, stop, kill, signal)
@@ -16,7 +16,7 @@ _procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
     --can-die --exit-with --restart --pty --watch --no-watch --interactive -q --quiet --output --log-dir --log-max-size
-    --log-keep"
+    --log-keep -D --daemon"
 _procrun_run_opts="$_procrun_project_opts"
 _procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
     --secret --template-dir"
@@ -25,6 +25,7 @@ _procrun_restart_opts="$_procrun_root_opts"
 _procrun_stop_opts="$_procrun_root_opts"
 _procrun_kill_opts="$_procrun_root_opts"
 _procrun_signal_opts="$_procrun_root_opts"
+_procrun_mcp_opts="$_procrun_root_opts"
 
 # Signals `procrun signal` is most often given (any name or number is accepted).
 _procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
@@ -162,7 +163,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill | signal) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal | mcp) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac

@@ -40,6 +40,19 @@ void Runtime::apply_all(std::vector<Action> actions) {
             apply(action);
     }
     dispatching_ = false;
+    check_startup();
+}
+
+void Runtime::check_startup() {
+    if (!startup_)
+        return;
+    const Policy::Startup now = policy_.startup();
+    if (now == Policy::Startup::starting)
+        return;
+    // Told once; what it does may feed events (they find no watch any more).
+    const StartupWatch watch = std::move(*startup_);
+    startup_.reset();
+    watch.decided(now == Policy::Startup::up);
 }
 
 void Runtime::apply(const Action& action) {
@@ -98,6 +111,8 @@ void Runtime::signal_groups(const action::SignalGroups& a) {
 }
 
 void Runtime::announce(const std::string& text) {
+    if (startup_ && startup_->announced)
+        startup_->announced(text);
     sink_.stamp();
     sink_.system(text);
 }

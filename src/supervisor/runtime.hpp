@@ -40,6 +40,15 @@ class Runtime : public LauncherEvents {
     [[nodiscard]] const Policy& policy() const { return policy_; }
     [[nodiscard]] TimePoint now() const { return launcher_.now(); }
 
+    // Whoever waits for the start-up to be decided (`procrun start -D`): told
+    // each line announced until then, and once whether everything came up
+    // (Policy::startup). Nothing is printed for it here.
+    struct StartupWatch {
+        std::function<void(const std::string&)> announced;
+        std::function<void(bool up)> decided;
+    };
+    void watch_startup(StartupWatch watch) { startup_ = std::move(watch); }
+
     // An event from elsewhere (the control adapter); handled at once unless an
     // event is being handled, then right after it.
     void feed(Event event);
@@ -85,6 +94,7 @@ class Runtime : public LauncherEvents {
     void apply(const Action& action);
     void signal_groups(const action::SignalGroups& a);
     void announce(const std::string& text);
+    void check_startup();
     void line(std::size_t id, std::string_view text, bool continued);
     void show_prompt(std::size_t id);
 
@@ -101,6 +111,7 @@ class Runtime : public LauncherEvents {
     bool paused_ = false;  // reading stopped for back-pressure
     bool abandoned_ = false;
     std::optional<int> exit_code_;
+    std::optional<StartupWatch> startup_;
 };
 
 }  // namespace procrun

@@ -174,6 +174,18 @@ void Start::loop() {
     }
 }
 
+// `procrun start -D`: the waiting command learns how the start-up goes; a
+// start that failed stops everything (the waiting command exits non-zero).
+void watch_startup(Start& start, StartupObserver& observer) {
+    start.runtime.watch_startup(
+        {[&observer](const std::string& text) { observer.announced(text); },
+         [&start, &observer](bool up) {
+             observer.decided(up);
+             if (!up)
+                 start.runtime.feed(event::StopAll{"the start failed: stopping everything"});
+         }});
+}
+
 }  // namespace
 
 int run_start(const Plan& plan, const StartOptions& options) {
@@ -192,6 +204,8 @@ int run_start(const Plan& plan, const StartOptions& options) {
     int code = kExitSupervisorFailed;
     {
         Start start(plan, options, guardian, limit);
+        if (options.startup != nullptr)
+            watch_startup(start, *options.startup);
         if (!guardian.healthy()) {
             start.sink.report(std::string("warning: no guardian process (") +
                               std::strerror(guardian.error()) +
