@@ -41,6 +41,7 @@ enum class ControlCommand {
     start,    // start stopped targets again
     kill,     // stop everything and exit, like Ctrl-C
     signal,   // send `signal` to the targets' processes (see forward_to_group)
+    connect,  // join one instance: its output, typed input (include/procrun/connect.hpp)
 };
 
 std::string_view to_string(ControlCommand command);

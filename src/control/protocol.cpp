@@ -17,13 +17,14 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<ControlCommand, std::string_view>, 6> kCommands{{
+constexpr std::array<std::pair<ControlCommand, std::string_view>, 7> kCommands{{
     {ControlCommand::status, "status"},
     {ControlCommand::restart, "restart"},
     {ControlCommand::stop, "stop"},
     {ControlCommand::start, "start"},
     {ControlCommand::kill, "kill"},
     {ControlCommand::signal, "signal"},
+    {ControlCommand::connect, "connect"},
 }};
 
 // The highest signal number Linux has (SIGRTMAX).
@@ -301,6 +302,8 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
         (request.command == ControlCommand::status || request.command == ControlCommand::kill)) {
         return {std::nullopt, fmt::format("\"{}\" takes no targets", to_string(request.command))};
     }
+    if (request.command == ControlCommand::connect && request.targets.size() != 1)
+        return {std::nullopt, "\"connect\" needs \"targets\": exactly one process"};
     if (request.command == ControlCommand::signal) {
         if (!has_signal)
             return {std::nullopt, "\"signal\" needs \"signal\": a signal number"};
