@@ -136,3 +136,15 @@ TEST_CASE("connect input: what the server refuses", "[connect]") {
           "most 262144)");
     CHECK_FALSE(decode_connect_input("null").ok());
 }
+
+TEST_CASE("the connect request names exactly one process", "[connect]") {
+    const Decoded<ControlRequest> one =
+        decode_request("{\"command\":\"connect\",\"targets\":[\"web.1\"]}");
+    REQUIRE(one.ok());
+    CHECK(one.value->command == ControlCommand::connect);
+    CHECK(encode_request(*one.value) == "{\"command\":\"connect\",\"targets\":[\"web.1\"]}\n");
+    CHECK(decode_request("{\"command\":\"connect\"}").error ==
+          "\"connect\" needs \"targets\": exactly one process");
+    CHECK(decode_request("{\"command\":\"connect\",\"targets\":[\"a\",\"b\"]}").error ==
+          "\"connect\" needs \"targets\": exactly one process");
+}
