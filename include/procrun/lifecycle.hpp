@@ -82,6 +82,9 @@ struct Lifecycle {
     std::vector<Dependency> depends_on;
     Readiness readiness;
     bool pty = false;  // stdout/stderr on a pseudo-terminal
+    // `start`: its first instance's stdin is procrun's own (what is typed in
+    // procrun's terminal goes to it); at most one type sets it.
+    bool interactive = false;
     // forward_signals: the signals procrun passes on to this type when it
     // receives them (each one forwardable_signal); none by default.
     std::vector<int> forward_signals;

@@ -26,6 +26,9 @@ struct StartOptions {
     std::optional<std::filesystem::path> log_dir;
     std::uint64_t log_max_size = 10 * 1024 * 1024;  // rotate past this many bytes; 0: never
     int log_keep = 5;                               // rotated files kept per log file
+    // `--interactive NAME` or a type's `interactive: true`: the instance
+    // (web.1) whose stdin is procrun's own stdin (docs/interactive.md).
+    std::optional<std::string> interactive;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

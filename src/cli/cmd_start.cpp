@@ -24,6 +24,7 @@ struct StartArgs {
     std::vector<std::string> exit_with;
     std::vector<std::string> restart;  // [NAME=]POLICY, checked by the option
     bool pty = false;
+    std::string interactive;  // --interactive NAME
     CLI::Option* can_die_opt = nullptr;
     CLI::Option* exit_with_opt = nullptr;
     CLI::Option* restart_opt = nullptr;
@@ -77,6 +78,39 @@ Settings start_settings(const StartArgs& args) {
     return s;
 }
 
+// The instance whose stdin is procrun's: --interactive NAME (an instance, or
+// a type's first instance), else the first instance of the type with
+// `interactive: true`. nullopt with `error` set when NAME names nothing started.
+std::optional<std::string> focus_instance(const Plan& plan, const std::string& given,
+                                          std::string& error) {
+    if (given.empty()) {
+        for (const Instance& inst : plan.instances) {
+            if (inst.lifecycle.interactive && inst.index == 1)
+                return inst.name;
+        }
+        return std::nullopt;
+    }
+    for (const Instance& inst : plan.instances) {
+        if (inst.name == given || (inst.type == given && inst.index == 1))
+            return inst.name;
+    }
+    const std::string type = given.substr(0, given.rfind('.'));
+    if (plan.find_type(given) != nullptr || plan.find_type(type) != nullptr) {
+        error = fmt::format(
+            "--interactive {}: {} is not started by this command (not selected, "
+            "or not that many instances in the formation)",
+            given, given);
+        return std::nullopt;
+    }
+    std::vector<std::string> names;
+    for (const ProcessType& t : plan.types)
+        names.push_back(t.name);
+    error = fmt::format("--interactive {}: no process type or instance named {}", given, given);
+    if (std::string best = nearest_name(type, names); !best.empty())
+        error += fmt::format("\n  hint: did you mean '{}'?", best);
+    return std::nullopt;
+}
+
 int start_command(const StartArgs& args) {
     // When procrun already runs in this root, it starts the named processes itself.
     if (const std::optional<int> code = start_in_running(args.project, args.names))
@@ -118,6 +152,12 @@ int start_command(const StartArgs& args) {
         options.log_dir = std::filesystem::path(args.log_dir);
     options.log_max_size = args.log_max_size;
     options.log_keep = args.log_keep;
+    std::string focus_error;
+    options.interactive = focus_instance(project.plan, args.interactive, focus_error);
+    if (!focus_error.empty()) {
+        fmt::print(stderr, "procrun: {}\n", focus_error);
+        return kExitInvalid;
+    }
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -173,6 +213,10 @@ void add_start_command(CLI::App& app, Command& command) {
                             ->type_name("[NAME=]POLICY");
     args->pty_opt = cmd->add_flag("--pty", args->pty,
                                   "Run every process on a pseudo-terminal (as if interactive)");
+    cmd->add_option("--interactive", args->interactive,
+                    "Send what is typed in this terminal (or piped to procrun's stdin) to this "
+                    "process, line by line: an instance (web.2) or a type's first (web)")
+        ->type_name("NAME");
     args->quiet_opt =
         cmd->add_option("-q,--quiet", args->quiet,
                         "Hide the output of this process type (repeatable, or comma-separated)")

@@ -247,6 +247,7 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
                  lc.stop_timeout = *d;
          }},
         {"pty", read_flag<&Lifecycle::pty>},
+        {"interactive", read_flag<&Lifecycle::interactive>},
         {"depends_on",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_depends_on(r, k, v, lc.depends_on); }},
         {"readiness",
@@ -290,12 +291,23 @@ void read_processes(Reader& r, const YAML::Node& key, const YAML::Node& value) {
     rules.where = " in processes";
     rules.names.noun = "process type ";
     rules.names.invalid_hint = "the keys of processes are the Procfile's process types";
+    std::string interactive;  // the first type with `interactive: true`
     walk_mapping(r, value, rules, [&](const YAML::Node& name, const YAML::Node& settings) {
         Lifecycle lifecycle;
         if (settings.IsMap()) {
             read_lifecycle(r, settings, name.Scalar(), lifecycle);
         } else {
             r.wrong_type(name, settings, "a mapping of settings, like {restart: on-failure}");
+        }
+        if (lifecycle.interactive && interactive.empty()) {
+            interactive = name.Scalar();
+        } else if (lifecycle.interactive) {
+            r.error(settings["interactive"].Mark(), "config/interactive-twice",
+                    fmt::format("process types {} and {} are both interactive: only one process "
+                                "can read procrun's terminal",
+                                quoted(interactive), quoted(name.Scalar())),
+                    "leave interactive: true on one type, or choose at start with --interactive "
+                    "NAME");
         }
         r.settings().processes[name.Scalar()] =
             Sourced<Lifecycle>{std::move(lifecycle), r.at(name.Mark())};

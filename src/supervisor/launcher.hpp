@@ -34,9 +34,13 @@ class LauncherEvents {
     virtual void escapee_gone(int pid) = 0;
     virtual void signal(int signal) = 0;  // procrun received it
     virtual void deadline() = 0;          // the time given to arm_deadline() has come
+    virtual void prompt_timer() = 0;      // the time given to arm_prompt_timer() has come
     // Whether output is wanted now; when not, reading stops until resume_output().
     virtual bool accepting_output() = 0;
 };
+
+// What write_input() holds per instance before it refuses more.
+inline constexpr std::size_t kInputQueueLimit = 64 * 1024;
 
 class Launcher {
   public:
@@ -66,9 +70,29 @@ class Launcher {
     virtual void probe_line(std::size_t id, std::string_view line) = 0;
     // Reading stopped because accepting_output() was false: read again.
     virtual void resume_output() = 0;
+    // Bytes for the stdin of its latest run (its pipe, or its pseudo-terminal
+    // as if typed), written in order without ever blocking: what the process
+    // does not read yet waits in a queue of at most kInputQueueLimit bytes per
+    // instance. Returns false, and drops `bytes` whole, when the queue is full
+    // or the instance has no stdin open (not started, exited, or it closed it).
+    virtual bool write_input(std::size_t id, std::string_view bytes) = 0;
+    // The window size of its pseudo-terminal (the kernel signals SIGWINCH to
+    // its foreground group); nothing for an instance on a pipe.
+    virtual void resize(std::size_t id, unsigned short rows, unsigned short cols) = 0;
+    // The end of its input, once what is queued is written: a stdin pipe is
+    // closed (the process reads end-of-file; its next run gets a new one); a
+    // pseudo-terminal gets its end-of-file character (VEOF), as Ctrl-D typed
+    // at a terminal, and stays open.
+    virtual void end_input(std::size_t id) = 0;
+    // Whether a process of its latest run is blocked reading its stdin now
+    // (asked by the kernel: not for the hot path).
+    [[nodiscard]] virtual bool waiting_for_input(std::size_t id) = 0;
     [[nodiscard]] virtual TimePoint now() const = 0;
     virtual void arm_deadline(TimePoint at) = 0;
     virtual void cancel_deadline() = 0;
+    // The second timer, for partial lines (supervisor/prompts.hpp): re-arming
+    // replaces the time given before.
+    virtual void arm_prompt_timer(TimePoint at) = 0;
     // Last resort when the loop itself failed: SIGKILL to every group started.
     virtual void kill_all() = 0;
 

@@ -49,6 +49,7 @@ void Runtime::apply(const Action& action) {
             if constexpr (std::is_same_v<T, action::Spawn>) {
                 outputs_[a.process].splitter.set_strip_cr(plan_.instances[a.process].lifecycle.pty);
                 outputs_[a.process].probe_reads_lines = false;
+                partials_.forget(a.process);
                 launcher_.spawn(a.process);
             } else if constexpr (std::is_same_v<T, action::CancelSpawn>) {
                 launcher_.cancel_spawn(a.process);
@@ -125,6 +126,8 @@ bool Runtime::accepting_output() {
 
 void Runtime::started(std::size_t id, int pid) {
     feed(event::Started{id, pid});
+    if (started_hook_)
+        started_hook_(id);
 }
 
 void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
@@ -133,13 +136,21 @@ void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
 
 void Runtime::output(std::size_t id, std::string_view bytes) {
     sink_.stamp();
-    outputs_[id].splitter.feed(
-        bytes, [this, id](std::string_view text, bool continued) { line(id, text, continued); });
+    LineSplitter& splitter = outputs_[id].splitter;
+    splitter.feed(bytes,
+                  [this, id](std::string_view text, bool continued) { line(id, text, continued); });
+    if (splitter.has_partial()) {
+        if (auto at = partials_.fed(id, true, launcher_.now()))
+            launcher_.arm_prompt_timer(*at);
+    } else {
+        partials_.fed(id, false, TimePoint{});
+    }
     if (sink_.pending() >= kFlushAt)
         sink_.flush();
 }
 
 void Runtime::output_end(std::size_t id) {
+    partials_.forget(id);
     sink_.stamp();
     outputs_[id].splitter.finish(
         [this, id](std::string_view text, bool continued) { line(id, text, continued); });

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "procrun/plan.hpp"
 #include "procrun/policy.hpp"
 #include "supervisor/launcher.hpp"
+#include "supervisor/prompts.hpp"
 
 namespace procrun {
 
@@ -59,7 +61,14 @@ class Runtime : public LauncherEvents {
     void escapee_gone(int pid) override;
     void signal(int signal) override;
     void deadline() override;
+    void prompt_timer() override;
     bool accepting_output() override;
+
+    // The instance whose stdin is procrun's own (`start --interactive`): its
+    // prompts need no "waiting for input" hint.
+    void set_focus(std::size_t id) { focus_ = id; }
+    // Called with each instance's id when it has started.
+    void on_started(std::function<void(std::size_t)> hook) { started_hook_ = std::move(hook); }
 
   private:
     // What the runtime keeps of one instance: its output's line splitter.
@@ -73,12 +82,16 @@ class Runtime : public LauncherEvents {
     void signal_groups(const action::SignalGroups& a);
     void announce(const std::string& text);
     void line(std::size_t id, std::string_view text, bool continued);
+    void show_prompt(std::size_t id);
 
     const Plan& plan_;
     Launcher& launcher_;
     Sink& sink_;
     Policy policy_;
     std::vector<InstanceOutput> outputs_;
+    PartialLines partials_;
+    std::optional<std::size_t> focus_;
+    std::function<void(std::size_t)> started_hook_;
     std::deque<Event> events_;
     bool dispatching_ = false;
     bool paused_ = false;  // reading stopped for back-pressure

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <memory>
 
@@ -16,6 +17,7 @@
 #include "procrun/posix/signals.hpp"
 #include "procrun/supervisor.hpp"
 #include "supervisor/control_adapter.hpp"
+#include "supervisor/focus.hpp"
 #include "supervisor/job_control.hpp"
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
@@ -45,7 +47,13 @@ struct Start {
                [this] { runtime.flush(); }}) {
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
-        launcher.on_job_signal([this](int sig) { return job.on_signal(sig); });
+        launcher.on_job_signal([this](int sig) {
+            const bool took = job.on_signal(sig);
+            if (sig == SIGCONT && focus)
+                focus->resume();
+            return took;
+        });
+        focus_on(options.interactive);
         launcher.on_child_stopped([this](std::size_t id, int sig) {
             job.on_child_stopped(plan.instances[id].name, sig);
         });
@@ -53,6 +61,7 @@ struct Start {
 
     int run();
     void loop();
+    void focus_on(const std::optional<std::string>& name);
 
     const Plan& plan;
     boost::asio::io_context io;
@@ -62,7 +71,27 @@ struct Start {
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
+    std::unique_ptr<FocusInput> focus;  // --interactive
 };
+
+// procrun's stdin goes to instance `name`, from when it has first started.
+void Start::focus_on(const std::optional<std::string>& name) {
+    for (std::size_t id = 0; name && id < plan.instances.size(); ++id) {
+        if (plan.instances[id].name != *name)
+            continue;
+        focus = std::make_unique<FocusInput>(io, launcher, id, *name, [this](const std::string& t) {
+            sink.stamp();
+            sink.system(t);
+        });
+        runtime.set_focus(id);
+        runtime.on_started([this, id, begun = false](std::size_t started) mutable {
+            if (started == id && !begun) {
+                begun = true;
+                focus->start();
+            }
+        });
+    }
+}
 
 int Start::run() {
     launcher.listen();

@@ -801,3 +801,26 @@ TEST_CASE("Config: a flood of errors stops at 100, with bounded copies of the li
     CHECK(parsed.diagnostics.back().message == "too many problems; the first 100 are shown");
     CHECK(parsed.value.port->value == 1);
 }
+
+TEST_CASE("Config: `interactive` on one process type; on two, an error at the second",
+          "[config][interactive]") {
+    const auto one = parse_config("processes:\n  web: {interactive: true}\n  worker: {}\n", "c");
+    REQUIRE(one.diagnostics.empty());
+    CHECK(one.value.processes.at("web").value.interactive);
+    CHECK_FALSE(one.value.processes.at("worker").value.interactive);
+    const auto text = std::string(
+        "processes:\n  web:\n    interactive: true\n  worker:\n    interactive: true\n");
+    const auto two = parse_config(text, "c");
+    REQUIRE(two.diagnostics.size() == 1);
+    const Diagnostic& d = two.diagnostics[0];
+    CHECK(d.code == "config/interactive-twice");
+    CHECK(d.where.line == 5);
+    CHECK(d.where.column == 18);
+    CHECK(d.message ==
+          "process types 'web' and 'worker' are both interactive: only one process can read "
+          "procrun's terminal");
+    CHECK(d.hint.find("--interactive NAME") != std::string::npos);
+    const auto bad = parse_config("processes:\n  web: {interactive: maybe}\n", "c");
+    REQUIRE(bad.diagnostics.size() == 1);
+    CHECK(bad.diagnostics[0].message == "'interactive' must be true or false, found 'maybe'");
+}
