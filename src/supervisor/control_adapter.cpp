@@ -48,13 +48,14 @@ ControlReply ControlAdapter::handle(const ControlRequest& request) {
 }
 
 ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnection& connection) {
-    static const std::array<std::pair<ControlCommand, Serve>, 6> kServe{{
+    static const std::array<std::pair<ControlCommand, Serve>, 7> kServe{{
         {ControlCommand::status, &ControlAdapter::serve_status},
         {ControlCommand::restart, &ControlAdapter::serve_policy_op},
         {ControlCommand::stop, &ControlAdapter::serve_policy_op},
         {ControlCommand::start, &ControlAdapter::serve_policy_op},
         {ControlCommand::kill, &ControlAdapter::serve_kill},
         {ControlCommand::signal, &ControlAdapter::serve_signal},
+        {ControlCommand::connect, &ControlAdapter::serve_connect},
     }};
     const Policy& policy = runtime_.policy();
     if (refused_while_stopping(request.command) && (policy.stopping() || policy.finished()))
@@ -78,6 +79,13 @@ ControlReply ControlAdapter::serve_status(const ControlRequest&, ControlConnecti
 ControlReply ControlAdapter::serve_kill(const ControlRequest&, ControlConnection&) {
     runtime_.feed(event::StopAll{"stopping everything (procrun kill)"});
     return {};
+}
+
+ControlReply ControlAdapter::serve_connect(const ControlRequest& request,
+                                           ControlConnection& connection) {
+    if (connect_ == nullptr)
+        return ControlReply::failure("this procrun cannot connect a terminal to its processes");
+    return connect_->serve(request, connection);
 }
 
 ControlReply ControlAdapter::serve_signal(const ControlRequest& request, ControlConnection&) {

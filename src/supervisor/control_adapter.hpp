@@ -8,6 +8,7 @@
 // command that streams gets the connection to keep open.
 
 #include "procrun/control.hpp"
+#include "supervisor/connect_hub.hpp"
 #include "supervisor/runtime.hpp"
 
 namespace procrun {
@@ -19,6 +20,8 @@ class ControlAdapter : public ControlHandler {
         : plan_(plan), runtime_(runtime), launcher_(launcher) {}
     ControlReply handle(const ControlRequest& request) override;
     ControlReply serve(const ControlRequest& request, ControlConnection& connection) override;
+    // `connect` requests go to `hub` (which must outlive it).
+    void connect_with(ConnectHub& hub) { connect_ = &hub; }
 
     // What a command does: its reply, given the request and its connection.
     using Serve = ControlReply (ControlAdapter::*)(const ControlRequest&, ControlConnection&);
@@ -29,11 +32,13 @@ class ControlAdapter : public ControlHandler {
     ControlReply serve_status(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_kill(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_signal(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_connect(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_policy_op(const ControlRequest& request, ControlConnection& connection);
 
     const Plan& plan_;
     Runtime& runtime_;
     Launcher& launcher_;
+    ConnectHub* connect_ = nullptr;
 };
 
 }  // namespace procrun
