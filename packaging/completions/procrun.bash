@@ -3,7 +3,7 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill signal mcp"
+_procrun_commands="check start run export status restart stop kill signal mcp connect"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
 # Options every command takes: the control commands (status, restart, stop, kill, signal)
@@ -26,6 +26,7 @@ _procrun_stop_opts="$_procrun_root_opts"
 _procrun_kill_opts="$_procrun_root_opts"
 _procrun_signal_opts="$_procrun_root_opts"
 _procrun_mcp_opts="$_procrun_root_opts"
+_procrun_connect_opts="$_procrun_root_opts"
 
 # Signals `procrun signal` is most often given (any name or number is accepted).
 _procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
@@ -163,7 +164,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill | signal | mcp) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal | mcp | connect) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
@@ -229,6 +230,10 @@ _procrun() {
     case $cmd in
         start | restart | stop)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        connect)
+            ((${#positionals[@]} == 0)) &&
+                mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         signal)
             if ((${#positionals[@]} == 0)); then

@@ -129,6 +129,7 @@ complete -c procrun -n 'not __procrun_command' -a stop -d 'Stop processes of the
 complete -c procrun -n 'not __procrun_command' -a kill -d 'Stop the running procrun and its processes'
 complete -c procrun -n 'not __procrun_command' -a signal -d 'Send a signal to processes of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a mcp -d 'Serve the Model Context Protocol for coding agents'
+complete -c procrun -n 'not __procrun_command' -a connect -d 'Type into one process of the running procrun'
 
 # Options every command takes.
 complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
@@ -191,3 +192,6 @@ complete -c procrun -n '__procrun_command status' -l json -d 'Print the reply as
 complete -c procrun -n '__procrun_command restart stop' -a '(__procrun_process_types)' -d 'Process type'
 complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -eq 0' -x -a 'HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR' -d 'Signal'
 complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -ge 1' -x -a '(__procrun_process_types)' -d 'Process type'
+
+# procrun connect NAME[.N]
+complete -c procrun -n '__procrun_command connect; and test (__procrun_positionals) -eq 0' -x -a '(__procrun_process_types)' -d 'Process type'

@@ -16,6 +16,7 @@
 #include "procrun/posix/limits.hpp"
 #include "procrun/posix/signals.hpp"
 #include "procrun/supervisor.hpp"
+#include "supervisor/connect_hub.hpp"
 #include "supervisor/control_adapter.hpp"
 #include "supervisor/focus.hpp"
 #include "supervisor/job_control.hpp"
@@ -40,6 +41,7 @@ struct Start {
           sink(io, the_plan, the_options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
+          connect_hub(the_plan, runtime, launcher),
           control_adapter(the_plan, runtime, launcher),
           job({[this] { return launcher.live_groups(); },
                [this](const std::string& text) {
@@ -49,6 +51,7 @@ struct Start {
                [this] { runtime.flush(); }}) {
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
+        control_adapter.connect_with(connect_hub);
         launcher.on_job_signal([this](int sig) {
             const bool took = job.on_signal(sig);
             if (sig == SIGCONT && focus)
@@ -72,6 +75,7 @@ struct Start {
     StartSink sink;
     ProcessLauncher launcher;
     Runtime runtime;
+    ConnectHub connect_hub;  // `procrun connect`: between the launcher and the runtime
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
