@@ -223,6 +223,9 @@ int run_start(const Plan& plan, const StartOptions& options) {
             start.sink.report(std::string("internal error: ") + e.what() +
                               "; killed all processes");
         }
+        // Every group has stopped: the guardian may go while the loop's
+        // descriptors close.
+        guardian.release();
     }
     guardian.finish();
     return code;
