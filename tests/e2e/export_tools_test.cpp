@@ -513,7 +513,7 @@ fs::path lifecycle_project(TempDir& dir) {
               "    stop_signal: INT\n"
               "    stop_timeout: 20s\n"
               "    readiness:\n"
-              "      tcp: {port: 5432}\n"
+              "      tcp: 5432\n"
               "      initial_delay: 1s\n"
               "      interval: 2s\n"
               "      timeout: 1500ms\n"
@@ -565,7 +565,7 @@ TEST_CASE(
           "service_completed_successfully");
     CHECK(migrate["depends_on"]["db"]["condition"].as<std::string>() == "service_healthy");
     CHECK(db["healthcheck"]["test"][0].as<std::string>() == "CMD-SHELL");
-    CHECK(db["healthcheck"]["test"][1].as<std::string>() == "nc -z '127.0.0.1' 5432");
+    CHECK(db["healthcheck"]["test"][1].as<std::string>() == "nc -z 127.0.0.1 5432");
     CHECK(db["healthcheck"]["retries"].as<int>() == 5);
     CHECK(web["healthcheck"]["test"][1].as<std::string>().find("http://127.0.0.1:5100/health") !=
           std::string::npos);
@@ -614,8 +614,8 @@ TEST_CASE("kubernetes: per-type env and folder, probes and grace periods pass th
     CHECK(web["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>() == 15);
     CHECK(webc["command"][2].as<std::string>().rfind("cd services/web && ", 0) == 0);
     std::map<std::string, YAML::Node> env;
-    for (const auto& v : webc["env"])
-        env[v["name"].as<std::string>()] = v;
+    for (std::size_t i = 0; i < webc["env"].size(); ++i)
+        env[webc["env"][i]["name"].as<std::string>()] = webc["env"][i];
     CHECK(env["LEVEL"]["value"].as<std::string>() == "type-env");
     CHECK(env["FROM_FILE"]["value"].as<std::string>() == "yes");
     CHECK(env["API_KEY"]["valueFrom"]["secretKeyRef"]["name"].as<std::string>() ==
