@@ -25,6 +25,8 @@ std::vector<std::string_view> settings_given(const Lifecycle& lc) {
     given(lc.readiness.kind != ProbeKind::none, "readiness");
     given(lc.pty != d.pty, "pty");
     given(!lc.forward_signals.empty(), "forward_signals");
+    given(lc.liveness.kind != ProbeKind::none, "liveness");
+    given(!lc.stop_command.empty(), "stop_command");
     return out;
 }
 

@@ -153,7 +153,8 @@ void render_kubernetes(Job& job) {
 
     // A Deployment's pods always restart (restartPolicy: Always is the only one
     // it allows); Kubernetes starts every Deployment at once.
-    warn_not_carried(job, {"stop_timeout", "readiness", "restart", "can_die"});
+    warn_not_carried(
+        job, {"stop_timeout", "readiness", "restart", "can_die", "liveness", "stop_command"});
     warn_restart_always(job);
     const std::string config_name = opt.app + "-env";
     const std::string secret_name = opt.app + "-secret";
@@ -277,6 +278,21 @@ void render_kubernetes(Job& job) {
             out << YAML::EndMap << YAML::EndSeq;
         }
         probe(job, out, spec, lc.readiness, "readinessProbe", std::nullopt);
+        if (lc.liveness.kind != ProbeKind::none) {
+            Readiness live = lc.liveness.attempt();
+            live.interval = lc.liveness.period;
+            live.initial_delay = lc.liveness.initial_delay;
+            probe(job, out, spec, live, "livenessProbe", lc.liveness.failure_threshold);
+        }
+        if (!lc.stop_command.empty()) {
+            // preStop runs before the container gets SIGTERM, within the grace period.
+            out << YAML::Key << "lifecycle" << YAML::Value << YAML::BeginMap << YAML::Key
+                << "preStop" << YAML::Value << YAML::BeginMap << YAML::Key << "exec" << YAML::Value
+                << YAML::BeginMap << YAML::Key << "command" << YAML::Value << YAML::BeginSeq
+                << YAML::DoubleQuoted << "/bin/sh" << YAML::DoubleQuoted << "-c"
+                << YAML::DoubleQuoted << in_directory(spec, lc.stop_command) << YAML::EndSeq
+                << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+        }
         out << YAML::EndMap << YAML::EndSeq;  // container, containers
         out << YAML::EndMap;                  // pod spec
         out << YAML::EndMap;                  // template

@@ -48,6 +48,9 @@ User={{user}}
 WorkingDirectory={{working_directory}}
 EnvironmentFile={{environment_file}}
 ExecStart={{exec_start}}
+{{#exec_stop}}
+ExecStop={{exec_stop}}
+{{/exec_stop}}
 KillMode=mixed
 KillSignal={{kill_signal}}
 TimeoutStopSec={{timeout}}
@@ -91,6 +94,9 @@ void lifecycle_values(Job& job, const Instance& inst, tmpl::Context& svc) {
                               inst.working_dir.string(), why));
     }
     svc.values["restart"] = restart_value(export_restart(lc));
+    // The stop command runs first; what is still running then gets KillSignal.
+    svc.values["exec_stop"] =
+        lc.stop_command.empty() ? "" : "/bin/sh -c " + quote::systemd_exec_word(lc.stop_command);
     svc.values["kill_signal"] = signal_name(lc.stop_signal);
     if (lc.stop_timeout) {
         svc.values["timeout"] =
@@ -129,7 +135,7 @@ const std::vector<TemplateDef>& systemd_templates() {
         {"service", kService,
          tmpl::Schema{with_common({"type", "type_unit", "name", "index", "port", "unit",
                                    "unit_name", "environment_file", "exec_start", "command",
-                                   "log_file", "restart", "kill_signal"}),
+                                   "log_file", "restart", "kill_signal", "exec_stop"}),
                       {{"dependencies", tmpl::Schema{{"unit", "kind"}, {}}}}}},
     };
     return defs;
@@ -169,7 +175,8 @@ void render_systemd(Job& job) {
     common.values["run"] = value("run directory", opt.run_dir.string());
     common.values["target_dir"] = value("export directory", opt.target_dir.string());
 
-    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on"});
+    warn_not_carried(
+        job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on", "stop_command"});
     tmpl::Context app_ctx = common;
     for (const auto& type : plan.types) {
         bool has_instances = false;
