@@ -518,6 +518,8 @@ fs::path lifecycle_project(TempDir& dir) {
               "      interval: 2s\n"
               "      timeout: 1500ms\n"
               "      retries: 5\n"
+              "    liveness: {tcp: 5432, period: 5s, failure_threshold: 4}\n"
+              "    stop_command: pg_ctl stop\n"
               "  migrate:\n"
               "    can_die: true\n"
               "    depends_on: {db: ready}\n"
@@ -544,8 +546,17 @@ TEST_CASE(
         export_to(root, {"compose", out.string(), "-a", "e2e", "-p", "5000", "--image", "img:1"});
     INFO(e.err);
     REQUIRE(e.exit_code == 0);
-    // compose has a place for every setting the project gives.
-    CHECK(e.err.find("warning") == std::string::npos);
+    // compose has a place for every setting the project gives but db's liveness probe (a
+    // service has one healthcheck: its readiness) and stop command.
+    CHECK(e.err.find("process type 'db' sets 'liveness', which compose cannot express") !=
+          std::string::npos);
+    CHECK(e.err.find("process type 'db' sets 'stop_command', which compose cannot express") !=
+          std::string::npos);
+    std::size_t warnings = 0;
+    for (std::size_t at = e.err.find("warning:"); at != std::string::npos;
+         at = e.err.find("warning:", at + 1))
+        ++warnings;
+    CHECK(warnings == 2);
     if (!have_program("docker-compose")) {
         PROCRUN_TOOL_MISSING("docker-compose is not installed (Debian package 'docker-compose')");
     }
@@ -608,6 +619,10 @@ TEST_CASE("kubernetes: per-type env and folder, probes and grace periods pass th
     CHECK(dbc["readinessProbe"]["initialDelaySeconds"].as<int>() == 1);
     CHECK(dbc["readinessProbe"]["periodSeconds"].as<int>() == 2);
     CHECK(dbc["readinessProbe"]["timeoutSeconds"].as<int>() == 2);
+    CHECK(dbc["livenessProbe"]["tcpSocket"]["port"].as<int>() == 5432);
+    CHECK(dbc["livenessProbe"]["periodSeconds"].as<int>() == 5);
+    CHECK(dbc["livenessProbe"]["failureThreshold"].as<int>() == 4);
+    CHECK(dbc["lifecycle"]["preStop"]["exec"]["command"][2].as<std::string>() == "pg_ctl stop");
     CHECK(webc["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/health");
     CHECK(webc["readinessProbe"]["httpGet"]["port"].as<int>() == 5100);
     CHECK(db["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>() == 20);
@@ -688,6 +703,8 @@ TEST_CASE("systemd: per-type folder, restart, kill signal and ordering pass syst
     const YAML::Node migrate = json["e2e-migrate-1.service"]["settings"];
     CHECK(db["Service.Restart"][0].as<std::string>() == "always");
     CHECK(db["Service.KillSignal"][0].as<std::string>() == "SIGINT");
+    CHECK(db["Service.ExecStop"][0].as<std::string>().find("pg_ctl stop") != std::string::npos);
+    CHECK_FALSE(web["Service.ExecStop"]);
     CHECK(db["Service.TimeoutStopSec"][0].as<std::string>() == "20000ms");
     CHECK(migrate["Service.Restart"][0].as<std::string>() == "no");
     CHECK(web["Service.Restart"][0].as<std::string>() == "on-failure");
