@@ -93,6 +93,23 @@ struct Liveness {
     friend bool operator==(const Liveness&, const Liveness&) = default;
 };
 
+// One variable of a type's `env:`, with where its name is written.
+struct TypeVariable {
+    std::string name;
+    std::string value;  // as written: no `$` expansion
+    Location where;
+    friend bool operator==(const TypeVariable&, const TypeVariable&) = default;
+};
+
+// A path written in the config file, with where it is written. `env_file`
+// paths are made relative to the config file's directory by the loader;
+// `working_dir` stays relative to the root.
+struct ConfigPath {
+    std::string path;
+    Location where;
+    friend bool operator==(const ConfigPath&, const ConfigPath&) = default;
+};
+
 struct Lifecycle {
     RestartPolicy restart = RestartPolicy::no;
     Backoff backoff;
@@ -118,6 +135,12 @@ struct Lifecycle {
     // directory) instead of sending stop_signal; SIGKILL stop_timeout later.
     // Empty: stop_signal.
     std::string stop_command;
+    // The type's own variables: its env files (layered over the app's, in
+    // order), then `env:`. PORT and PS stay procrun's.
+    std::vector<ConfigPath> env_files;
+    std::vector<TypeVariable> env;
+    // Where its processes run, relative to the root and inside it; empty: the root.
+    std::optional<ConfigPath> working_dir;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 

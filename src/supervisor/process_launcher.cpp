@@ -50,9 +50,9 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
     for (const auto& inst : plan.instances) {
         auto p = std::make_unique<InstanceProcess>(io_, inst);
         if (inst.lifecycle.readiness.kind != ProbeKind::none) {
-            p->probe =
-                std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
-                                        plan.environment_of(inst).to_strings(), plan.root, reaper_);
+            p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+                                               plan.environment_of(inst).to_strings(),
+                                               inst.working_dir, reaper_);
         }
         any_pty_ = any_pty_ || inst.lifecycle.pty;
         procs_.push_back(std::move(p));
@@ -121,7 +121,7 @@ void ProcessLauncher::spawn_now(std::size_t id) {
         posix::SpawnOptions options;
         options.command = p.instance->command;
         options.env = plan_.environment_of(*p.instance).to_strings();
-        options.cwd = plan_.root;
+        options.cwd = p.instance->working_dir;
         // If procrun dies without stopping it (SIGKILL, a crash), the app gets
         // its stop signal from the kernel; the guardian handles the rest of the group.
         options.parent_death_signal = p.instance->lifecycle.stop_signal;
