@@ -24,8 +24,8 @@ void ProcessLauncher::run_stop_command(std::size_t id) {
     hooks.ended = [this, id](const std::string& failure) {
         events_->stop_command_ended(id, failure);
     };
-    command->run(inst.lifecycle.stop_command, plan_.environment_of(inst).to_strings(), plan_.root,
-                 stop_timeout_of(plan_, inst), std::move(hooks));
+    command->run(inst.lifecycle.stop_command, plan_.environment_of(inst).to_strings(),
+                 inst.working_dir, stop_timeout_of(plan_, inst), std::move(hooks));
 }
 
 void ProcessLauncher::start_liveness(std::size_t id) {
@@ -35,8 +35,8 @@ void ProcessLauncher::start_liveness(std::size_t id) {
     auto& probe = liveness_[id];
     if (!probe) {
         probe = std::make_unique<LivenessProbe>(io_, inst.lifecycle.liveness, inst.port,
-                                                plan_.environment_of(inst).to_strings(), plan_.root,
-                                                reaper_);
+                                                plan_.environment_of(inst).to_strings(),
+                                                inst.working_dir, reaper_);
     }
     probe->start(
         [this, id, generation = procs_[id]->generation](int failures, const std::string& detail) {
