@@ -105,13 +105,13 @@ processes:
     stop_command: echo asking web to stop; touch stop.flag
 )");
     Child c(start_args(), in_project(dir));
-    REQUIRE(c.wait_for_output("web.1 | up", 30s));
+    REQUIRE(c.wait_for_output("web.1  | up", 30s));
     c.signal(SIGINT);
     const RunResult r = c.wait(30s);
     INFO(r.out << r.err);
     CHECK(std::filesystem::exists(dir.path() / "stop.flag"));
-    CHECK(r.out.find("web.1 | asking web to stop") != std::string::npos);
-    CHECK(r.out.find("web.1 | saw the flag") != std::string::npos);
+    CHECK(r.out.find("web.1  | asking web to stop") != std::string::npos);
+    CHECK(r.out.find("web.1  | saw the flag") != std::string::npos);
     CHECK(r.out.find("SIGKILL") == std::string::npos);
     CHECK(r.exit_code == 130);
 }
@@ -125,11 +125,11 @@ TEST_CASE("stop_command: one that fails is reported and the stop signal follows"
     stop_command: echo cannot; exit 3
 )");
     Child c(start_args(), in_project(dir));
-    REQUIRE(c.wait_for_output("web.1 | up", 30s));
+    REQUIRE(c.wait_for_output("web.1  | up", 30s));
     c.signal(SIGTERM);
     const RunResult r = c.wait(30s);
     INFO(r.out << r.err);
-    CHECK(r.out.find("web.1 | cannot") != std::string::npos);
+    CHECK(r.out.find("web.1  | cannot") != std::string::npos);
     CHECK(r.out.find("the stop command of web.1 exited with code 3; sending SIGTERM") !=
           std::string::npos);
     CHECK(r.out.find("web.1 terminated by SIGTERM") != std::string::npos);
