@@ -10,6 +10,13 @@
  *                      are done
  *   gen hold TAG       write one such line (index = $PORT, or 0), then sleep until a
  *                      signal ends it (default dispositions: TERM and INT end it at once)
+ *   gen spawn N COMMAND
+ *                      the start-up floor: a plain loop of posix_spawn of N instances of
+ *                      `/bin/sh -c COMMAND`, each the leader of its own process group with
+ *                      a pipe of its own for its stdout and stderr (as a process manager
+ *                      starts them), then relays what they print to stdout, line by line,
+ *                      until SIGINT, SIGTERM or SIGHUP: then SIGTERM to every group, every
+ *                      child reaped, exit 130 (INT) or 143
  *   gen verify FILE TAGS N
  *                      read a tool's output and print, as JSON, how many distinct
  *                      generator lines of tags 1..TAGS, indexes 0..N-1 it holds intact
@@ -25,9 +32,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +137,125 @@ static int cmd_hold(unsigned tag) {
         return 1;
     for (;;)
         pause();
+}
+
+extern char** environ;
+
+/* One instance of the floor: its pipe's read end and its partial line. */
+struct floor_child {
+    pid_t pid;
+    int fd;
+    size_t used;
+    char line[256];
+};
+
+static void die(const char* what) {
+    perror(what);
+    exit(2);
+}
+
+/* Writes child `c`'s whole lines to stdout; returns how many ended. */
+static unsigned long floor_relay(struct floor_child* c, const char* data, size_t n) {
+    unsigned long lines = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (c->used < sizeof c->line)
+            c->line[c->used++] = data[i];
+        if (data[i] == '\n') {
+            if (write_all(c->line, c->used) != 0)
+                exit(1);
+            c->used = 0;
+            ++lines;
+        }
+    }
+    return lines;
+}
+
+static int cmd_spawn(unsigned long n, const char* command) {
+    /* As a process manager does: room for a descriptor per child. */
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    sigset_t stops, none;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigemptyset(&none);
+    if (sigprocmask(SIG_BLOCK, &stops, NULL) != 0)
+        die("sigprocmask");
+    int sfd = signalfd(-1, &stops, SFD_CLOEXEC);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (sfd < 0 || ep < 0)
+        die("signalfd/epoll_create1");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = n};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) != 0)
+        die("epoll_ctl");
+    struct floor_child* kids = calloc(n ? n : 1, sizeof *kids);
+    if (!kids)
+        die("calloc");
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &stops);
+    char* argv[] = {"/bin/sh", "-c", (char*)command, NULL};
+    for (unsigned long i = 0; i < n; ++i) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) != 0)
+            die("pipe2");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+        posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+        int rc = posix_spawn(&kids[i].pid, "/bin/sh", &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (rc != 0) {
+            errno = rc;
+            die("posix_spawn");
+        }
+        close(p[1]);
+        kids[i].fd = p[0];
+        struct epoll_event e = {.events = EPOLLIN, .data.u64 = i};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e) != 0)
+            die("epoll_ctl");
+    }
+    int stop_signal = 0;
+    char buf[65536];
+    struct epoll_event evs[64];
+    while (!stop_signal) {
+        int k = epoll_wait(ep, evs, 64, -1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            die("epoll_wait");
+        for (int j = 0; j < k; ++j) {
+            unsigned long i = evs[j].data.u64;
+            if (i == n) {
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+                    stop_signal = (int)si.ssi_signo;
+                continue;
+            }
+            ssize_t r = read(kids[i].fd, buf, sizeof buf);
+            if (r > 0) {
+                floor_relay(&kids[i], buf, (size_t)r);
+            } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+                epoll_ctl(ep, EPOLL_CTL_DEL, kids[i].fd, NULL);
+                close(kids[i].fd);
+                kids[i].fd = -1;
+            }
+        }
+    }
+    for (unsigned long i = 0; i < n; ++i)
+        kill(-kids[i].pid, SIGTERM);
+    for (unsigned long i = 0; i < n; ++i)
+        while (waitpid(kids[i].pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    return 128 + stop_signal;
 }
 
 /* Strips trailing "\033[...m" sequences and '\r' from [line, end). */
@@ -244,9 +375,13 @@ int main(int argc, char** argv) {
     }
     if (argc == 3 && strcmp(argv[1], "hold") == 0)
         return cmd_hold(parse_tag(argv[2]));
+    if (argc == 4 && strcmp(argv[1], "spawn") == 0)
+        return cmd_spawn(strtoul(argv[2], NULL, 10), argv[3]);
     if (argc == 5 && strcmp(argv[1], "verify") == 0)
         return cmd_verify(argv[2], (unsigned)strtoul(argv[3], NULL, 10),
                           strtoul(argv[4], NULL, 10));
-    fprintf(stderr, "usage: gen lines N TAG [DIR COUNT] | gen hold TAG | gen verify FILE TAGS N\n");
+    fprintf(stderr,
+            "usage: gen lines N TAG [DIR COUNT] | gen hold TAG | gen spawn N COMMAND |\n"
+            "       gen verify FILE TAGS N\n");
     return 2;
 }

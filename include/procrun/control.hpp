@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -41,6 +42,7 @@ enum class ControlCommand {
     start,    // start stopped targets again
     kill,     // stop everything and exit, like Ctrl-C
     signal,   // send `signal` to the targets' processes (see forward_to_group)
+    connect,  // join one instance: its output, typed input (include/procrun/connect.hpp)
 };
 
 std::string_view to_string(ControlCommand command);
@@ -77,6 +79,9 @@ struct ControlReply {
     std::string error;                      // why, when !ok
     std::vector<InstanceStatus> instances;  // status: every one; others: the targets
     int pid = 0;                            // the supervisor's pid (set by ControlServer)
+    // More lines follow on this connection (set by ControlServer when the
+    // handler kept it open: see ControlStream).
+    bool stream = false;
 
     static ControlReply failure(std::string error);
 
@@ -185,6 +190,56 @@ void check_private_directory(const std::filesystem::path& dir);
 // Creates `dir` with mode 0700 if missing (its parent must exist), then checks it.
 void make_private_directory(const std::filesystem::path& dir);
 
+// ---- Streams ---------------------------------------------------------------
+
+// Bytes queued for one stream's client past which it is cut off.
+inline constexpr std::size_t kMaxStreamQueue = 1024 * 1024;
+// Streams open at once (they count against kMaxControlConnections too).
+inline constexpr std::size_t kMaxControlStreams = 32;
+
+// A connection kept open after its reply (docs/control.md, "Streams"): the
+// supervisor pushes further lines to the client and hears the client's further
+// lines. Used on the loop's thread only; it never blocks: lines are queued and
+// written as the client takes them. Its callbacks are called on the loop's
+// thread, never from inside one of its own calls.
+class ControlStream {
+  public:
+    virtual ~ControlStream() = default;
+
+    // Queues one line for the client (a JSON value without its newline).
+    // Past `stream_queue` bytes waiting for a client that does not read, the
+    // client is cut off: the lines not yet written are dropped, it gets the end
+    // line {"end":"overrun",...} and the connection closes. False once the
+    // stream has ended (the line is dropped).
+    virtual bool send(std::string_view line) = 0;
+    // Ends the stream: the queued lines are written, then the end line
+    // {"end":REASON,"message":MESSAGE}, and the connection closes.
+    virtual void end(std::string_view reason, std::string_view message) = 0;
+    [[nodiscard]] virtual bool open() const = 0;
+    // Bytes waiting for the client.
+    [[nodiscard]] virtual std::size_t queued() const = 0;
+
+    // Each further line from the client, without its newline.
+    virtual void on_line(std::function<void(std::string_view line)> callback) = 0;
+    // Once, when the stream ends for any reason: "client" (it closed the
+    // connection or its writing side), "overrun" (cut off), "too long" (a
+    // line from the client over kMaxControlLine), "exiting" (the server shuts
+    // down), "refused" (the request's reply was an error), or end()'s reason.
+    virtual void on_end(std::function<void(std::string_view reason)> callback) = 0;
+};
+
+// The connection a request came on.
+class ControlConnection {
+  public:
+    virtual ~ControlConnection() = default;
+    // Keeps the connection open after this request's reply (which then says
+    // "stream":true), as a stream; lines sent before the reply is written
+    // follow it. Once a stream, every further line from the client goes to
+    // the stream, and no idle timeout applies. Called again, the same stream.
+    // Throws ControlError when `max_streams` are open (an error reply).
+    virtual std::shared_ptr<ControlStream> keep_open() = 0;
+};
+
 // ---- Server ----------------------------------------------------------------
 
 // What the supervisor does with a request; called on the io_context's thread.
@@ -193,6 +248,13 @@ class ControlHandler {
   public:
     virtual ~ControlHandler() = default;
     virtual ControlReply handle(const ControlRequest& request) = 0;
+    // What the server calls: a handler that streams overrides it and calls
+    // connection.keep_open(); the default answers with handle(request). A
+    // stream whose reply is an error ends at once ("refused").
+    virtual ControlReply serve(const ControlRequest& request, ControlConnection& connection) {
+        (void)connection;
+        return handle(request);
+    }
 };
 
 // A connection without a complete request for this long is closed.
@@ -203,17 +265,24 @@ inline constexpr std::size_t kMaxControlConnections = 64;
 struct ControlServerOptions {
     std::chrono::milliseconds idle_timeout = kControlIdleTimeout;
     std::size_t max_connections = kMaxControlConnections;
+    std::size_t max_streams = kMaxControlStreams;
+    std::size_t stream_queue = kMaxStreamQueue;
 };
 
 // Takes the root's lock (flock LOCK_EX|LOCK_NB on <hash>.lock, which then holds
 // this pid), replaces a stale socket and listens on <hash>.sock (mode 0600).
 // Connections are accepted and served on `io` asynchronously; a peer of another
 // uid gets an error reply and is closed; a connection that sends no complete
-// request for `idle_timeout` is closed; when `max_connections` are open, a new
-// one closes the oldest, so a full house never locks out a request. A request
+// request for `idle_timeout` is closed (a stream is not); when
+// `max_connections` are open, a new one closes the oldest that is not a stream,
+// so a full house never locks out a request; at most `max_streams` of them are
+// streams (keep_open() refuses one more). A stream cut off for not reading
+// still gets `idle_timeout` to take its end line, then it is closed. A request
 // whose client has closed the connection (it gave up waiting) is dropped, not
 // carried out. Destroying it (before `io`) marks the lock file "exiting",
-// closes every connection and removes the socket and the lock file.
+// writes to each stream what it can without waiting (its queued lines, then
+// {"end":"exiting",...}), closes every connection and removes the socket and
+// the lock file.
 //
 // When the control directory cannot be used (another user created it, a link,
 // a mode open to others), the lock is taken on paths.root_lock instead and the
@@ -261,6 +330,52 @@ ControlReply control_request(const std::filesystem::path& root, const ControlReq
                              std::chrono::milliseconds timeout = kControlTimeout);
 ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,
                              std::chrono::milliseconds timeout = kControlTimeout);
+
+// A request whose connection stays open (a stream, see ControlStream): sends
+// it and waits for its reply like control_request (the same errors within
+// `timeout`), then reads the further lines as they come, for as long as the
+// caller wants. It runs its own io_context, on which the caller may wait for
+// other things too (a signal_set, its terminal).
+class ControlClientStream {
+  public:
+    ControlClientStream(const ControlPaths& paths, const ControlRequest& request,
+                        std::chrono::milliseconds timeout = kControlTimeout);
+    ~ControlClientStream();
+    ControlClientStream(const ControlClientStream&) = delete;
+    ControlClientStream& operator=(const ControlClientStream&) = delete;
+
+    // The reply; when !reply().ok or !reply().stream, no line follows.
+    [[nodiscard]] const ControlReply& reply() const;
+    [[nodiscard]] boost::asio::io_context& io();
+
+    // The next line from the server (without its newline), running io()
+    // meanwhile; nullopt once the stream has ended (end() says how) or
+    // interrupt() was called. An end line is not returned: it ends the stream.
+    std::optional<std::string> next_line();
+    // Queues one line for the server (a newline is added); written while
+    // next_line() runs.
+    void send_line(std::string_view line);
+    // From a handler on io() (Ctrl-C): next_line() returns nullopt.
+    void interrupt();
+
+    struct End {
+        // The end line's reason ("exiting", "overrun", ...); "closed" when the
+        // connection ended without one; "interrupted" after interrupt().
+        std::string reason;
+        std::string message;  // for a person: "procrun in /srv/app has exited", ...
+    };
+    [[nodiscard]] const End& end() const;
+
+    struct Impl;
+
+  private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// The end line of a stream: {"end":REASON,"message":MESSAGE}, newline included.
+std::string encode_stream_end(std::string_view reason, std::string_view message);
+// A line that ends a stream: its reason and message; nullopt for any other line.
+std::optional<ControlClientStream::End> decode_stream_end(std::string_view line);
 
 struct RunningSupervisor {
     pid_t pid = 0;  // from the lock file; 0 when unreadable

@@ -71,6 +71,45 @@ struct Readiness {
     friend bool operator==(const Readiness&, const Readiness&) = default;
 };
 
+// `liveness:`: a probe of a running instance, after it is ready (or started,
+// without readiness) and `initial_delay`: one attempt every `period`;
+// `failure_threshold` consecutive failed attempts make it "not live", and it
+// is restarted as if it had failed. The probe kinds are readiness's, except
+// log (output that stopped says nothing about a process's health).
+struct Liveness {
+    ProbeKind kind = ProbeKind::none;  // tcp, http or exec; none: not probed
+    std::string host = "127.0.0.1";    // tcp, http
+    int port = 0;                      // tcp, http: 0 means the instance's $PORT
+    std::string path = "/";            // http: GET path; 2xx and 3xx are live
+    std::string command;               // exec: /bin/sh -c, with the instance's environment
+    Millis initial_delay{0};
+    Millis period{10000};
+    Millis timeout{1000};  // one attempt
+    int failure_threshold = 3;
+    Location where;
+
+    // One attempt of this probe, as a readiness probe of one try.
+    [[nodiscard]] Readiness attempt() const;
+    friend bool operator==(const Liveness&, const Liveness&) = default;
+};
+
+// One variable of a type's `env:`, with where its name is written.
+struct TypeVariable {
+    std::string name;
+    std::string value;  // as written: no `$` expansion
+    Location where;
+    friend bool operator==(const TypeVariable&, const TypeVariable&) = default;
+};
+
+// A path written in the config file, with where it is written. `env_file`
+// paths are made relative to the config file's directory by the loader;
+// `working_dir` stays relative to the root.
+struct ConfigPath {
+    std::string path;
+    Location where;
+    friend bool operator==(const ConfigPath&, const ConfigPath&) = default;
+};
+
 struct Lifecycle {
     RestartPolicy restart = RestartPolicy::no;
     Backoff backoff;
@@ -83,11 +122,25 @@ struct Lifecycle {
     std::vector<Dependency> depends_on;
     Readiness readiness;
     bool pty = false;  // stdout/stderr on a pseudo-terminal
+    // `start`: its first instance's stdin is procrun's own (what is typed in
+    // procrun's terminal goes to it); at most one type sets it.
+    bool interactive = false;
     // forward_signals: the signals procrun passes on to this type when it
     // receives them (each one forwardable_signal); none by default.
     std::vector<int> forward_signals;
     // watch: restart on change; unset when the type has no `watch:`.
     std::optional<Watch> watch;
+    Liveness liveness;
+    // stop_command: run by /bin/sh -c (the instance's environment and
+    // directory) instead of sending stop_signal; SIGKILL stop_timeout later.
+    // Empty: stop_signal.
+    std::string stop_command;
+    // The type's own variables: its env files (layered over the app's, in
+    // order), then `env:`. PORT and PS stay procrun's.
+    std::vector<ConfigPath> env_files;
+    std::vector<TypeVariable> env;
+    // Where its processes run, relative to the root and inside it; empty: the root.
+    std::optional<ConfigPath> working_dir;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 

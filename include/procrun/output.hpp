@@ -44,6 +44,13 @@ class LineSplitter {
     template <class Emit>
     void finish(Emit&& emit);
 
+    // Emits the held partial line now (a prompt waiting for its answer, a
+    // progress bar's `\r` update); the rest of that line, when it comes, is
+    // emitted as continued pieces. A `\r` held to see whether a `\n` follows
+    // stays held.
+    template <class Emit>
+    void flush_partial(Emit&& emit);
+
     [[nodiscard]] bool has_partial() const { return !partial_.empty() || pending_cr_; }
 
   private:
@@ -213,6 +220,15 @@ template <class Emit>
 void LineSplitter::end_partial(Emit& emit) {
     emit(std::string_view(partial_), continuing_);
     continuing_ = false;
+    partial_.clear();
+}
+
+template <class Emit>
+void LineSplitter::flush_partial(Emit&& emit) {
+    if (partial_.empty())
+        return;
+    emit(std::string_view(partial_), continuing_);
+    continuing_ = true;
     partial_.clear();
 }
 

@@ -29,6 +29,11 @@ struct ProcessType {
     bool selected = true;
     int line = 0;         // Procfile line
     Lifecycle lifecycle;  // from `.procrun.yaml` processes: and the command line
+    // The type's own variables, layered over the app's env files: its env
+    // files in order, then its `env:` (docs/config.md, "Environment").
+    Environment env;
+    // Where its processes run: the root, or root/working_dir. Absolute.
+    std::filesystem::path working_dir;
 };
 
 // One process to run: `web.1`.
@@ -38,9 +43,11 @@ struct Instance {
     std::string name;  // "web.1"
     std::string command;
     int port = 0;
-    int colour = 0;       // index into the output palette (the type's position)
-    Lifecycle lifecycle;  // the type's
-    // What the app itself defines: the env files' variables, then PORT and PS.
+    int colour = 0;                     // index into the output palette (the type's position)
+    Lifecycle lifecycle;                // the type's
+    std::filesystem::path working_dir;  // the type's: absolute
+    // What the app itself defines: the env files' variables, the type's own
+    // (ProcessType::env), then PORT and PS.
     // Exporters render this; the process gets the inherited OS environment
     // overlaid with it (Plan::environment_of).
     Environment app_env;
@@ -60,7 +67,10 @@ struct PlanInput {
     // The input has errors (the Procfile, the formation): check the names
     // given, make no plan.
     bool names_only = false;
-    Environment file_env;          // every env file merged, later files overriding earlier
+    Environment file_env;  // every env file merged, later files overriding earlier
+    // Per process type: its own env files merged, in order (the loader reads
+    // them; `env:` is in the type's Lifecycle).
+    std::map<std::string, Environment> type_file_env;
     Location file_port_where;      // where the env files set PORT (at its value), if they do
     Environment os_env;            // the inherited environment
     Formation formation;           // its names located in formation.sources

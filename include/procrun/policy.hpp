@@ -83,12 +83,23 @@ struct FilesChanged {  // files a watched type watches changed (`watch:`)
     std::string type;
     std::vector<std::string> paths;  // relative to the root, first first; "" when unknown
 };
+struct StopCommandFailed {  // its stop_command exited non-zero, or could not start
+    std::size_t process;
+    std::string detail;  // "exited with code 1", "could not be started: ..."
+};
+struct Liveness {  // an attempt of its liveness probe: failed, or passed after failures
+    std::size_t process;
+    int failures = 0;    // failed attempts in a row; 0: it passed
+    std::string detail;  // the last failure, "connect to 127.0.0.1:5000: Connection refused"
+};
 }  // namespace event
 
-using Event = std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
-                           event::SignalReceived, event::DeadlineReached, event::OutputFailed,
-                           event::Ready, event::NeverReady, event::Control, event::StopAll,
-                           event::Escaped, event::EscapeeGone, event::FilesChanged>;
+using Event =
+    std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
+                 event::SignalReceived, event::DeadlineReached, event::OutputFailed, event::Ready,
+                 event::NeverReady, event::Control, event::StopAll, event::Escaped,
+                 event::EscapeeGone, event::FilesChanged, event::StopCommandFailed,
+                 event::Liveness>;
 
 namespace action {
 struct Spawn {  // answered by Started or SpawnFailed, before any other event about it
@@ -126,12 +137,23 @@ struct CancelProbe {
 struct Finish {  // stop the loop; procrun exits with this code
     int exit_code;
 };
+struct RunStopCommand {  // run the process's stop_command (answered by StopCommandFailed if it
+                         // fails)
+    std::size_t process;
+};
+struct StartLiveness {  // start probing whether the process is live (answered by Liveness)
+    std::size_t process;
+};
+struct CancelLiveness {
+    std::size_t process;
+};
 }  // namespace action
 
 using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGroups,
                             action::ForwardSignal, action::SignalProcesses, action::FindEscapees,
                             action::Announce, action::ArmDeadline, action::CancelDeadline,
-                            action::StartProbe, action::CancelProbe, action::Finish>;
+                            action::StartProbe, action::CancelProbe, action::Finish,
+                            action::RunStopCommand, action::StartLiveness, action::CancelLiveness>;
 
 // What `procrun start` decides (docs/running.md, docs/config.md):
 //   - start every instance in plan order, one after the other; an instance
@@ -150,7 +172,16 @@ using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGr
 //     SIGCONT) to every group, and SIGKILL to the groups still alive
 //     stop_timeout later; a second SIGINT or SIGTERM sends SIGKILL at once;
 //     then processes that left their groups get SIGTERM, and SIGKILL after
-//     the timeout;
+//     the timeout; with depends_on, dependents stop first: a process is
+//     signalled once every process of the types that depend on it has ended
+//     (or got SIGKILL); a type with a stop_command has it run (RunStopCommand)
+//     instead of its stop_signal while its main process runs (stopping
+//     everything, `procrun stop|restart`, restarts), and gets its stop_signal
+//     when the command fails;
+//   - a liveness probe starts once the process is ready (started, without
+//     readiness); failure_threshold failed attempts in a row stop it, and its
+//     exit is then a failure (restart policies apply, else it stops everything
+//     unless can_die);
 //   - a signal is forwarded to the types that list it in forward_signals;
 //     SIGUSR1, SIGUSR2 and SIGWINCH go nowhere otherwise (the first two are
 //     announced); any other signal that would end procrun stops everything;
@@ -184,6 +215,13 @@ class Policy {
     [[nodiscard]] std::size_t size() const { return states_.size(); }
     // What `procrun status` shows of instance `i`; uptime measured at `now`.
     [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now = {}) const;
+    // How the start-up stands (`procrun start -D` waits until it is decided):
+    // up once every instance has started and passed its readiness probe (or
+    // completed successfully, or was stopped by request); failed when
+    // everything stops before that, or an instance could not start or its
+    // readiness probe gave up.
+    enum class Startup { starting, up, failed };
+    [[nodiscard]] Startup startup() const;
 
   private:
     enum class Phase { idle, running, stopping, killing, escapees, finished };
@@ -210,9 +248,12 @@ class Policy {
         bool probe_failed = false;
         bool completed_ok = false;
         bool announced_waiting = false;
-        bool group_gone = false;  // exited, and its group was already empty
-        int restarts = 0;         // shown in status
-        int consecutive = 0;      // restarts since it last ran stably
+        bool group_gone = false;     // exited, and its group was already empty
+        bool stop_sent = false;      // stopping everything: its stop was sent
+        bool not_live = false;       // stopped by its liveness probe: its exit is a failure
+        int liveness_failures = -1;  // failed attempts in a row; -1: no result yet
+        int restarts = 0;            // shown in status
+        int consecutive = 0;         // restarts since it last ran stably
         std::optional<ExitStatus> last_exit;
         std::string last_failure;
         TimePoint started_at{};
@@ -234,6 +275,13 @@ class Policy {
     void on(const event::StopAll& e, TimePoint now, std::vector<Action>& out);
     void on(const event::Escaped& e, TimePoint now, std::vector<Action>& out);
     void on(const event::EscapeeGone& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::StopCommandFailed& e, TimePoint now, std::vector<Action>& out);
+    void on(const event::Liveness& e, TimePoint now, std::vector<Action>& out);
+    // Once ready: its liveness probe, if it has one (policy_health.cpp).
+    void start_liveness(std::size_t i, std::vector<Action>& out);
+    // For status: "live", "unhealthy" (failed attempts, fewer than the
+    // threshold), "not live" (being restarted), or "" (no result yet, no probe).
+    [[nodiscard]] std::string liveness_status(std::size_t i) const;
     // A signal some types forward (forward_signals), or one that does not
     // stop procrun (SIGUSR1, SIGUSR2, SIGWINCH): handled, true. Otherwise false:
     // the signal stops everything (signal_policy.cpp).
@@ -255,6 +303,18 @@ class Policy {
     [[nodiscard]] bool ended_for_good(const InstanceState& s) const;
 
     void stop(int exit_code, TimePoint now, std::vector<Action>& out);
+    // Stopping everything: the stop of `targets` (the live ones), dependents
+    // first (policy_order.cpp).
+    void stop_targets(const std::vector<std::size_t>& targets, TimePoint now,
+                      std::vector<Action>& out);
+    // Stop signals (or commands) of `batch`, SIGCONT, and each one's SIGKILL
+    // deadline; `say`: a line says what was sent to whom.
+    void send_stops(const std::vector<std::size_t>& batch, TimePoint now, bool say,
+                    std::vector<Action>& out);
+    // While stopping: those held back whose dependents are gone are stopped now.
+    void release_stops(TimePoint now, std::vector<Action>& out);
+    [[nodiscard]] bool dependents_stopping(std::size_t i) const;
+    [[nodiscard]] bool uses_stop_command(std::size_t i) const;
     void announce_stop(const std::vector<std::size_t>& targets, std::vector<Action>& out) const;
     void kill_remaining(std::vector<Action>& out);
     void kill_escapees(std::vector<Action>& out);

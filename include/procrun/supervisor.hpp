@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "procrun/environment.hpp"
@@ -18,6 +19,17 @@
 namespace procrun {
 
 // ---- procrun start ---------------------------------------------------------
+
+// Told how the start-up goes (`procrun start -D`'s waiting command).
+class StartupObserver {
+  public:
+    virtual ~StartupObserver() = default;
+    // A line procrun announced before the start-up was decided.
+    virtual void announced(std::string_view text) = 0;
+    // Once: whether every process started (and passed its readiness probe
+    // where it has one). After a failure everything is stopped.
+    virtual void decided(bool up) = 0;
+};
 
 struct StartOptions {
     OutputStyle style;               // style.format: text or JSON lines (--output)
@@ -31,6 +43,10 @@ struct StartOptions {
     std::optional<bool> watch;
     // The root's .gitignore patterns, left out of the watches that use them.
     std::vector<PathPattern> gitignore;
+    // `--interactive NAME` or a type's `interactive: true`: the instance
+    // (web.1) whose stdin is procrun's own stdin (docs/interactive.md).
+    std::optional<std::string> interactive;
+    StartupObserver* startup = nullptr;  // -D: told when everything is up
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

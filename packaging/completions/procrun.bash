@@ -3,7 +3,7 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill signal"
+_procrun_commands="check start run export status restart stop kill signal mcp connect"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
 # Options every command takes: the control commands (status, restart, stop, kill, signal)
@@ -15,8 +15,8 @@ _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurre
 _procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
-    --can-die --exit-with --restart --pty --watch --no-watch -q --quiet --output --log-dir --log-max-size
-    --log-keep"
+    --can-die --exit-with --restart --pty --watch --no-watch --interactive -q --quiet --output --log-dir --log-max-size
+    --log-keep -D --daemon"
 _procrun_run_opts="$_procrun_project_opts"
 _procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
     --secret --template-dir"
@@ -25,6 +25,8 @@ _procrun_restart_opts="$_procrun_root_opts"
 _procrun_stop_opts="$_procrun_root_opts"
 _procrun_kill_opts="$_procrun_root_opts"
 _procrun_signal_opts="$_procrun_root_opts"
+_procrun_mcp_opts="$_procrun_root_opts"
+_procrun_connect_opts="$_procrun_root_opts"
 
 # Signals `procrun signal` is most often given (any name or number is accepted).
 _procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
@@ -34,7 +36,7 @@ _procrun_restart_policies="no on-failure always"
 # Options that take a value (the next word, or after '=').
 _procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
     -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir
-    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart"
+    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart --interactive"
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -96,7 +98,7 @@ _procrun_complete_value() {
         --output)
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
             ;;
-        -q | --quiet | --can-die | --exit-with)
+        -q | --quiet | --can-die | --exit-with | --interactive)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         --restart)
@@ -162,7 +164,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill | signal) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal | mcp | connect) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
@@ -228,6 +230,10 @@ _procrun() {
     case $cmd in
         start | restart | stop)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            ;;
+        connect)
+            ((${#positionals[@]} == 0)) &&
+                mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         signal)
             if ((${#positionals[@]} == 0)); then

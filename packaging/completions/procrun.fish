@@ -128,6 +128,8 @@ complete -c procrun -n 'not __procrun_command' -a restart -d 'Restart processes 
 complete -c procrun -n 'not __procrun_command' -a stop -d 'Stop processes of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a kill -d 'Stop the running procrun and its processes'
 complete -c procrun -n 'not __procrun_command' -a signal -d 'Send a signal to processes of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a mcp -d 'Serve the Model Context Protocol for coding agents'
+complete -c procrun -n 'not __procrun_command' -a connect -d 'Type into one process of the running procrun'
 
 # Options every command takes.
 complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
@@ -160,6 +162,8 @@ complete -c procrun -n '__procrun_command start' -l restart -x -a '(__procrun_re
 complete -c procrun -n '__procrun_command start' -l pty -d 'Run every process on a pseudo-terminal'
 complete -c procrun -n '__procrun_command start' -l watch -d 'Restart a process type when a file it watches changes'
 complete -c procrun -n '__procrun_command start' -l no-watch -d 'Do not watch files for this run'
+complete -c procrun -n '__procrun_command start' -l interactive -x -a '(__procrun_process_types)' -d 'Send what is typed here to this process'
+complete -c procrun -n '__procrun_command start' -s D -l daemon -d 'Run in the background once everything has started'
 complete -c procrun -n '__procrun_command start' -s q -l quiet -x -a '(__procrun_process_types)' -d 'Hide the output of a process type'
 complete -c procrun -n '__procrun_command start' -l output -x -a 'text json' -d 'Output format'
 complete -c procrun -n '__procrun_command start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
@@ -188,3 +192,6 @@ complete -c procrun -n '__procrun_command status' -l json -d 'Print the reply as
 complete -c procrun -n '__procrun_command restart stop' -a '(__procrun_process_types)' -d 'Process type'
 complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -eq 0' -x -a 'HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR' -d 'Signal'
 complete -c procrun -n '__procrun_command signal; and test (__procrun_positionals) -ge 1' -x -a '(__procrun_process_types)' -d 'Process type'
+
+# procrun connect NAME[.N]
+complete -c procrun -n '__procrun_command connect; and test (__procrun_positionals) -eq 0' -x -a '(__procrun_process_types)' -d 'Process type'

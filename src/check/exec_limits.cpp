@@ -30,14 +30,21 @@ std::size_t string_cost(std::size_t length) {
     return length + 1;
 }
 
-// Where a variable of the environment comes from: the last env file that sets
-// it, or the environment procrun was started with.
+// Where a variable of the environment comes from: the type's `env:`, else the
+// last env file that sets it, or the environment procrun was started with.
 struct VariableSource {
     Location where;
     bool from_file = false;
 };
 
-VariableSource variable_source(const Project& project, std::string_view key) {
+VariableSource variable_source(const Project& project, std::string_view key,
+                               const ProcessType* type = nullptr) {
+    if (type != nullptr) {
+        for (const auto& v : type->lifecycle.env) {
+            if (v.name == key)
+                return VariableSource{v.where, true};
+        }
+    }
     VariableSource source{Location{"environment", 0, 0}, false};
     for (const auto& file : project.env_files) {
         for (const auto& entry : file.entries) {
@@ -74,7 +81,10 @@ class LimitCheck {
             const ProcfileEntry* entry = found->second;
             const bool command_fits = command(*entry);
             const bool name_fits = name(*entry, type);
-            if (command_fits && name_fits && variables_fit)
+            bool own_fit = true;
+            for (const auto& [key, value] : type.env.entries())
+                own_fit = variable(key, value, &type) && own_fit;
+            if (command_fits && name_fits && variables_fit && own_fit)
                 total(*entry, type);
         }
         return std::move(out_);
@@ -102,11 +112,12 @@ class LimitCheck {
                                   std::move(source), std::move(hint)));
     }
 
-    bool variable(const std::string& key, const std::string& value) {
+    bool variable(const std::string& key, const std::string& value,
+                  const ProcessType* type = nullptr) {
         const std::size_t bytes = string_cost(key.size() + 1 + value.size());
         if (bytes <= limits_.max_string)
             return true;
-        const VariableSource source = variable_source(project_, key);
+        const VariableSource source = variable_source(project_, key, type);
         error(source.where,
               fmt::format("variable {} takes {} bytes ({}); the kernel passes at most {} bytes "
                           "per variable, NUL included, so no process could start",
@@ -143,7 +154,8 @@ class LimitCheck {
     }
 
     // The environment every instance shares (the inherited one and the env
-    // files'), measured once; an instance adds at most PORT and PS to it.
+    // files'), measured once; an instance adds its type's own variables
+    // (ProcessType::env) and PORT and PS to it.
     std::size_t shared_env_bytes() {
         if (!shared_env_bytes_) {
             std::size_t bytes = 0;
@@ -158,9 +170,12 @@ class LimitCheck {
 
     void total(const ProcfileEntry& e, const ProcessType& type) {
         // Most types are far under the limit: an upper bound (the shared
-        // environment counted whole, plus PORT and PS at their longest) spares
-        // making each one's environment.
-        const std::size_t bound = shared_env_bytes() + string_cost(kShellPath.size()) * 2 +
+        // environment counted whole, the type's own variables, plus PORT and
+        // PS at their longest) spares making each one's environment.
+        std::size_t own = 0;
+        for (const auto& [key, value] : type.env.entries())
+            own += string_cost(key.size() + 1 + value.size()) + sizeof(void*);
+        const std::size_t bound = shared_env_bytes() + own + string_cost(kShellPath.size()) * 2 +
                                   string_cost(2) + string_cost(exec_form(e.command).size()) +
                                   string_cost(3 + e.name.size() + 12) + string_cost(5 + 6) +
                                   6 * sizeof(void*);
@@ -186,7 +201,7 @@ class LimitCheck {
                 "the largest variable is {} ({} bytes, {}): put large values in files and pass "
                 "their paths, or unset what the processes do not need",
                 shorten(largest->first), largest->first.size() + 1 + largest->second.size(),
-                describe(variable_source(project_, largest->first)));
+                describe(variable_source(project_, largest->first, &type)));
         }
         error(at(e, name_column(e)),
               fmt::format("'{}' cannot start: its command and environment take {} bytes, over "

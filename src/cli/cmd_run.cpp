@@ -35,14 +35,15 @@ int run_command(const RunArgs& args) {
     const std::string& first = args.words.front();
     if (const ProcessType* type = plan.find_type(first)) {
         // A Procfile entry: its command with the extra arguments, the
-        // environment of its instance 1 (PORT, PS), in the root directory.
+        // environment of its instance 1 (the type's env, PORT, PS), in its
+        // working_dir (the root unless set).
         const Instance instance = make_instance(plan, *type, 1);
         options.command = instance.command;
         const std::vector<std::string> extra(args.words.begin() + 1, args.words.end());
         if (!extra.empty())
             options.command += " " + shell_join(extra);
         options.env = plan.environment_of(instance);
-        options.cwd = plan.root;
+        options.cwd = instance.working_dir;
     } else {
         // A command: one word is a shell command line; several words are
         // exactly that program and its arguments.
@@ -68,7 +69,8 @@ void add_run_command(CLI::App& app, Command& command) {
     cmd->footer(
         "The command gets procrun's stdin, stdout, stderr and terminal; SIGINT, SIGTERM, SIGHUP,\n"
         "SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to it. A Procfile entry gets the\n"
-        "environment of its first instance (env files, PORT, PS) and runs in the root directory;\n"
+        "environment of its first instance (env files, the type's env and env_file, PORT, PS)\n"
+        "and runs in its working_dir (the root unless .procrun.yaml sets one);\n"
         "another command gets the env files over the inherited environment and runs in the\n"
         "current directory. No Procfile is needed for that.\n"
         "Exit status: the command's (128+N if killed by signal N); 127 not found, 126 not\n"

@@ -9,6 +9,7 @@
 
 #include "cli/common.hpp"
 #include "cli/control_cli.hpp"
+#include "cli/daemon_start.hpp"
 #include "procrun/supervisor.hpp"
 #include "procrun/terminal.hpp"
 
@@ -26,6 +27,8 @@ struct StartArgs {
     bool pty = false;
     bool watch = false;
     bool no_watch = false;
+    std::string interactive;  // --interactive NAME
+    bool daemon = false;      // -D: in the background, once everything is up
     CLI::Option* can_die_opt = nullptr;
     CLI::Option* exit_with_opt = nullptr;
     CLI::Option* restart_opt = nullptr;
@@ -86,6 +89,51 @@ Settings start_settings(const StartArgs& args) {
     return s;
 }
 
+// The instance whose stdin is procrun's: --interactive NAME (an instance, or
+// a type's first instance), else the first instance of the type with
+// `interactive: true`. nullopt with `error` set when NAME names nothing started.
+std::optional<std::string> focus_instance(const Plan& plan, const std::string& given,
+                                          std::string& error) {
+    if (given.empty()) {
+        for (const Instance& inst : plan.instances) {
+            if (inst.lifecycle.interactive && inst.index == 1)
+                return inst.name;
+        }
+        return std::nullopt;
+    }
+    for (const Instance& inst : plan.instances) {
+        if (inst.name == given || (inst.type == given && inst.index == 1))
+            return inst.name;
+    }
+    const std::string type = given.substr(0, given.rfind('.'));
+    if (plan.find_type(given) != nullptr || plan.find_type(type) != nullptr) {
+        error = fmt::format(
+            "--interactive {}: {} is not started by this command (not selected, "
+            "or not that many instances in the formation)",
+            given, given);
+        return std::nullopt;
+    }
+    std::vector<std::string> names;
+    for (const ProcessType& t : plan.types)
+        names.push_back(t.name);
+    error = fmt::format("--interactive {}: no process type or instance named {}", given, given);
+    if (std::string best = nearest_name(type, names); !best.empty())
+        error += fmt::format("\n  hint: did you mean '{}'?", best);
+    return std::nullopt;
+}
+
+// -D: forks before any thread or io_context exists; the waiting command
+// returns the start-up's outcome, the background procrun runs the start.
+int start_in_background(const Plan& plan, StartOptions options) {
+    DaemonStart daemon(plan.root);
+    if (daemon.waited())
+        return daemon.report_and_exit_code();
+    options.startup = &daemon;
+    const int code = run_start(plan, options);
+    daemon.finished(code);
+    return code;
+}
+
 int start_command(const StartArgs& args) {
     // When procrun already runs in this root, it starts the named processes itself.
     if (const std::optional<int> code = start_in_running(args.project, args.names))
@@ -113,7 +161,9 @@ int start_command(const StartArgs& args) {
     StartOptions options;
     if (settings.color)
         colour_flag = settings.color->value;
-    options.style.colour = should_colour(1, colour_flag, os_env);
+    // In the background standard output is /dev/null: colour only when asked.
+    options.style.colour =
+        args.daemon ? colour_flag.value_or(false) : should_colour(1, colour_flag, os_env);
     options.style.timestamp = !settings.timestamp || settings.timestamp->value;
     options.style.prefix = !settings.prefix || settings.prefix->value;
     // The loader has checked that every --quiet name is a process type.
@@ -135,12 +185,22 @@ int start_command(const StartArgs& args) {
             print_diagnostics(ignore.diagnostics, colour_flag, os_env);
         options.gitignore = std::move(ignore.value);
     }
+    std::string focus_error;
+    // In the background procrun's stdin is /dev/null: nothing to focus on.
+    if (!args.daemon)
+        options.interactive = focus_instance(project.plan, args.interactive, focus_error);
+    if (!focus_error.empty()) {
+        fmt::print(stderr, "procrun: {}\n", focus_error);
+        return kExitInvalid;
+    }
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
             "procrun: nothing to start: the formation runs 0 instances of every process type\n");
         return kExitInvalid;
     }
+    if (args.daemon)
+        return start_in_background(project.plan, options);
     return run_start(project.plan, options);
 }
 
@@ -188,6 +248,10 @@ void add_start_command(CLI::App& app, Command& command) {
                             ->allow_extra_args(false)
                             ->check(restart_policy)
                             ->type_name("[NAME=]POLICY");
+    CLI::Option* daemon_opt =
+        cmd->add_flag("-D,--daemon", args->daemon,
+                      "Run in the background: return once every process has started (and passed "
+                      "its readiness probe), with the start's outcome as exit status");
     args->pty_opt = cmd->add_flag("--pty", args->pty,
                                   "Run every process on a pseudo-terminal (as if interactive)");
     CLI::Option* watch_opt = cmd->add_flag("--watch", args->watch,
@@ -196,6 +260,11 @@ void add_start_command(CLI::App& app, Command& command) {
     CLI::Option* no_watch_opt = cmd->add_flag(
         "--no-watch", args->no_watch, "Do not watch files for this run (watch: is ignored)");
     watch_opt->excludes(no_watch_opt);
+    cmd->add_option("--interactive", args->interactive,
+                    "Send what is typed in this terminal (or piped to procrun's stdin) to this "
+                    "process, line by line: an instance (web.2) or a type's first (web)")
+        ->type_name("NAME")
+        ->excludes(daemon_opt);
     args->quiet_opt =
         cmd->add_option("-q,--quiet", args->quiet,
                         "Hide the output of this process type (repeatable, or comma-separated)")
@@ -235,6 +304,10 @@ void add_start_command(CLI::App& app, Command& command) {
         "Restart on change: watch: under processes: (or --watch) restarts a type when a file\n"
         "it watches changes, once per debounce window; see docs/running.md.\n"
         "From another terminal in the same root: procrun status, restart, stop NAME, kill.\n"
+        "-D: in the background (new session, stdin and stdout /dev/null, messages after the\n"
+        "start in HASH.log beside the control socket); returns 0 once every process has\n"
+        "started and passed its readiness probe. When the start fails it says why, waits\n"
+        "until everything is stopped, and exits with the code start would have had, or 1.\n"
         "Exit status: the code of the process whose exit stopped everything (128+N if killed\n"
         "by signal N); when all could die and did, 0 or the first failure's code; 0 after\n"
         "procrun kill; 130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when\n"

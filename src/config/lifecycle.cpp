@@ -19,6 +19,20 @@ Millis Backoff::delay(int restart) const {
     return Millis{static_cast<Millis::rep>(grown)};
 }
 
+Readiness Liveness::attempt() const {
+    Readiness r;
+    r.kind = kind;
+    r.host = host;
+    r.port = port;
+    r.path = path;
+    r.command = command;
+    r.initial_delay = Millis{0};
+    r.timeout = timeout;
+    r.retries = 1;
+    r.where = where;
+    return r;
+}
+
 std::string_view to_string(RestartPolicy p) {
     switch (p) {
         case RestartPolicy::no:

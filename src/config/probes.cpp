@@ -1,4 +1,5 @@
-// `readiness:` of a process type: one probe (tcp, http, log, exec) and its timing.
+// `readiness:` and `liveness:` of a process type: one probe (tcp, http, log,
+// exec; liveness without log) and its timing.
 
 #include <fmt/format.h>
 
@@ -148,26 +149,32 @@ void read_timing(Reader& r, const YAML::Node& key, const YAML::Node& value, Read
                              : out.timeout) = *d;
 }
 
-}  // namespace
+// The probe mapping shared by readiness and liveness: exactly one probe of
+// `kinds` (read into `out`: kind, target, where) and timing keys, each given
+// to `timing`. False when no probe was read.
+struct ProbeSection {
+    std::string_view name;  // readiness, liveness
+    std::vector<std::string> timing_keys;
+    bool log = true;  // whether `log` is a probe of this section
+};
 
-void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+template <typename Timing>
+bool read_probe_section(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                        const ProbeSection& section, Readiness& out, Timing timing) {
+    const std::string kind_list = section.log ? "tcp, http, log or exec" : "tcp, http or exec";
     if (!value.IsMap()) {
         r.wrong_type(key, value,
-                     "a mapping with one probe (tcp, http, log or exec) and its timing");
-        return;
+                     fmt::format("a mapping with one probe ({}) and its timing", kind_list));
+        return false;
     }
-    static const KeyRules rules{
-        " in readiness",
-        {"tcp", "http", "log", "exec", "initial_delay", "interval", "timeout", "retries"},
-        {},
-        {}};
+    KeyRules rules{fmt::format(" in {}", section.name), {"tcp", "http", "log", "exec"}, {}, {}};
+    rules.known.insert(rules.known.end(), section.timing_keys.begin(), section.timing_keys.end());
     static const std::vector<std::pair<std::string, ProbeKind>> kinds = {
         {"tcp", ProbeKind::tcp},
         {"http", ProbeKind::http},
         {"log", ProbeKind::log},
         {"exec", ProbeKind::exec},
     };
-    Readiness rd;
     std::string probe;  // the probe key given first
     int probe_line = 0;
     const std::size_t before = r.errors();
@@ -175,33 +182,86 @@ void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, R
         const auto kind = std::find_if(kinds.begin(), kinds.end(),
                                        [&](const auto& p) { return p.first == k.Scalar(); });
         if (kind == kinds.end()) {
-            read_timing(r, k, v, rd);
+            timing(k, v);
+            return;
+        }
+        if (kind->second == ProbeKind::log && !section.log) {
+            r.error(k.Mark(), fmt::format("config/{}-log", section.name),
+                    fmt::format("{} cannot be a log probe: output says nothing about whether a "
+                                "running process still answers",
+                                section.name),
+                    "probe what the process serves: tcp (its port accepts connections), http "
+                    "(/health answers) or exec (a command that checks it)");
             return;
         }
         if (!probe.empty()) {
-            r.error(k.Mark(), "config/readiness-probes",
-                    fmt::format("readiness takes one probe, and '{}' is already set on line {}",
-                                probe, probe_line),
-                    "keep one of tcp, http, log and exec; exec can run a command that "
-                    "checks several things");
+            r.error(k.Mark(), fmt::format("config/{}-probes", section.name),
+                    fmt::format("{} takes one probe, and '{}' is already set on line {}",
+                                section.name, probe, probe_line),
+                    fmt::format("keep one of {}; exec can run a command that checks several "
+                                "things",
+                                section.log ? "tcp, http, log and exec" : "tcp, http and exec"));
             return;
         }
         probe = k.Scalar();
         probe_line = k.Mark().line + 1;
-        rd.kind = kind->second;
-        rd.where = r.at(k.Mark());
-        read_probe(r, k, v, rd);
+        out.kind = kind->second;
+        out.where = r.at(k.Mark());
+        read_probe(r, k, v, out);
     });
     if (probe.empty()) {
         if (r.errors() != before)
-            return;  // a misspelt probe was reported as an unknown key
-        r.error(key.Mark(), "config/readiness-no-probe",
-                "readiness needs a probe: one of tcp, http, log or exec",
+            return false;  // a misspelt probe was reported as an unknown key
+        r.error(key.Mark(), fmt::format("config/{}-no-probe", section.name),
+                fmt::format("{} needs a probe: one of {}", section.name, kind_list),
                 "for example `tcp: true` (the instance's $PORT accepts connections) or "
                 "`http: /health`");
-        return;
+        return false;
     }
-    out = std::move(rd);
+    return true;
+}
+
+}  // namespace
+
+void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out) {
+    static const ProbeSection section{
+        "readiness", {"initial_delay", "interval", "timeout", "retries"}, true};
+    Readiness rd;
+    if (read_probe_section(
+            r, key, value, section, rd,
+            [&](const YAML::Node& k, const YAML::Node& v) { read_timing(r, k, v, rd); }))
+        out = std::move(rd);
+}
+
+void read_liveness(Reader& r, const YAML::Node& key, const YAML::Node& value, Liveness& out) {
+    static const ProbeSection section{
+        "liveness", {"initial_delay", "period", "timeout", "failure_threshold"}, false};
+    Readiness probe;
+    Liveness lv;
+    const auto timing = [&](const YAML::Node& k, const YAML::Node& v) {
+        const std::string& name = k.Scalar();
+        if (name == "failure_threshold") {
+            if (auto n = read_whole(r, k, v, 1, kMaxRetries,
+                                    "a whole number of failed attempts from 1 to 1000000"))
+                lv.failure_threshold = *n;
+            return;
+        }
+        const auto d = read_duration(r, k, v, name != "initial_delay");
+        if (!d)
+            return;
+        (name == "initial_delay" ? lv.initial_delay
+         : name == "period"      ? lv.period
+                                 : lv.timeout) = *d;
+    };
+    if (!read_probe_section(r, key, value, section, probe, timing))
+        return;
+    lv.kind = probe.kind;
+    lv.host = probe.host;
+    lv.port = probe.port;
+    lv.path = probe.path;
+    lv.command = probe.command;
+    lv.where = probe.where;
+    out = std::move(lv);
 }
 
 }  // namespace procrun::config

@@ -209,6 +209,124 @@ void read_forward_signals(Reader& r, const YAML::Node& key, const YAML::Node& va
     out = std::move(sigs);
 }
 
+// A portable environment variable name: letters, digits and '_', not
+// starting with a digit.
+bool is_env_name(std::string_view s) {
+    if (s.empty() || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    });
+}
+
+// env: a mapping of variable names to values, taken as written.
+void read_type_env(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                   std::vector<TypeVariable>& out) {
+    if (!value.IsMap()) {
+        r.wrong_type(key, value, "a mapping of variable names to values, like {LOG_LEVEL: debug}");
+        return;
+    }
+    std::vector<TypeVariable> vars;
+    for (const auto& item : value) {
+        const YAML::Node& name = item.first;
+        const YAML::Node& v = item.second;
+        const std::string text = name.IsScalar() ? name.Scalar() : std::string();
+        if (!is_env_name(text)) {
+            r.error(name.Mark(), "config/env-name",
+                    fmt::format("{} is not an environment variable name", quoted(text)),
+                    "names are letters, digits and '_', not starting with a digit");
+            continue;
+        }
+        if (text == "PORT" || text == "PS") {
+            r.error(name.Mark(), "config/env-reserved",
+                    fmt::format("{} is set by procrun for each instance and cannot be set in env",
+                                text),
+                    text == "PORT" ? "PORT is base + 100 x position + instance - 1; change the "
+                                     "base with --port or `port:`, or set it in the command "
+                                     "(`web: PORT=3000 npm start`)"
+                                   : "PS names the instance (web.1)");
+            continue;
+        }
+        auto same = std::find_if(vars.begin(), vars.end(),
+                                 [&](const TypeVariable& t) { return t.name == text; });
+        if (same != vars.end()) {
+            r.error(name.Mark(), "config/duplicate-key",
+                    fmt::format("{} is set twice in env (first on line {})", quoted(text),
+                                same->where.line));
+            continue;
+        }
+        if (!v.IsScalar()) {
+            r.wrong_type(
+                name, v, "a value (a string, number or boolean, as written)",
+                v.IsNull() ? fmt::format("for an empty value write {}: \"\"", text) : std::string(),
+                fmt::format("the value of {}", quoted(text)));
+            continue;
+        }
+        vars.push_back(TypeVariable{text, v.Scalar(), r.at(name.Mark())});
+    }
+    out = std::move(vars);
+}
+
+// env_file: one path or a list of paths, layered over the app's env files.
+void read_type_env_files(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                         std::vector<ConfigPath>& out) {
+    constexpr std::string_view kExpects = "an env file path or a list of them, like [.env.api]";
+    std::vector<ConfigPath> files;
+    auto add = [&](const YAML::Node& item) {
+        if (!item.IsScalar() || item.Scalar().empty()) {
+            r.wrong_type(key, item, kExpects);
+            return;
+        }
+        files.push_back(ConfigPath{item.Scalar(), r.at(item.Mark())});
+    };
+    if (value.IsSequence()) {
+        for (const auto& item : value)
+            add(item);
+    } else if (value.IsScalar()) {
+        add(value);
+    } else {
+        r.wrong_type(key, value, kExpects);
+        return;
+    }
+    out = std::move(files);
+}
+
+// working_dir: a folder of the root, written relative to it.
+void read_working_dir(Reader& r, const YAML::Node& key, const YAML::Node& value,
+                      std::optional<ConfigPath>& out) {
+    if (!value.IsScalar() || value.Scalar().empty()) {
+        r.wrong_type(key, value, "a folder relative to the root, like services/api");
+        return;
+    }
+    const std::string& path = value.Scalar();
+    if (path.front() == '/') {
+        r.error(value.Mark(), "config/working-dir-absolute",
+                fmt::format("working_dir {} is an absolute path", quoted(path)),
+                "write it relative to the root (the Procfile's folder): the exports move the "
+                "root, and a path outside it would not move with it");
+        return;
+    }
+    int depth = 0;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        const std::string_view part = std::string_view(path).substr(start, end - start);
+        if (part == "..")
+            --depth;
+        else if (!part.empty() && part != ".")
+            ++depth;
+        if (depth < 0) {
+            r.error(value.Mark(), "config/working-dir-outside",
+                    fmt::format("working_dir {} leads out of the root", quoted(path)),
+                    "working_dir names a folder inside the root, like services/api");
+            return;
+        }
+        start = end + 1;
+    }
+    out = ConfigPath{path, r.at(value.Mark())};
+}
+
 const std::vector<LifecycleKey>& lifecycle_keys() {
     using N = const YAML::Node&;
     static const std::vector<std::pair<std::string, OnExhausted>> exhausted = {
@@ -248,11 +366,29 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
                  lc.stop_timeout = *d;
          }},
         {"pty", read_flag<&Lifecycle::pty>},
+        {"interactive", read_flag<&Lifecycle::interactive>},
         {"depends_on",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_depends_on(r, k, v, lc.depends_on); }},
         {"readiness",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_readiness(r, k, v, lc.readiness); }},
         {"watch", [](Reader& r, N k, N v, Lifecycle& lc) { read_watch(r, k, v, lc.watch); }},
+        {"liveness",
+         [](Reader& r, N k, N v, Lifecycle& lc) { read_liveness(r, k, v, lc.liveness); }},
+        {"stop_command",
+         [](Reader& r, N k, N v, Lifecycle& lc) {
+             if (v.IsScalar() && !v.Scalar().empty() &&
+                 v.Scalar().find_first_not_of(" \t\r\n") != std::string::npos) {
+                 lc.stop_command = v.Scalar();
+             } else {
+                 r.wrong_type(k, v, "a shell command, like redis-cli shutdown",
+                              "leave stop_command out to send stop_signal");
+             }
+         }},
+        {"env", [](Reader& r, N k, N v, Lifecycle& lc) { read_type_env(r, k, v, lc.env); }},
+        {"env_file",
+         [](Reader& r, N k, N v, Lifecycle& lc) { read_type_env_files(r, k, v, lc.env_files); }},
+        {"working_dir",
+         [](Reader& r, N k, N v, Lifecycle& lc) { read_working_dir(r, k, v, lc.working_dir); }},
     };
     return keys;
 }
@@ -292,12 +428,23 @@ void read_processes(Reader& r, const YAML::Node& key, const YAML::Node& value) {
     rules.where = " in processes";
     rules.names.noun = "process type ";
     rules.names.invalid_hint = "the keys of processes are the Procfile's process types";
+    std::string interactive;  // the first type with `interactive: true`
     walk_mapping(r, value, rules, [&](const YAML::Node& name, const YAML::Node& settings) {
         Lifecycle lifecycle;
         if (settings.IsMap()) {
             read_lifecycle(r, settings, name.Scalar(), lifecycle);
         } else {
             r.wrong_type(name, settings, "a mapping of settings, like {restart: on-failure}");
+        }
+        if (lifecycle.interactive && interactive.empty()) {
+            interactive = name.Scalar();
+        } else if (lifecycle.interactive) {
+            r.error(settings["interactive"].Mark(), "config/interactive-twice",
+                    fmt::format("process types {} and {} are both interactive: only one process "
+                                "can read procrun's terminal",
+                                quoted(interactive), quoted(name.Scalar())),
+                    "leave interactive: true on one type, or choose at start with --interactive "
+                    "NAME");
         }
         r.settings().processes[name.Scalar()] =
             Sourced<Lifecycle>{std::move(lifecycle), r.at(name.Mark())};

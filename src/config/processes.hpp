@@ -20,4 +20,7 @@ const std::vector<std::pair<std::string, RestartPolicy>>& restart_choices();
 // `readiness:` of one process type (probes.cpp).
 void read_readiness(Reader& r, const YAML::Node& key, const YAML::Node& value, Readiness& out);
 
+// `liveness:` of one process type (probes.cpp).
+void read_liveness(Reader& r, const YAML::Node& key, const YAML::Node& value, Liveness& out);
+
 }  // namespace procrun::config

@@ -10,7 +10,9 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <deque>
 #include <fstream>
+#include <memory>
 
 #include "procrun/control.hpp"
 
@@ -104,7 +106,9 @@ class Connection {
         return true;
     }
 
-    std::string exchange(const std::string& request) {
+    // Sends `request`, returns the first line of the reply; what came after it
+    // goes to `rest` when given.
+    std::string exchange(const std::string& request, std::string* rest = nullptr) {
         boost::system::error_code result;
         bool done = false;
         asio::async_write(socket_, asio::buffer(request),
@@ -121,8 +125,11 @@ class Connection {
         std::array<char, 64 * 1024> buf{};
         for (;;) {
             const std::size_t newline = in.find('\n');
-            if (newline != std::string::npos)
+            if (newline != std::string::npos) {
+                if (rest != nullptr)
+                    *rest = in.substr(newline + 1);
                 return in.substr(0, newline);
+            }
             if (in.size() > kMaxReplyLine) {
                 throw ControlError(fmt::format("the reply of procrun in {} is over {} bytes",
                                                paths_.root.string(), kMaxReplyLine));
@@ -169,11 +176,15 @@ class Connection {
         }
     }
 
-  private:
+    asio::io_context& io() { return io_; }
+    stream_protocol::socket& socket() { return socket_; }
+    [[nodiscard]] const ControlPaths& paths() const { return paths_; }
+
     static std::string pid_text(pid_t pid) {
         return pid > 0 ? fmt::format(" (pid {})", pid) : std::string();
     }
 
+  private:
     // Runs the loop until `done` or the deadline; past it, closes the
     // connection, which withdraws a request that was sent (`sent`): the server
     // drops a request whose client has gone.
@@ -216,20 +227,174 @@ class Connection {
 
 }  // namespace
 
-ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,
-                             std::chrono::milliseconds timeout) {
-    if (!directory_usable(paths.directory))
-        throw NotRunning(not_running_message(paths));
-    Connection connection(paths, timeout);
-    if (!connection.connect())
-        throw NotRunning(not_running_message(paths));
-    const std::string line = connection.exchange(encode_request(request));
+namespace {
+
+ControlReply decode_or_throw(const ControlPaths& paths, const std::string& line) {
     Decoded<ControlReply> reply = decode_reply(line);
     if (!reply.ok()) {
         throw ControlError(fmt::format("malformed reply from procrun in {}: {}",
                                        paths.root.string(), reply.error));
     }
     return std::move(*reply.value);
+}
+
+std::unique_ptr<Connection> open_connection(const ControlPaths& paths,
+                                            std::chrono::milliseconds timeout) {
+    if (!directory_usable(paths.directory))
+        throw NotRunning(not_running_message(paths));
+    auto connection = std::make_unique<Connection>(paths, timeout);
+    if (!connection->connect())
+        throw NotRunning(not_running_message(paths));
+    return connection;
+}
+
+}  // namespace
+
+ControlReply control_request(const ControlPaths& paths, const ControlRequest& request,
+                             std::chrono::milliseconds timeout) {
+    const std::unique_ptr<Connection> connection = open_connection(paths, timeout);
+    return decode_or_throw(paths, connection->exchange(encode_request(request)));
+}
+
+// ---- Streams ---------------------------------------------------------------
+
+struct ControlClientStream::Impl {
+    Impl(const ControlPaths& p, std::chrono::milliseconds timeout)
+        : paths(p), connection(open_connection(paths, timeout)) {}
+
+    // Reads more into `in`; false at the end of the connection or on interrupt().
+    bool read_more();
+    void write_next();
+    void ended_without_end_line();
+
+    ControlPaths paths;
+    std::unique_ptr<Connection> connection;
+    ControlReply reply;
+    std::string in;
+    std::deque<std::string> out;
+    bool writing = false;
+    bool interrupted = false;
+    bool done = false;
+    End end;
+    std::array<char, 64 * 1024> buf{};
+};
+
+bool ControlClientStream::Impl::read_more() {
+    asio::io_context& io = connection->io();
+    boost::system::error_code result;
+    std::size_t got = 0;
+    bool finished = false;
+    connection->socket().async_read_some(asio::buffer(buf),
+                                         [&](boost::system::error_code ec, std::size_t n) {
+                                             result = ec;
+                                             got = n;
+                                             finished = true;
+                                         });
+    io.restart();
+    while (!finished && !interrupted && io.run_one() != 0) {
+    }
+    if (!finished) {
+        boost::system::error_code ignored;
+        connection->socket().cancel(ignored);
+        io.restart();
+        while (!finished && io.run_one() != 0) {
+        }
+    }
+    if (interrupted)
+        return false;
+    if (result)
+        return false;
+    in.append(buf.data(), got);
+    return true;
+}
+
+void ControlClientStream::Impl::write_next() {
+    if (writing || out.empty())
+        return;
+    writing = true;
+    asio::async_write(connection->socket(), asio::buffer(out.front()),
+                      [this](boost::system::error_code ec, std::size_t) {
+                          writing = false;
+                          out.pop_front();
+                          if (ec)
+                              out.clear();  // the server has gone: reading says so
+                          write_next();
+                      });
+}
+
+void ControlClientStream::Impl::ended_without_end_line() {
+    const LockState lock = read_lock(paths.lock);
+    end.reason = "closed";
+    end.message = lock.exiting
+                      ? fmt::format("procrun in {}{} has exited", paths.root.string(),
+                                    Connection::pid_text(lock.pid))
+                      : fmt::format("procrun in {} closed the connection", paths.root.string());
+}
+
+ControlClientStream::ControlClientStream(const ControlPaths& paths, const ControlRequest& request,
+                                         std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(paths, timeout)) {
+    impl_->reply =
+        decode_or_throw(paths, impl_->connection->exchange(encode_request(request), &impl_->in));
+    impl_->done = !impl_->reply.ok || !impl_->reply.stream;
+    if (impl_->done)
+        impl_->end = End{"closed", impl_->reply.ok ? "" : impl_->reply.error};
+}
+
+ControlClientStream::~ControlClientStream() = default;
+
+const ControlReply& ControlClientStream::reply() const {
+    return impl_->reply;
+}
+
+asio::io_context& ControlClientStream::io() {
+    return impl_->connection->io();
+}
+
+std::optional<std::string> ControlClientStream::next_line() {
+    Impl& s = *impl_;
+    while (!s.done) {
+        const std::size_t newline = s.in.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = s.in.substr(0, newline);
+            s.in.erase(0, newline + 1);
+            if (!line.empty() && line.back() == '\r')
+                line.pop_back();
+            if (std::optional<End> end = decode_stream_end(line)) {
+                s.end = std::move(*end);
+                s.done = true;
+                return std::nullopt;
+            }
+            return line;
+        }
+        if (s.in.size() > kMaxReplyLine) {
+            s.done = true;
+            s.end = End{"closed", fmt::format("a line from procrun in {} is over {} bytes",
+                                              s.paths.root.string(), kMaxReplyLine)};
+            return std::nullopt;
+        }
+        if (!s.read_more()) {
+            s.done = true;
+            if (s.interrupted)
+                s.end = End{"interrupted", ""};
+            else
+                s.ended_without_end_line();
+        }
+    }
+    return std::nullopt;
+}
+
+void ControlClientStream::send_line(std::string_view line) {
+    impl_->out.emplace_back(std::string(line) + "\n");
+    impl_->write_next();
+}
+
+void ControlClientStream::interrupt() {
+    impl_->interrupted = true;
+}
+
+const ControlClientStream::End& ControlClientStream::end() const {
+    return impl_->end;
 }
 
 ControlReply control_request(const fs::path& root, const ControlRequest& request,

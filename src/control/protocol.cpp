@@ -17,13 +17,14 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<ControlCommand, std::string_view>, 6> kCommands{{
+constexpr std::array<std::pair<ControlCommand, std::string_view>, 7> kCommands{{
     {ControlCommand::status, "status"},
     {ControlCommand::restart, "restart"},
     {ControlCommand::stop, "stop"},
     {ControlCommand::start, "start"},
     {ControlCommand::kill, "kill"},
     {ControlCommand::signal, "signal"},
+    {ControlCommand::connect, "connect"},
 }};
 
 // The highest signal number Linux has (SIGRTMAX).
@@ -230,6 +231,8 @@ std::string encode_reply(const ControlReply& reply) {
         o["error"] = reply.error;
     if (reply.pid != 0)
         o["pid"] = reply.pid;
+    if (reply.stream)
+        o["stream"] = true;
     if (reply.ok) {
         bj::array instances;
         for (const auto& s : reply.instances)
@@ -301,6 +304,8 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
         (request.command == ControlCommand::status || request.command == ControlCommand::kill)) {
         return {std::nullopt, fmt::format("\"{}\" takes no targets", to_string(request.command))};
     }
+    if (request.command == ControlCommand::connect && request.targets.size() != 1)
+        return {std::nullopt, "\"connect\" needs \"targets\": exactly one process"};
     if (request.command == ControlCommand::signal) {
         if (!has_signal)
             return {std::nullopt, "\"signal\" needs \"signal\": a signal number"};
@@ -332,6 +337,11 @@ Decoded<ControlReply> decode_reply(std::string_view line) {
             return {std::nullopt, expected("pid", "an integer", *pid)};
         reply.pid = *n;
     }
+    if (const bj::value* stream = o.if_contains("stream")) {
+        if (!stream->is_bool())
+            return {std::nullopt, expected("stream", "a boolean", *stream)};
+        reply.stream = stream->get_bool();
+    }
     if (!reply.ok) {
         const bj::value* error = o.if_contains("error");
         if (error == nullptr || !error->is_string())
@@ -355,6 +365,31 @@ Decoded<ControlReply> decode_reply(std::string_view line) {
         }
     }
     return {std::move(reply), {}};
+}
+
+std::string encode_stream_end(std::string_view reason, std::string_view message) {
+    bj::object o;
+    o["end"] = reason;
+    o["message"] = message;
+    return bj::serialize(o) + "\n";
+}
+
+std::optional<ControlClientStream::End> decode_stream_end(std::string_view line) {
+    // Cheap refusal of the common case, a line that is not an end line.
+    if (line.find("\"end\"") == std::string_view::npos)
+        return std::nullopt;
+    Decoded<bj::value> parsed = parse_line(line, false);
+    if (!parsed.ok() || !parsed.value->is_object())
+        return std::nullopt;
+    const bj::object& o = parsed.value->get_object();
+    const bj::value* reason = o.if_contains("end");
+    if (reason == nullptr || !reason->is_string())
+        return std::nullopt;
+    ControlClientStream::End end;
+    end.reason = reason->get_string();
+    if (const bj::value* message = o.if_contains("message"); message && message->is_string())
+        end.message = message->get_string();
+    return end;
 }
 
 }  // namespace procrun

@@ -5,10 +5,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <csignal>
 
+#include "export/carry.hpp"
 #include "export/containers.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun::exporter {
 
@@ -23,6 +26,77 @@ bool valid_project_name(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
+}
+
+// "20s", or "1500ms" when not whole seconds.
+std::string compose_duration(Millis d) {
+    if (d.count() % 1000 == 0)
+        return fmt::format("{}s", d.count() / 1000);
+    return fmt::format("{}ms", d.count());
+}
+
+const Lifecycle* lifecycle_of(const Plan& plan, const std::string& type) {
+    const ProcessType* t = plan.find_type(type);
+    return t != nullptr ? &t->lifecycle : nullptr;
+}
+
+// healthcheck: the readiness probe as a shell command the container runs.
+void healthcheck(Job& job, YAML::Emitter& out, const TypeSpec& spec) {
+    const Readiness& probe = spec.type->lifecycle.readiness;
+    if (probe.kind == ProbeKind::none)
+        return;
+    const std::string command = probe_command(probe, spec.port);
+    if (command.empty()) {
+        job.warning("export/not-carried",
+                    fmt::format("process type '{}' has a log readiness probe, which compose "
+                                "cannot express (a healthcheck runs a command): it is left out",
+                                spec.type->name),
+                    "use an http, tcp or exec probe");
+        return;
+    }
+    out << YAML::Key << "healthcheck" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "test" << YAML::Value << YAML::BeginSeq << YAML::DoubleQuoted << "CMD-SHELL"
+        << YAML::DoubleQuoted << escape_dollars(command) << YAML::EndSeq;
+    out << YAML::Key << "interval" << YAML::Value << compose_duration(probe.interval);
+    out << YAML::Key << "timeout" << YAML::Value << compose_duration(probe.timeout);
+    out << YAML::Key << "retries" << YAML::Value << probe.retries;
+    out << YAML::Key << "start_period" << YAML::Value << compose_duration(probe.initial_delay);
+    out << YAML::EndMap;
+}
+
+// depends_on with conditions: ready is service_healthy when the dependency has
+// a healthcheck (its readiness probe), else service_started, as under start.
+void depends_on(const Plan& plan, YAML::Emitter& out, const TypeSpec& spec) {
+    const auto& deps = spec.type->lifecycle.depends_on;
+    if (deps.empty())
+        return;
+    out << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
+    for (const auto& dep : deps) {
+        const Lifecycle* other = lifecycle_of(plan, dep.type);
+        const bool probed = other != nullptr && other->readiness.kind != ProbeKind::none &&
+                            other->readiness.kind != ProbeKind::log;
+        std::string condition = "service_started";
+        if (dep.condition == DependencyCondition::ready && probed)
+            condition = "service_healthy";
+        else if (dep.condition == DependencyCondition::completed_successfully)
+            condition = "service_completed_successfully";
+        out << YAML::Key << dep.type << YAML::Value << YAML::BeginMap << YAML::Key << "condition"
+            << YAML::Value << condition << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
+const char* restart_value(ExportRestart r) {
+    switch (r) {
+        case ExportRestart::always:
+            return "always";
+        case ExportRestart::never:
+            return "no";
+        case ExportRestart::usual:
+        case ExportRestart::on_failure:
+            break;
+    }
+    return "on-failure";
 }
 
 }  // namespace
@@ -40,10 +114,13 @@ void render_compose(Job& job) {
     }
     if (job.failed())
         return;
+    warn_not_carried(
+        job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on", "readiness"});
 
     YAML::Emitter out;
     out << YAML::BeginMap;
-    out << YAML::Key << "name" << YAML::Value << opt.app;
+    // No top-level `name:`: docker-compose 1.x (Debian 12's) rejects it. The
+    // project is named with `-p APP` (docs/export.md).
     out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
     for (const auto& spec : specs) {
         out << YAML::Key << spec.type->name << YAML::Value << YAML::BeginMap;
@@ -58,7 +135,7 @@ void render_compose(Job& job) {
             << "/bin/sh" << YAML::DoubleQuoted << "-c" << YAML::DoubleQuoted
             << escape_dollars(spec.command) << YAML::EndSeq;
         out << YAML::Key << "working_dir" << YAML::Value << YAML::DoubleQuoted
-            << escape_dollars(plan.root.string());
+            << escape_dollars(spec.type->working_dir.string());
         if (opt.user) {
             out << YAML::Key << "user" << YAML::Value << YAML::DoubleQuoted
                 << escape_dollars(*opt.user);
@@ -81,9 +158,20 @@ void render_compose(Job& job) {
             out << YAML::Key << "protocol" << YAML::Value << "tcp";
             out << YAML::EndMap << YAML::EndSeq;
         }
+        const Lifecycle& lc = spec.type->lifecycle;
+        healthcheck(job, out, spec);
+        depends_on(plan, out, spec);
+        if (lc.stop_signal != SIGTERM)
+            out << YAML::Key << "stop_signal" << YAML::Value << signal_name(lc.stop_signal);
         out << YAML::Key << "stop_grace_period" << YAML::Value
-            << fmt::format("{}s", opt.timeout.count());
-        out << YAML::Key << "restart" << YAML::Value << "on-failure";
+            << (lc.stop_timeout ? compose_duration(*lc.stop_timeout)
+                                : fmt::format("{}s", opt.timeout.count()));
+        // "no" quoted: a plain no is a boolean to YAML 1.1 readers.
+        const std::string restart = restart_value(export_restart(lc));
+        out << YAML::Key << "restart" << YAML::Value;
+        if (restart == "no")
+            out << YAML::DoubleQuoted;
+        out << restart;
         out << YAML::Key << "deploy" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "replicas" << YAML::Value << spec.replicas;
         out << YAML::EndMap;

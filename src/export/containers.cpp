@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "export/quote.hpp"
+#include "procrun/shell.hpp"
 
 namespace procrun::exporter {
 
@@ -42,10 +43,33 @@ std::vector<TypeSpec> type_specs(Job& job) {
                 continue;
             }
             spec.env.emplace_back(k, v);
+            if (type.env.contains(k))
+                spec.own.emplace_back(k, v);
         }
+        if (type.lifecycle.working_dir)
+            spec.directory = type.working_dir.lexically_relative(plan.root).string();
         out.push_back(std::move(spec));
     }
     return out;
+}
+
+std::string probe_command(const Readiness& probe, int port) {
+    const int p = probe.port != 0 ? probe.port : port;
+    switch (probe.kind) {
+        case ProbeKind::exec:
+            return probe.command;
+        case ProbeKind::tcp:
+            return fmt::format("nc -z {} {}", shell_quote(probe.host), p);
+        case ProbeKind::http: {
+            const std::string url =
+                shell_quote(fmt::format("http://{}:{}{}", probe.host, p, probe.path));
+            return fmt::format("curl -fsS -o /dev/null {} || wget -q -O /dev/null {}", url, url);
+        }
+        case ProbeKind::log:
+        case ProbeKind::none:
+            break;
+    }
+    return {};
 }
 
 std::string escape_dollars(std::string_view s) {

@@ -19,7 +19,16 @@ struct TypeSpec {
     // The variables without PORT and PS (PS names one instance; replicas share
     // a spec). Every name is a portable variable name.
     std::vector<std::pair<std::string, std::string>> env;
+    // The type's own variables (ProcessType::env): `env` holds them too, over
+    // the env files' ones.
+    std::vector<std::pair<std::string, std::string>> own;
+    // working_dir relative to the root ("services/api"), or empty for the root.
+    std::string directory;
 };
+
+// The probe a container format runs as a shell command: tcp, http or exec
+// (log has no equivalent), in the type's working_dir. Empty for log.
+std::string probe_command(const Readiness& probe, int port);
 
 // Specs for every selected process type, in Procfile order, including types
 // scaled to 0. Errors for values that are not UTF-8 (YAML holds only text).

@@ -9,6 +9,7 @@
 
 #include <cctype>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
 
@@ -105,6 +106,9 @@ void render_inittab(Job& job) {
                   "lower the formation, or export to another format");
         return;
     }
+    // init respawns every exit and stops a process by its own rules.
+    warn_not_carried(job, {"restart", "can_die"});
+    warn_restart_always(job);
     tmpl::Context tab = common;
     int n = 0;
     for (const auto& inst : plan.instances) {
@@ -117,6 +121,7 @@ void render_inittab(Job& job) {
         ctx.values["index"] = std::to_string(inst.index);
         ctx.values["port"] = std::to_string(inst.port);
         ctx.values["command"] = shell_quote(inst.command);
+        ctx.values["directory"] = shell_quote(inst.working_dir.string());
         ctx.values["su_command"] = shell_quote("exec /bin/sh -c " + shell_quote(inst.command));
         ctx.values["log_file"] = shell_quote(job.log_file(inst));
         ctx.values["script"] = shell_quote(script_path);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
 
@@ -40,7 +41,7 @@ const char* const kPlist = R"(<?xml version="1.0" encoding="UTF-8"?>
 	<key>RunAtLoad</key>
 	<true/>
 	<key>KeepAlive</key>
-	<true/>
+	{{keep_alive}}
 	<key>ExitTimeOut</key>
 	<integer>{{timeout}}</integer>
 	<key>StandardOutPath</key>
@@ -56,9 +57,10 @@ const char* const kPlist = R"(<?xml version="1.0" encoding="UTF-8"?>
 const std::vector<TemplateDef>& launchd_templates() {
     static const std::vector<TemplateDef> defs = {
         {"plist", kPlist,
-         tmpl::Schema{{"app", "label", "type", "name", "index", "port", "command", "directory",
-                       "user", "timeout", "stdout_path", "stderr_path", "log", "run", "target_dir"},
-                      {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
+         tmpl::Schema{
+             {"app", "label", "type", "name", "index", "port", "command", "directory", "user",
+              "timeout", "keep_alive", "stdout_path", "stderr_path", "log", "run", "target_dir"},
+             {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;
 }
@@ -81,6 +83,7 @@ void render_launchd(Job& job) {
         return *q;
     };
 
+    warn_not_carried(job, {"restart", "can_die", "stop_timeout"});
     for (const auto& inst : plan.instances) {
         const std::string slug = job.slug(inst);
         tmpl::Context ctx;
@@ -96,10 +99,19 @@ void render_launchd(Job& job) {
             job.command_error(inst, fmt::format("a property list cannot hold the command of {}: {}",
                                                 inst.name, why));
         }
-        ctx.values["directory"] = xml("working directory", plan.root.string());
+        ctx.values["directory"] = xml("working directory", inst.working_dir.string());
+        // KeepAlive: true restarts every exit; SuccessfulExit false only a failed one.
+        const ExportRestart restart = export_restart(inst.lifecycle);
+        ctx.values["keep_alive"] =
+            restart == ExportRestart::on_failure
+                ? "<dict>\n\t\t<key>SuccessfulExit</key>\n\t\t<false/>\n\t</dict>"
+                : (restart == ExportRestart::never ? "<false/>" : "<true/>");
         ctx.values["user"] = xml("user", job.user());
         // launchd reads an ExitTimeOut of 0 as "wait forever"; 1 s is the least.
-        ctx.values["timeout"] = std::to_string(std::max<long long>(opt.timeout.count(), 1));
+        ctx.values["timeout"] = std::to_string(std::max<long long>(
+            inst.lifecycle.stop_timeout ? whole_seconds(*inst.lifecycle.stop_timeout)
+                                        : static_cast<long>(opt.timeout.count()),
+            1));
         ctx.values["stdout_path"] = xml("log file", job.log_file(inst));
         ctx.values["stderr_path"] =
             xml("log file",

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
 
@@ -53,6 +54,9 @@ void render_runit(Job& job) {
     const Plan& plan = job.plan();
     const ExportOptions& opt = job.options();
 
+    // runsv restarts every exit and stops with SIGTERM (then SIGKILL is up to sv).
+    warn_not_carried(job, {"restart", "can_die"});
+    warn_restart_always(job);
     for (const auto& inst : plan.instances) {
         const std::string slug = job.slug(inst);
         tmpl::Context ctx;
@@ -66,7 +70,7 @@ void render_runit(Job& job) {
         ctx.values["log"] = shell_quote(opt.log_dir.string());
         ctx.values["log_dir"] =
             shell_quote((opt.log_dir / fmt::format("{}-{}", inst.type, inst.index)).string());
-        ctx.values["directory"] = shell_quote(plan.root.string());
+        ctx.values["directory"] = shell_quote(inst.working_dir.string());
         ctx.values["run"] = shell_quote(opt.run_dir.string());
         ctx.values["target_dir"] = shell_quote(opt.target_dir.string());
         ctx.values["service"] = shell_quote((opt.target_dir / slug).string());

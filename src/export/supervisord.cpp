@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun::exporter {
 
@@ -20,11 +22,11 @@ directory={{directory}}
 user={{user}}
 {{/user}}
 autostart=true
-autorestart=true
-stopsignal=TERM
+autorestart={{autorestart}}
+stopsignal={{stopsignal}}
 stopasgroup=true
 killasgroup=true
-stopwaitsecs={{timeout}}
+stopwaitsecs={{stopwaitsecs}}
 stdout_logfile={{stdout_logfile}}
 stderr_logfile={{stderr_logfile}}
 {{#environment}}
@@ -45,7 +47,8 @@ const std::vector<TemplateDef>& supervisord_templates() {
              {"app", "program_list", "user", "directory", "timeout", "log", "run", "target_dir"},
              {{"programs",
                tmpl::Schema{{"program", "type", "name", "index", "port", "command", "environment",
-                             "env_file", "stdout_logfile", "stderr_logfile"},
+                             "env_file", "stdout_logfile", "stderr_logfile", "directory",
+                             "autorestart", "stopsignal", "stopwaitsecs"},
                             {}}}}}},
     };
     return defs;
@@ -78,6 +81,7 @@ void render_supervisord(Job& job) {
     ctx.values["run"] = value("run directory", opt.run_dir.string());
     ctx.values["target_dir"] = value("export directory", opt.target_dir.string());
 
+    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout"});
     std::string program_list;
     for (const auto& inst : plan.instances) {
         const std::string slug = job.slug(inst);
@@ -108,7 +112,18 @@ void render_supervisord(Job& job) {
             continue;
         }
 
+        const Lifecycle& lc = inst.lifecycle;
         tmpl::Context p;
+        p.values["directory"] = value("working directory", inst.working_dir.string());
+        // autorestart=unexpected restarts after an exit code not in exitcodes (0).
+        const ExportRestart restart = export_restart(lc);
+        p.values["autorestart"] = restart == ExportRestart::on_failure ? "unexpected"
+                                  : restart == ExportRestart::never    ? "false"
+                                                                       : "true";
+        p.values["stopsignal"] = signal_name(lc.stop_signal).substr(3);
+        p.values["stopwaitsecs"] =
+            std::to_string(lc.stop_timeout ? whole_seconds(*lc.stop_timeout)
+                                           : static_cast<long>(opt.timeout.count()));
         p.values["program"] = slug;
         p.values["type"] = inst.type;
         p.values["name"] = inst.name;

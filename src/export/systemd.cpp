@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun::exporter {
 
@@ -33,6 +35,10 @@ const char* const kService = R"([Unit]
 Description={{app}}: {{name}}
 PartOf={{type_unit}}
 After=network.target
+{{#dependencies}}
+After={{unit}}
+{{kind}}={{unit}}
+{{/dependencies}}
 
 [Service]
 Type=simple
@@ -42,9 +48,13 @@ User={{user}}
 WorkingDirectory={{working_directory}}
 EnvironmentFile={{environment_file}}
 ExecStart={{exec_start}}
+{{#exec_stop}}
+ExecStop={{exec_stop}}
+{{/exec_stop}}
 KillMode=mixed
+KillSignal={{kill_signal}}
 TimeoutStopSec={{timeout}}
-Restart=on-failure
+Restart={{restart}}
 StandardOutput=journal
 StandardError=journal
 SyslogIdentifier={{unit_name}}
@@ -58,6 +68,61 @@ std::vector<std::string> with_common(std::vector<std::string> names) {
     return names;
 }
 
+const char* restart_value(ExportRestart r) {
+    switch (r) {
+        case ExportRestart::always:
+            return "always";
+        case ExportRestart::never:
+            return "no";
+        case ExportRestart::usual:
+        case ExportRestart::on_failure:
+            break;
+    }
+    return "on-failure";
+}
+
+// A service's restart, stop and ordering settings, and where it runs.
+void lifecycle_values(Job& job, const Instance& inst, tmpl::Context& svc) {
+    const Lifecycle& lc = inst.lifecycle;
+    const Plan& plan = job.plan();
+    std::string why;
+    if (auto dir = quote::systemd_value(inst.working_dir.string(), &why)) {
+        svc.values["working_directory"] = *dir;
+    } else {
+        job.error("export/unrepresentable",
+                  fmt::format("systemd cannot hold the working directory '{}': {}",
+                              inst.working_dir.string(), why));
+    }
+    svc.values["restart"] = restart_value(export_restart(lc));
+    // The stop command runs first; what is still running then gets KillSignal.
+    svc.values["exec_stop"] =
+        lc.stop_command.empty() ? "" : "/bin/sh -c " + quote::systemd_exec_word(lc.stop_command);
+    svc.values["kill_signal"] = signal_name(lc.stop_signal);
+    if (lc.stop_timeout) {
+        svc.values["timeout"] =
+            lc.stop_timeout->count() == 0 ? "1ms" : fmt::format("{}ms", lc.stop_timeout->count());
+    }
+    // Ordering is on the dependency's services: a target is reached as soon as
+    // it starts, without waiting for what it wants.
+    for (const auto& dep : lc.depends_on) {
+        if (dep.condition != DependencyCondition::started && inst.index == 1) {
+            job.warning(
+                "export/condition-weakened",
+                fmt::format("systemd starts '{}' after '{}' has started, not once it is {}: "
+                            "the services are Type=simple",
+                            inst.type, dep.type, to_string(dep.condition)),
+                "docs/export.md lists what each format carries");
+        }
+        const char* kind = dep.condition == DependencyCondition::started ? "Wants" : "Requires";
+        for (const auto& other : plan.instances) {
+            if (other.type == dep.type) {
+                svc.lists["dependencies"].push_back(
+                    tmpl::Context{{{"unit", job.slug(other) + ".service"}, {"kind", kind}}, {}});
+            }
+        }
+    }
+}
+
 }  // namespace
 
 const std::vector<TemplateDef>& systemd_templates() {
@@ -68,10 +133,10 @@ const std::vector<TemplateDef>& systemd_templates() {
          tmpl::Schema{with_common({"type", "unit"}),
                       {{"instances", tmpl::Schema{{"name", "unit", "port"}, {}}}}}},
         {"service", kService,
-         tmpl::Schema{
-             with_common({"type", "type_unit", "name", "index", "port", "unit", "unit_name",
-                          "environment_file", "exec_start", "command", "log_file"}),
-             {}}},
+         tmpl::Schema{with_common({"type", "type_unit", "name", "index", "port", "unit",
+                                   "unit_name", "environment_file", "exec_start", "command",
+                                   "log_file", "restart", "kill_signal", "exec_stop"}),
+                      {{"dependencies", tmpl::Schema{{"unit", "kind"}, {}}}}}},
     };
     return defs;
 }
@@ -110,6 +175,8 @@ void render_systemd(Job& job) {
     common.values["run"] = value("run directory", opt.run_dir.string());
     common.values["target_dir"] = value("export directory", opt.target_dir.string());
 
+    warn_not_carried(
+        job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on", "stop_command"});
     tmpl::Context app_ctx = common;
     for (const auto& type : plan.types) {
         bool has_instances = false;
@@ -141,6 +208,7 @@ void render_systemd(Job& job) {
             svc.values["command"] = quote::systemd_exec_word(inst.command);
             svc.values["exec_start"] = "/bin/sh -c " + svc.values["command"];
             svc.values["log_file"] = value("log file", job.log_file(inst));
+            lifecycle_values(job, inst, svc);
             job.add(slug + ".service", tmpl::render(*service, svc));
 
             std::string env;

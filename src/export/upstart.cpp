@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "export/carry.hpp"
 #include "export/format.hpp"
 #include "export/quote.hpp"
+#include "procrun/signal_name.hpp"
 
 namespace procrun::exporter {
 
@@ -24,7 +26,13 @@ stop on stopping {{app}}
 const char* const kJobConf = R"(# {{app}}: {{name}}
 start on starting {{app}}-{{type}}
 stop on stopping {{app}}-{{type}}
+{{#respawn}}
 respawn
+{{/respawn}}
+{{#normal_exit}}
+normal exit {{normal_exit}}
+{{/normal_exit}}
+kill signal {{kill_signal}}
 kill timeout {{timeout}}
 {{#user}}
 setuid {{user}}
@@ -78,7 +86,8 @@ const std::vector<TemplateDef>& upstart_templates() {
         {"app.conf", kAppConf, tmpl::Schema{with_common({}), {}}},
         {"type.conf", kTypeConf, tmpl::Schema{with_common({"type"}), {}}},
         {"process.conf", kJobConf,
-         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "log_file"}),
+         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "log_file",
+                                   "respawn", "normal_exit", "kill_signal"}),
                       {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;
@@ -103,6 +112,7 @@ void render_upstart(Job& job) {
     common.values["run"] = shell_quote(opt.run_dir.string());
     common.values["target_dir"] = shell_quote(opt.target_dir.string());
 
+    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout"});
     for (const auto& type : plan.types) {
         bool any = false;
         for (const auto& inst : plan.instances) {
@@ -116,6 +126,15 @@ void render_upstart(Job& job) {
             ctx.values["port"] = std::to_string(inst.port);
             ctx.values["command"] = shell_quote(inst.command);
             ctx.values["log_file"] = shell_quote(job.log_file(inst));
+            ctx.values["directory"] = shell_quote(inst.working_dir.string());
+            const Lifecycle& lc = inst.lifecycle;
+            const ExportRestart restart = export_restart(lc);
+            ctx.values["respawn"] = restart == ExportRestart::never ? "" : "respawn";
+            // respawn restarts any exit but those listed as normal.
+            ctx.values["normal_exit"] = restart == ExportRestart::on_failure ? "0" : "";
+            ctx.values["kill_signal"] = signal_name(lc.stop_signal).substr(3);
+            if (lc.stop_timeout)
+                ctx.values["timeout"] = std::to_string(whole_seconds(*lc.stop_timeout));
             if (ends_script(inst.command)) {
                 job.command_error(inst, fmt::format("the command of {} has a line reading "
                                                     "'end script', which ends upstart's script "

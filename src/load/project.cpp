@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <deque>
+#include <map>
 
 #include "load/project_files.hpp"
 
@@ -51,7 +52,8 @@ class Loader {
     std::string config_text_;
     std::deque<std::pair<std::string, std::string>> env_texts_;  // shown path, text
     Environment file_env_;
-    Location port_where_;  // where the env files set PORT
+    Location port_where_;                               // where the env files set PORT
+    std::map<std::string, Environment> type_file_env_;  // per type: its own env files
 
     static fs::path current_dir() {
         std::error_code ec;
@@ -96,6 +98,12 @@ class Loader {
                           const std::string& option_line);
     void read_env_files(const fs::path& root);
     void read_env_file(const fs::path& path, const Location& at, const std::string& at_line);
+    std::optional<std::vector<DotenvEntry>> read_env_entries(const fs::path& path,
+                                                             const Location& at,
+                                                             const std::string& at_line,
+                                                             const Environment& merged);
+    void read_type_env_files(const std::string& type, const Lifecycle& lifecycle);
+    void check_working_dir(const fs::path& root, const ConfigPath& dir);
     std::optional<Formation> formation();
     PlanInput plan_input(bool procfile_ok, const std::optional<Formation>& formation);
 };
@@ -136,6 +144,10 @@ void Loader::resolve_config_paths(Settings& s, const fs::path& dir) {
     }
     if (s.template_dir)
         resolve(s.template_dir->value);
+    for (auto& [type, lifecycle] : s.processes) {
+        for (auto& f : lifecycle.value.env_files)
+            resolve(f.path);
+    }
 }
 
 void Loader::read_config(const fs::path& root) {
@@ -257,31 +269,36 @@ bool Loader::read_procfile(const fs::path& root) {
     return true;
 }
 
-void Loader::read_env_file(const fs::path& path, const Location& at, const std::string& at_line) {
+// Reads one env file: its entries, its `${VAR}` references looked up in
+// `merged` and then the OS environment. Nullopt (an error reported) when it
+// cannot be read.
+std::optional<std::vector<DotenvEntry>> Loader::read_env_entries(const fs::path& path,
+                                                                 const Location& at,
+                                                                 const std::string& at_line,
+                                                                 const Environment& merged) {
     const std::string shown = show_(path);
     const PathProbe probe = probe_path(path);
     if (probe.kind == PathKind::missing) {
         error(at, "env/not-found", fmt::format("env file '{}' does not exist", shown), {}, at_line);
-        return;
+        return std::nullopt;
     }
     if (const auto problem = link_problem(probe, "env", "env file", shown)) {
         report(at, *problem, at_line);
-        return;
+        return std::nullopt;
     }
     if (probe.kind != PathKind::regular) {
         error(at, "env/not-a-file",
               fmt::format("env file '{}' is {}", shown,
                           probe.kind == PathKind::directory ? "a directory" : "not a regular file"),
               {}, at_line);
-        return;
+        return std::nullopt;
     }
     FileText read = read_text_file(path, kMaxProjectFileSize, "env", "env file", shown);
     if (!read.text) {
         report(Location{shown, 0, 0}, read.problem);
-        return;
+        return std::nullopt;
     }
     const std::string& text = env_texts_.emplace_back(shown, std::move(*read.text)).second;
-    const Environment& merged = file_env_;
     const Environment& os = os_env_;
     EnvLookup lookup = [&merged, &os](std::string_view key) -> std::optional<std::string> {
         if (const std::string* v = merged.find(key))
@@ -292,12 +309,62 @@ void Loader::read_env_file(const fs::path& path, const Location& at, const std::
     };
     Parsed<std::vector<DotenvEntry>> parsed = parse_dotenv(text, shown, lookup);
     take(parsed.diagnostics);
-    for (const auto& e : parsed.value) {
+    return std::move(parsed.value);
+}
+
+void Loader::read_env_file(const fs::path& path, const Location& at, const std::string& at_line) {
+    auto entries = read_env_entries(path, at, at_line, file_env_);
+    if (!entries)
+        return;
+    const auto& [shown, text] = env_texts_.back();
+    for (const auto& e : *entries) {
         file_env_.set(e.key, e.value);
         if (e.key == "PORT")
             port_where_ = port_location(shown, line_at(text, e.line), e.line);
     }
-    project().env_files.push_back(EnvFile{shown, std::move(parsed.value)});
+    project().env_files.push_back(EnvFile{shown, std::move(*entries)});
+}
+
+// A process type's env files, layered over the app's: each one's references
+// see the type's earlier files, then the app's, then the OS environment.
+// PORT and PS stay procrun's, so a file setting them is warned about.
+void Loader::read_type_env_files(const std::string& type, const Lifecycle& lifecycle) {
+    if (lifecycle.env_files.empty())
+        return;
+    Environment merged = file_env_;
+    Environment own;
+    for (const auto& f : lifecycle.env_files) {
+        auto entries = read_env_entries(fs::path(f.path), f.where, source_line_of(f.where), merged);
+        if (!entries)
+            continue;
+        const auto& [shown, text] = env_texts_.back();
+        for (const auto& e : *entries) {
+            if (e.key == "PORT" || e.key == "PS") {
+                out_.diagnostics.push_back(make_warning(
+                    Location{shown, e.line, 1}, "env/type-reserved",
+                    fmt::format("{} in the env file of process type '{}' is ignored: procrun "
+                                "sets it for each instance",
+                                e.key, type),
+                    std::string(line_at(text, e.line)),
+                    e.key == "PORT" ? "the base port comes from --port, `port:` or the app's env "
+                                      "files"
+                                    : ""));
+                continue;
+            }
+            merged.set(e.key, e.value);
+            own.set(e.key, e.value);
+        }
+        project().env_files.push_back(EnvFile{shown, std::move(*entries)});
+    }
+    type_file_env_[type] = std::move(own);
+}
+
+// working_dir must be a folder of the root: there, a directory, and not a
+// link that leads out of the root.
+void Loader::check_working_dir(const fs::path& root, const ConfigPath& dir) {
+    const fs::path path = root / dir.path;
+    if (auto problem = working_dir_problem(root, path, show_(path)))
+        report(dir.where, *problem, source_line_of(dir.where));
 }
 
 // --env (each named file must be there), else ROOT/.env when something is
@@ -359,6 +426,7 @@ PlanInput Loader::plan_input(bool procfile_ok, const std::optional<Formation>& f
     input.names_only = !procfile_ok || !formation;
     input.file_env = std::move(file_env_);
     input.file_port_where = port_where_;
+    input.type_file_env = std::move(type_file_env_);
     input.os_env = os_env_;
     input.formation = formation.value_or(Formation{});
     if (s.port) {
@@ -441,6 +509,11 @@ void Loader::run() {
     const bool procfile_ok = !has_errors(std::vector<Diagnostic>(
         out_.diagnostics.begin() + static_cast<std::ptrdiff_t>(before), out_.diagnostics.end()));
     read_env_files(*root);
+    for (const auto& [type, lifecycle] : s.processes) {
+        read_type_env_files(type, lifecycle.value);
+        if (lifecycle.value.working_dir)
+            check_working_dir(abs_root, *lifecycle.value.working_dir);
+    }
     const std::optional<Formation> formation = this->formation();
     if (!procfile_ok && !procfile_read)
         return;  // no Procfile to check anything against

@@ -87,6 +87,36 @@ std::optional<Problem> link_problem(const PathProbe& probe, std::string_view pre
     }
 }
 
+std::optional<Problem> working_dir_problem(const fs::path& root, const fs::path& path,
+                                           const std::string& shown) {
+    const PathProbe probe = probe_path(path);
+    if (probe.kind == PathKind::missing) {
+        return Problem{"config/working-dir-not-found",
+                       fmt::format("working_dir '{}' does not exist", shown),
+                       "create it, or write the folder relative to the root"};
+    }
+    if (auto problem = link_problem(probe, "config", "working_dir", shown))
+        return problem;
+    if (probe.kind != PathKind::directory) {
+        return Problem{"config/working-dir-not-a-directory",
+                       fmt::format("working_dir '{}' is not a directory", shown),
+                       {}};
+    }
+    std::error_code ec;
+    const fs::path real_root = fs::canonical(root, ec);
+    const fs::path real = ec ? fs::path() : fs::canonical(path, ec);
+    if (ec)
+        return std::nullopt;
+    const fs::path rel = real.lexically_relative(real_root);
+    if (rel.empty() || *rel.begin() == "..") {
+        return Problem{"config/working-dir-outside",
+                       fmt::format("working_dir '{}' leads out of the root through a link to {}",
+                                   shown, real.string()),
+                       "working_dir names a folder inside the root"};
+    }
+    return std::nullopt;
+}
+
 FileText read_text_file(const fs::path& path, std::uintmax_t limit, std::string_view prefix,
                         std::string_view what, const std::string& shown) {
     FileText out;

@@ -44,6 +44,13 @@ std::string named(std::string_view what, const std::string& shown);
 std::optional<Problem> link_problem(const PathProbe& probe, std::string_view prefix,
                                     std::string_view what, const std::string& shown);
 
+// Why `path`, the folder of `root` a working_dir names, cannot be one: it is
+// missing, not a directory, a broken link, or a link that leads out of the
+// root. Nullopt when it is fine.
+std::optional<Problem> working_dir_problem(const std::filesystem::path& root,
+                                           const std::filesystem::path& path,
+                                           const std::string& shown);
+
 // Reads a whole file of at most `limit` bytes. On failure `text` is empty and
 // `problem` says why (code `PREFIX/unreadable` or `PREFIX/too-large`).
 struct FileText {

@@ -94,6 +94,7 @@ class PlanMaker {
     Lifecycle* shorthand(const std::string& name, std::string_view option, const Location& where);
     bool decide_base_port();
     void make_types(const std::vector<std::string>& selected);
+    void type_settings(ProcessType& type) const;
     bool check_port_range();
     void make_instances();
     void warn_port_overlap();
@@ -247,6 +248,7 @@ void PlanMaker::make_types(const std::vector<std::string>& selected) {
         type.count = in_.formation.count_for(type.name);
         if (auto it = lifecycles_.of.find(entry.name); it != lifecycles_.of.end())
             type.lifecycle = it->second;
+        type_settings(type);
         const bool named =
             std::find(selected.begin(), selected.end(), entry.name) != selected.end();
         if (named && type.count == 0) {
@@ -257,6 +259,21 @@ void PlanMaker::make_types(const std::vector<std::string>& selected) {
                 fmt::format("give it a count, e.g. --formation {}=1", type.name));
         }
         plan_.types.push_back(std::move(type));
+    }
+}
+
+// The type's own variables and directory: its env files, then `env:`; the
+// root, or the folder of the root that working_dir names.
+void PlanMaker::type_settings(ProcessType& type) const {
+    if (auto it = in_.type_file_env.find(type.name); it != in_.type_file_env.end())
+        type.env = it->second;
+    for (const auto& v : type.lifecycle.env)
+        type.env.set(v.name, v.value);
+    type.working_dir = in_.root;
+    if (type.lifecycle.working_dir) {
+        type.working_dir = (in_.root / type.lifecycle.working_dir->path).lexically_normal();
+        if (!type.working_dir.has_filename() && type.working_dir != type.working_dir.root_path())
+            type.working_dir = type.working_dir.parent_path();  // "/x/api/" -> "/x/api"
     }
 }
 
@@ -344,7 +361,9 @@ Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
     inst.port = plan.base_port + kPortStepPerType * type.position + index - 1;
     inst.colour = type.position;
     inst.lifecycle = type.lifecycle;
+    inst.working_dir = type.working_dir.empty() ? plan.root : type.working_dir;
     inst.app_env = plan.file_env;
+    inst.app_env.merge(type.env);
     inst.app_env.set("PORT", std::to_string(inst.port));
     inst.app_env.set("PS", inst.name);
     return inst;

@@ -299,11 +299,15 @@ void Guardian::untrack(pid_t id) {
     send(Record{Kind::untrack, id, 0, 0});
 }
 
-void Guardian::finish() {
+void Guardian::release() {
     if (!write_.valid())
         return;
     send(Record{Kind::clean_exit, 0, 0, 0});
     write_.reset();
+}
+
+void Guardian::finish() {
+    release();
     for (int i = 0; i < 500 && pid_ > 0; ++i) {
         const pid_t r = ::waitpid(pid_, nullptr, WNOHANG);
         if (r == pid_ || (r < 0 && errno != EINTR))

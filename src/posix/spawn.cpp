@@ -7,9 +7,7 @@
 
 #include "procrun/posix/spawn.hpp"  // first: it includes what Boost.Process needs
 
-#include <boost/process/v2/posix/default_launcher.hpp>
-#include <boost/process/v2/process.hpp>
-
+#include <array>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
@@ -25,15 +23,9 @@
 
 namespace procrun::posix {
 
-namespace bp = boost::process::v2;
-
 namespace {
 
 constexpr const char* kShell = "/bin/sh";
-
-bp::error_code last_error() {
-    return bp::error_code(errno, bp::system_category());
-}
 
 // Marks every descriptor from 3 up close-on-exec.
 int cloexec_from_3() {
@@ -65,60 +57,47 @@ void discard_pending_signals() {
     }
 }
 
-// Runs in the child between fork and exec. Every failure returns with errno
-// still set: Boost.Process sends errno to the parent through its pipe.
-struct ChildSetup {
-    const SpawnOptions& options;
-    pid_t parent;  // procrun
-
-    bp::error_code on_exec_setup(bp::posix::default_launcher& /*launcher*/,
-                                 const bp::filesystem::path& /*exe*/,
-                                 const char* const*& /*argv*/) {
-        if (options.pty_slave >= 0) {
-            // A new session, so that the terminal can become its controlling
-            // terminal (TIOCSCTTY needs a session leader without one); the
-            // session's process group is the child's own, as with setpgid(0, 0).
-            // The terminal's foreground group is now the child's.
-            if (::setsid() < 0 || ::ioctl(options.pty_slave, TIOCSCTTY, 0) != 0)
-                return last_error();
-        } else if (::setpgid(0, 0) != 0) {
-            return last_error();
-        }
-        if (options.foreground_tty >= 0) {
-            // A background group may not take the terminal unless SIGTTOU is ignored;
-            // the reset below restores it.
-            ::signal(SIGTTOU, SIG_IGN);
-            if (::tcsetpgrp(options.foreground_tty, ::getpgrp()) != 0)
-                return last_error();
-        }
-        if (options.stdin_fd >= 0 && ::dup2(options.stdin_fd, 0) < 0)
-            return last_error();
-        const int output = options.pty_slave >= 0 ? options.pty_slave : options.output_fd;
-        if (output >= 0) {
-            if (::dup2(output, 1) < 0 || ::dup2(output, 2) < 0)
-                return last_error();
-        }
-        if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
-            return last_error();
-        discard_pending_signals();
-        reset_signals_for_exec();
-        if (options.parent_death_signal > 0 &&
-            !set_parent_death_signal(options.parent_death_signal, parent))
-            return last_error();
-        if (!restore_fd_limit(options.nofile_soft))
-            return last_error();
-        if (cloexec_from_3() != 0)
-            return last_error();
-        return {};
+// Runs in the child between vfork and exec, with every signal blocked: system
+// calls only (the child shares procrun's memory until it execs). Returns false
+// with errno set when a step fails.
+bool child_setup(const SpawnOptions& options, pid_t parent) {
+    if (options.pty_slave >= 0) {
+        // A new session, so that the terminal can become its controlling
+        // terminal (TIOCSCTTY needs a session leader without one); the
+        // session's process group is the child's own, as with setpgid(0, 0).
+        // The terminal's foreground group is now the child's.
+        if (::setsid() < 0 || ::ioctl(options.pty_slave, TIOCSCTTY, 0) != 0)
+            return false;
+    } else if (::setpgid(0, 0) != 0) {
+        return false;
     }
-};
+    if (options.foreground_tty >= 0) {
+        // A background group may not take the terminal unless SIGTTOU is ignored;
+        // the reset below restores it.
+        ::signal(SIGTTOU, SIG_IGN);
+        if (::tcsetpgrp(options.foreground_tty, ::getpgrp()) != 0)
+            return false;
+    }
+    if (options.stdin_fd >= 0 && ::dup2(options.stdin_fd, 0) < 0)
+        return false;
+    const int output = options.pty_slave >= 0 ? options.pty_slave : options.output_fd;
+    if (output >= 0 && (::dup2(output, 1) < 0 || ::dup2(output, 2) < 0))
+        return false;
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0)
+        return false;
+    discard_pending_signals();
+    reset_signals_for_exec();
+    if (options.parent_death_signal > 0 &&
+        !set_parent_death_signal(options.parent_death_signal, parent))
+        return false;
+    if (!restore_fd_limit(options.nofile_soft))
+        return false;
+    return cloexec_from_3() == 0;
+}
 
-}  // namespace
-
-namespace {
-
-// Blocks every signal for its lifetime (a child forked meanwhile starts with
-// them blocked, until its setup has reset their dispositions).
+// Blocks every signal for its lifetime: the child of a vfork must never run
+// procrun's handlers (it shares procrun's memory), and starts with them
+// blocked until its setup has reset their dispositions.
 class BlockSignals {
   public:
     BlockSignals() {
@@ -134,45 +113,64 @@ class BlockSignals {
     sigset_t old_{};
 };
 
+// What the child executes, prepared before the vfork (the child allocates nothing).
+struct Exec {
+    std::string script;
+    std::vector<const char*> envp;
+    std::array<const char*, 4> argv{};
+
+    explicit Exec(const SpawnOptions& options) : script(exec_form(options.command)) {
+        envp.reserve(options.env.size() + 1);
+        for (const auto& e : options.env)
+            envp.push_back(e.c_str());
+        envp.push_back(nullptr);
+        argv = {kShell, "-c", script.c_str(), nullptr};
+    }
+};
+
+[[noreturn]] void child_main(const SpawnOptions& options, const Exec& exec, pid_t parent,
+                             volatile int* error) {
+    if (child_setup(options, parent))
+        ::execve(kShell, const_cast<char* const*>(exec.argv.data()),
+                 const_cast<char* const*>(exec.envp.data()));
+    *error = errno != 0 ? errno : EINVAL;
+    ::_exit(127);
+}
+
 }  // namespace
 
 pid_t spawn_detached(const SpawnOptions& options) {
-    static boost::asio::io_context launch_context;
-    const BlockSignals blocked;
-    return spawn_shell(launch_context.get_executor(), options).pid;
-}
-
-Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
     if (options.pty_slave >= 0 && (options.output_fd >= 0 || options.foreground_tty >= 0))
         throw std::invalid_argument("spawn_shell: pty_slave excludes output_fd and foreground_tty");
-    std::vector<std::string> env = options.env;
-    std::vector<const char*> envp;
-    envp.reserve(env.size() + 1);
-    for (const auto& e : env)
-        envp.push_back(e.c_str());
-    envp.push_back(nullptr);
-
-    bp::posix::default_launcher launcher;
-    launcher.env = envp.data();
-    bp::error_code ec;
-    const std::vector<std::string> args{"-c", exec_form(options.command)};
-    bp::basic_process<Executor> process =
-        launcher(executor, ec, bp::filesystem::path(kShell), args, ChildSetup{options, ::getpid()});
-    if (ec) {
+    const Exec exec(options);
+    const pid_t parent = ::getpid();
+    volatile int error = 0;  // written by the child, which shares this memory until it execs
+    pid_t pid = -1;
+    {
+        const BlockSignals blocked;
+        // vfork: the child borrows procrun's memory and procrun waits until it
+        // has exec'd (or failed): no page tables copied, no pipe to report an
+        // error, no scheduling round trip before the next spawn.
+        pid = ::vfork();
+        if (pid == 0)
+            child_main(options, exec, parent, &error);
+    }
+    if (pid < 0)
+        throw std::system_error(errno, std::generic_category(), "vfork");
+    if (error != 0) {
         // The child failed before exec and exited: reap it.
-        if (launcher.pid > 0)
-            ::waitpid(launcher.pid, nullptr, 0);
+        ::waitpid(pid, nullptr, 0);
         std::string what = "cannot start " + std::string(kShell);
         if (!options.cwd.empty())
             what += " in " + options.cwd.string();
-        throw std::system_error(ec.value(), std::generic_category(), what);
+        throw std::system_error(error, std::generic_category(), what);
     }
-    const pid_t pid = process.id();
-    // Also set the group from this side, so it exists before anyone signals it
-    // (a session leader already leads its group, and setpgid would fail on it).
-    if (options.pty_slave < 0)
-        ::setpgid(pid, pid);
-    return Spawned{pid, process.detach()};
+    return pid;
+}
+
+Spawned spawn_shell(Executor executor, const SpawnOptions& options) {
+    const pid_t pid = spawn_detached(options);
+    return Spawned{pid, ProcessHandle(executor, pid)};
 }
 
 }  // namespace procrun::posix

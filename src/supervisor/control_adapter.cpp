@@ -1,5 +1,8 @@
 #include "supervisor/control_adapter.hpp"
 
+#include <array>
+#include <utility>
+
 #include "supervisor/job_control.hpp"
 
 namespace procrun {
@@ -17,6 +20,19 @@ event::ControlOp op_of(ControlCommand command) {
     }
 }
 
+// Commands that need the processes, not only their status, once procrun stops.
+bool refused_while_stopping(ControlCommand command) {
+    return command != ControlCommand::status;
+}
+
+// A connection that cannot be kept open: for handle() without one.
+class NoConnection final : public ControlConnection {
+  public:
+    std::shared_ptr<ControlStream> keep_open() override {
+        throw ControlError("this request needs a connection that stays open");
+    }
+};
+
 }  // namespace
 
 InstanceStatus ControlAdapter::status(std::size_t i, TimePoint now) const {
@@ -27,33 +43,68 @@ InstanceStatus ControlAdapter::status(std::size_t i, TimePoint now) const {
 }
 
 ControlReply ControlAdapter::handle(const ControlRequest& request) {
+    NoConnection none;
+    return serve(request, none);
+}
+
+ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnection& connection) {
+    static const std::array<std::pair<ControlCommand, Serve>, 7> kServe{{
+        {ControlCommand::status, &ControlAdapter::serve_status},
+        {ControlCommand::restart, &ControlAdapter::serve_policy_op},
+        {ControlCommand::stop, &ControlAdapter::serve_policy_op},
+        {ControlCommand::start, &ControlAdapter::serve_policy_op},
+        {ControlCommand::kill, &ControlAdapter::serve_kill},
+        {ControlCommand::signal, &ControlAdapter::serve_signal},
+        {ControlCommand::connect, &ControlAdapter::serve_connect},
+    }};
     const Policy& policy = runtime_.policy();
-    ControlReply reply;
-    if (request.command == ControlCommand::status) {
-        const TimePoint now = runtime_.now();
-        for (std::size_t i = 0; i < policy.size(); ++i)
-            reply.instances.push_back(status(i, now));
-        return reply;
-    }
-    if (policy.stopping() || policy.finished())
+    if (refused_while_stopping(request.command) && (policy.stopping() || policy.finished()))
         return ControlReply::failure("procrun is stopping");
-    if (request.command == ControlCommand::kill) {
-        runtime_.feed(event::StopAll{"stopping everything (procrun kill)"});
-        return reply;
+    for (const auto& [command, serve_it] : kServe) {
+        if (command == request.command)
+            return (this->*serve_it)(request, connection);
     }
+    return ControlReply::failure("this procrun does not know \"" +
+                                 std::string(to_string(request.command)) + "\"");
+}
+
+ControlReply ControlAdapter::serve_status(const ControlRequest&, ControlConnection&) {
+    ControlReply reply;
+    const TimePoint now = runtime_.now();
+    for (std::size_t i = 0; i < runtime_.policy().size(); ++i)
+        reply.instances.push_back(status(i, now));
+    return reply;
+}
+
+ControlReply ControlAdapter::serve_kill(const ControlRequest&, ControlConnection&) {
+    runtime_.feed(event::StopAll{"stopping everything (procrun kill)"});
+    return {};
+}
+
+ControlReply ControlAdapter::serve_connect(const ControlRequest& request,
+                                           ControlConnection& connection) {
+    if (connect_ == nullptr)
+        return ControlReply::failure("this procrun cannot connect a terminal to its processes");
+    return connect_->serve(request, connection);
+}
+
+ControlReply ControlAdapter::serve_signal(const ControlRequest& request, ControlConnection&) {
     const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
     if (!targets.ok())
         return ControlReply::failure(targets.error);
-    if (request.command == ControlCommand::signal) {
-        const TimePoint now = runtime_.now();
-        return signal_instances(
-            request.signal, targets.instances,
-            [this, &request](std::size_t i) {
-                return launcher_.signal_instance(i, request.signal);
-            },
-            [this, now](std::size_t i) { return status(i, now); });
-    }
+    const TimePoint now = runtime_.now();
+    return signal_instances(
+        request.signal, targets.instances,
+        [this, &request](std::size_t i) { return launcher_.signal_instance(i, request.signal); },
+        [this, now](std::size_t i) { return status(i, now); });
+}
+
+ControlReply ControlAdapter::serve_policy_op(const ControlRequest& request, ControlConnection&) {
+    const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
+    if (!targets.ok())
+        return ControlReply::failure(targets.error);
     runtime_.feed(event::Control{op_of(request.command), targets.instances});
+    ControlReply reply;
     const TimePoint now = runtime_.now();
     for (std::size_t i : targets.instances)
         reply.instances.push_back(status(i, now));

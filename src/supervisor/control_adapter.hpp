@@ -4,9 +4,11 @@
 // terminal, translated for the runtime: a status reply from the policy (with
 // a process stopped by a signal shown as such, from the launcher), a policy
 // event and the targets' status, or for `signal` the launcher's signal to
-// each target.
+// each target. One entry per command in a table (control_adapter.cpp); a
+// command that streams gets the connection to keep open.
 
 #include "procrun/control.hpp"
+#include "supervisor/connect_hub.hpp"
 #include "supervisor/runtime.hpp"
 
 namespace procrun {
@@ -17,13 +19,26 @@ class ControlAdapter : public ControlHandler {
     ControlAdapter(const Plan& plan, Runtime& runtime, Launcher& launcher)
         : plan_(plan), runtime_(runtime), launcher_(launcher) {}
     ControlReply handle(const ControlRequest& request) override;
+    ControlReply serve(const ControlRequest& request, ControlConnection& connection) override;
+    // `connect` requests go to `hub` (which must outlive it).
+    void connect_with(ConnectHub& hub) { connect_ = &hub; }
+
+    // What a command does: its reply, given the request and its connection.
+    using Serve = ControlReply (ControlAdapter::*)(const ControlRequest&, ControlConnection&);
 
   private:
     [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now) const;
 
+    ControlReply serve_status(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_kill(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_signal(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_connect(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_policy_op(const ControlRequest& request, ControlConnection& connection);
+
     const Plan& plan_;
     Runtime& runtime_;
     Launcher& launcher_;
+    ConnectHub* connect_ = nullptr;
 };
 
 }  // namespace procrun

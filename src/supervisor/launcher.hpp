@@ -34,9 +34,25 @@ class LauncherEvents {
     virtual void escapee_gone(int pid) = 0;
     virtual void signal(int signal) = 0;  // procrun received it
     virtual void deadline() = 0;          // the time given to arm_deadline() has come
+    virtual void prompt_timer() = 0;      // the time given to arm_prompt_timer() has come
     // Whether output is wanted now; when not, reading stops until resume_output().
     virtual bool accepting_output() = 0;
+    // Bytes its stop_command wrote (stdout and stderr), in order.
+    virtual void stop_command_output(std::size_t id, std::string_view bytes) = 0;
+    // Its stop_command ended, after all its output: `failure` empty when it
+    // exited 0, else how it failed ("exited with code 1", "could not be started: ...").
+    virtual void stop_command_ended(std::size_t id, const std::string& failure) = 0;
+    // An attempt of its liveness probe failed (`failures` in a row), or passed
+    // after failures or for the first time (0).
+    virtual void liveness_result(std::size_t id, int failures, const std::string& detail) = 0;
 };
+
+// Whether an instance may still be writing its current line: bytes of it
+// are unread in its pipe, or a process of its group is running (not blocked).
+enum class OutputActivity { idle, unread, running };
+
+// What write_input() holds per instance before it refuses more.
+inline constexpr std::size_t kInputQueueLimit = 64 * 1024;
 
 class Launcher {
   public:
@@ -64,11 +80,41 @@ class Launcher {
     virtual bool start_probe(std::size_t id) = 0;
     virtual void cancel_probe(std::size_t id) = 0;
     virtual void probe_line(std::size_t id, std::string_view line) = 0;
+    // Runs its stop_command (/bin/sh -c, the instance's environment and
+    // directory) in a process group of its own; its output goes to
+    // stop_command_output(), its end to stop_command_ended(). Nothing of it
+    // outlives its instance's stop_timeout, nor procrun.
+    virtual void run_stop_command(std::size_t id) = 0;
+    // Starts (again) or stops its liveness probe (reported by liveness_result()).
+    virtual void start_liveness(std::size_t id) = 0;
+    virtual void cancel_liveness(std::size_t id) = 0;
     // Reading stopped because accepting_output() was false: read again.
     virtual void resume_output() = 0;
+    // Bytes for the stdin of its latest run (its pipe, or its pseudo-terminal
+    // as if typed), written in order without ever blocking: what the process
+    // does not read yet waits in a queue of at most kInputQueueLimit bytes per
+    // instance. Returns false, and drops `bytes` whole, when the queue is full
+    // or the instance has no stdin open (not started, exited, or it closed it).
+    virtual bool write_input(std::size_t id, std::string_view bytes) = 0;
+    // The window size of its pseudo-terminal (the kernel signals SIGWINCH to
+    // its foreground group); nothing for an instance on a pipe.
+    virtual void resize(std::size_t id, unsigned short rows, unsigned short cols) = 0;
+    // The end of its input, once what is queued is written: a stdin pipe is
+    // closed (the process reads end-of-file; its next run gets a new one); a
+    // pseudo-terminal gets its end-of-file character (VEOF), as Ctrl-D typed
+    // at a terminal, and stays open.
+    virtual void end_input(std::size_t id) = 0;
+    // Whether a process of its latest run is blocked reading its stdin now
+    // (asked by the kernel: not for the hot path).
+    [[nodiscard]] virtual bool waiting_for_input(std::size_t id) = 0;
     [[nodiscard]] virtual TimePoint now() const = 0;
     virtual void arm_deadline(TimePoint at) = 0;
     virtual void cancel_deadline() = 0;
+    // Asked by the kernel, off the hot path: for a partial line held a while.
+    [[nodiscard]] virtual OutputActivity output_activity(std::size_t id) = 0;
+    // The second timer, for partial lines (supervisor/prompts.hpp): re-arming
+    // replaces the time given before.
+    virtual void arm_prompt_timer(TimePoint at) = 0;
     // Last resort when the loop itself failed: SIGKILL to every group started.
     virtual void kill_all() = 0;
 

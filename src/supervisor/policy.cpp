@@ -58,6 +58,7 @@ std::vector<Action> Policy::handle(const Event& event, TimePoint now) {
         return out;
     std::visit([&](const auto& e) { on(e, now, out); }, event);
     restart_waiting_dependents(now, out);
+    release_stops(now, out);
     rearm(out);
     return out;
 }
@@ -73,6 +74,7 @@ void Policy::on(const event::Started& e, TimePoint now, std::vector<Action>& out
     s.started_once = true;
     s.started_at = now;
     s.announced_waiting = false;
+    s.not_live = false;
     out.emplace_back(
         action::Announce{name(e.process) + " started with pid " + std::to_string(e.pid)});
     if (stopping()) {
@@ -85,6 +87,7 @@ void Policy::on(const event::Started& e, TimePoint now, std::vector<Action>& out
     } else {
         s.ready = true;
         s.ready_once = true;
+        start_liveness(e.process, out);
     }
     spawn_next(out);
 }
@@ -117,6 +120,8 @@ void Policy::on(const event::Exited& e, TimePoint now, std::vector<Action>& out)
     s.last_failure.clear();
     if (lifecycle(e.process).readiness.kind != ProbeKind::none && !s.ready && !s.probe_failed)
         out.emplace_back(action::CancelProbe{e.process});
+    if (lifecycle(e.process).liveness.kind != ProbeKind::none)
+        out.emplace_back(action::CancelLiveness{e.process});
     s.ready = false;
     out.emplace_back(action::Announce{name(e.process) + " " + describe(e.status)});
     // With nothing of it left, whatever follows (a stop, a restart) has
@@ -135,7 +140,8 @@ void Policy::ended(std::size_t i, const ExitStatus& status, bool spawn_failed, T
                    std::vector<Action>& out) {
     InstanceState& s = states_[i];
     const Lifecycle& lc = lifecycle(i);
-    const bool failure = spawn_failed || status.signal != 0 || status.code != 0;
+    // A process stopped because it was not live failed, however it exited.
+    const bool failure = spawn_failed || status.signal != 0 || status.code != 0 || s.not_live;
     if (lc.exit_with) {
         // Its exit stops everything, whatever else is set.
         stop(spawn_failed ? kExitSupervisorFailed : status.shell_code(), now, out);
@@ -232,8 +238,10 @@ void Policy::on(const event::Ready& e, TimePoint /*now*/, std::vector<Action>& o
     s.ready_once = true;
     s.probe_failed = false;
     out.emplace_back(action::Announce{name(e.process) + " is ready"});
-    if (!stopping())
+    if (!stopping()) {
+        start_liveness(e.process, out);
         spawn_next(out);
+    }
 }
 
 void Policy::on(const event::NeverReady& e, TimePoint now, std::vector<Action>& out) {
@@ -308,11 +316,7 @@ void Policy::stop_one(std::size_t i, TimePoint now, std::vector<Action>& out) {
     InstanceState& s = states_[i];
     if (s.state == State::exited && s.group_gone)
         return;
-    out.emplace_back(action::SignalGroups{lifecycle(i).stop_signal, {i}});
-    out.emplace_back(action::SignalGroups{SIGCONT, {i}});
-    const TimePoint at = now + stop_timeout(i);
-    if (!s.kill_at || at < *s.kill_at)
-        s.kill_at = at;
+    send_stops({i}, now, false, out);
 }
 
 void Policy::spawn_next(std::vector<Action>& out) {

@@ -58,6 +58,8 @@ void Policy::on(const event::DeadlineReached& /*e*/, TimePoint now, std::vector<
         out.emplace_back(action::SignalGroups{SIGKILL, kill});
     }
     if (phase_ == Phase::stopping) {
+        // Those that waited for the processes just killed go next.
+        release_stops(now, out);
         const bool waiting = std::any_of(states_.begin(), states_.end(),
                                          [](const InstanceState& s) { return s.kill_at; });
         if (!waiting)
@@ -144,29 +146,8 @@ void Policy::stop(int exit_code, TimePoint now, std::vector<Action>& out) {
         s.then = Then::nothing;
     }
     const auto targets = alive();
-    if (!targets.empty()) {
-        announce_stop(targets, out);
-        std::vector<int> signals;
-        for (std::size_t i : targets) {
-            const int sig = lifecycle(i).stop_signal;
-            if (std::find(signals.begin(), signals.end(), sig) == signals.end())
-                signals.push_back(sig);
-        }
-        for (int sig : signals) {
-            std::vector<std::size_t> group;
-            for (std::size_t i : targets) {
-                if (lifecycle(i).stop_signal == sig)
-                    group.push_back(i);
-            }
-            out.emplace_back(action::SignalGroups{sig, group});
-        }
-        out.emplace_back(action::SignalGroups{SIGCONT, targets});
-        for (std::size_t i : targets) {
-            const TimePoint at = now + stop_timeout(i);
-            if (!states_[i].kill_at || at < *states_[i].kill_at)
-                states_[i].kill_at = at;
-        }
-    }
+    if (!targets.empty())
+        stop_targets(targets, now, out);
     finish_if_done(out);
 }
 
@@ -350,6 +331,8 @@ InstanceStatus Policy::status(std::size_t i, TimePoint now) const {
         else if (s.state == State::running)
             st.readiness = "pending";
     }
+    if (const std::string health = liveness_status(i); !health.empty())
+        st.readiness += (st.readiness.empty() ? "" : ", ") + health;
     return st;
 }
 

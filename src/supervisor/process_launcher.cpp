@@ -43,16 +43,16 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
       limit_(limit),
       signals_(io),
       deadline_(io),
+      prompt_timer_(io),
       reaper_(io),
-      dev_null_(posix::open_dev_null()),
       pipe_size_(pipe_size_for(plan.instances.size())) {
     procs_.reserve(plan.instances.size());
     for (const auto& inst : plan.instances) {
         auto p = std::make_unique<InstanceProcess>(io_, inst);
         if (inst.lifecycle.readiness.kind != ProbeKind::none) {
-            p->probe =
-                std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
-                                        plan.environment_of(inst).to_strings(), plan.root, reaper_);
+            p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+                                               plan.environment_of(inst).to_strings(),
+                                               inst.working_dir, reaper_);
         }
         any_pty_ = any_pty_ || inst.lifecycle.pty;
         procs_.push_back(std::move(p));
@@ -109,6 +109,7 @@ void ProcessLauncher::spawn_now(std::size_t id) {
             close_pipe(p, id);
     }
     p.group.cancel();
+    close_input(p);
     ++p.generation;
     p.read_armed = false;
     p.paused = false;
@@ -120,23 +121,26 @@ void ProcessLauncher::spawn_now(std::size_t id) {
         posix::SpawnOptions options;
         options.command = p.instance->command;
         options.env = plan_.environment_of(*p.instance).to_strings();
-        options.cwd = plan_.root;
-        options.stdin_fd = dev_null_.get();
+        options.cwd = p.instance->working_dir;
         // If procrun dies without stopping it (SIGKILL, a crash), the app gets
         // its stop signal from the kernel; the guardian handles the rest of the group.
         options.parent_death_signal = p.instance->lifecycle.stop_signal;
         options.nofile_soft = limit_.original_soft;
         posix::Fd child_end;
+        posix::Fd child_input;
         open_output(p, options, child_end);
+        open_input(p, options, child_input);
         p.pid = posix::spawn_detached(options);
         // Only the child holds its end now: its exit ends the output (EOF, or
         // EIO on a terminal).
         child_end.reset();
+        child_input.reset();
         p.open = true;
         watch(id);
     } catch (const std::exception& e) {
         boost::system::error_code ignored;
         p.pipe.close(ignored);
+        close_input(p);
         events_->spawn_failed(id, e.what());
         return;
     }
@@ -185,6 +189,8 @@ void ProcessLauncher::on_reaped(std::size_t id, unsigned generation, int wait_st
         const int capacity = posix::pipe_size(p.pipe.native_handle());
         drain(p, id, static_cast<std::size_t>(capacity > 0 ? capacity : kDefaultPipeCapacity));
     }
+    // Its stdin ends with it: a process it left behind reads end-of-file.
+    close_input(p);
     const pid_t pgid = p.pid;
     const bool empty = !posix::group_exists(pgid);
     if (empty)

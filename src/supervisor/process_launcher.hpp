@@ -16,6 +16,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -28,7 +29,9 @@
 #include "procrun/posix/pty.hpp"
 #include "procrun/posix/reaper.hpp"
 #include "supervisor/launcher.hpp"
+#include "supervisor/liveness.hpp"
 #include "supervisor/probe.hpp"
+#include "supervisor/stop_command.hpp"
 
 namespace procrun {
 
@@ -68,7 +71,17 @@ class ProcessLauncher : public Launcher {
     bool start_probe(std::size_t id) override;
     void cancel_probe(std::size_t id) override;
     void probe_line(std::size_t id, std::string_view line) override;
+    // process_launcher_health.cpp: stop commands and liveness probes.
+    void run_stop_command(std::size_t id) override;
+    void start_liveness(std::size_t id) override;
+    void cancel_liveness(std::size_t id) override;
     void resume_output() override;
+    bool write_input(std::size_t id, std::string_view bytes) override;
+    void resize(std::size_t id, unsigned short rows, unsigned short cols) override;
+    void end_input(std::size_t id) override;
+    [[nodiscard]] bool waiting_for_input(std::size_t id) override;
+    void arm_prompt_timer(TimePoint at) override;
+    [[nodiscard]] OutputActivity output_activity(std::size_t id) override;
     [[nodiscard]] TimePoint now() const override { return SteadyClock::now(); }
     void arm_deadline(TimePoint at) override;
     void cancel_deadline() override;
@@ -78,7 +91,7 @@ class ProcessLauncher : public Launcher {
     // One instance's process, as the launcher holds it.
     struct InstanceProcess {
         InstanceProcess(boost::asio::io_context& io, const Instance& inst)
-            : instance(&inst), pipe(io), group(io) {}
+            : instance(&inst), pipe(io), input(io), group(io) {}
         const Instance* instance;
         pid_t pid = -1;
         unsigned generation = 0;  // one per spawn: callbacks of an earlier run are ignored
@@ -88,6 +101,12 @@ class ProcessLauncher : public Launcher {
         bool open = false;        // the pipe has not reached EOF
         bool read_armed = false;  // a wait for readability is pending
         bool paused = false;      // not read because the output is full
+        // The write end of its stdin pipe (on a pty, stdin is the terminal:
+        // `pipe` is written instead), held until its process is reaped.
+        boost::asio::posix::stream_descriptor input;
+        std::string input_queue;    // written to stdin when it can take it
+        bool input_armed = false;   // a wait for writability is pending
+        bool input_ending = false;  // end_input(): the end comes after the queue
         posix::GroupWatch group;
         std::unique_ptr<Probe> probe;  // when the type has a readiness probe
     };
@@ -99,6 +118,9 @@ class ProcessLauncher : public Launcher {
 
     void spawn_now(std::size_t id);
     void open_output(InstanceProcess& p, posix::SpawnOptions& options, posix::Fd& child_end);
+    void open_input(InstanceProcess& p, posix::SpawnOptions& options, posix::Fd& child_end);
+    void flush_input(std::size_t id);
+    void close_input(InstanceProcess& p);
     void watch(std::size_t id);
     void on_reaped(std::size_t id, unsigned generation, int wait_status);
     void drain(InstanceProcess& p, std::size_t id, std::size_t limit);
@@ -116,8 +138,8 @@ class ProcessLauncher : public Launcher {
     posix::FdLimit limit_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer deadline_;
+    boost::asio::steady_timer prompt_timer_;
     posix::Reaper reaper_;
-    posix::Fd dev_null_;
     std::vector<std::unique_ptr<InstanceProcess>> procs_;
     std::array<char, 64 * 1024> read_buf_{};  // one read(2) takes at most this much
     posix::WindowSize window_{};
@@ -128,6 +150,9 @@ class ProcessLauncher : public Launcher {
     std::unordered_set<pid_t> known_children_;  // orphans already recorded
     std::function<bool(int)> job_signal_;
     std::function<void(std::size_t, int)> child_stopped_;
+    // Per instance, made when first needed (the instances may grow).
+    std::map<std::size_t, std::unique_ptr<StopCommand>> stop_commands_;
+    std::map<std::size_t, std::unique_ptr<LivenessProbe>> liveness_;
 };
 
 }  // namespace procrun

@@ -22,9 +22,11 @@ void ProcessLauncher::drain_all() {
         drain(p, id, static_cast<std::size_t>(kDefaultPipeCapacity));
         if (p.open)
             close_pipe(p, id);
+        close_input(p);
         p.group.cancel();
     }
     deadline_.cancel();
+    prompt_timer_.cancel();
 }
 
 void ProcessLauncher::arm_read(std::size_t id) {

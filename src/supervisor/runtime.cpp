@@ -40,6 +40,19 @@ void Runtime::apply_all(std::vector<Action> actions) {
             apply(action);
     }
     dispatching_ = false;
+    check_startup();
+}
+
+void Runtime::check_startup() {
+    if (!startup_)
+        return;
+    const Policy::Startup now = policy_.startup();
+    if (now == Policy::Startup::starting)
+        return;
+    // Told once; what it does may feed events (they find no watch any more).
+    const StartupWatch watch = std::move(*startup_);
+    startup_.reset();
+    watch.decided(now == Policy::Startup::up);
 }
 
 void Runtime::apply(const Action& action) {
@@ -49,6 +62,7 @@ void Runtime::apply(const Action& action) {
             if constexpr (std::is_same_v<T, action::Spawn>) {
                 outputs_[a.process].splitter.set_strip_cr(plan_.instances[a.process].lifecycle.pty);
                 outputs_[a.process].probe_reads_lines = false;
+                partials_.forget(a.process);
                 launcher_.spawn(a.process);
             } else if constexpr (std::is_same_v<T, action::CancelSpawn>) {
                 launcher_.cancel_spawn(a.process);
@@ -75,6 +89,12 @@ void Runtime::apply(const Action& action) {
                 launcher_.cancel_probe(a.process);
             } else if constexpr (std::is_same_v<T, action::Finish>) {
                 exit_code_ = a.exit_code;
+            } else if constexpr (std::is_same_v<T, action::RunStopCommand>) {
+                launcher_.run_stop_command(a.process);
+            } else if constexpr (std::is_same_v<T, action::StartLiveness>) {
+                launcher_.start_liveness(a.process);
+            } else if constexpr (std::is_same_v<T, action::CancelLiveness>) {
+                launcher_.cancel_liveness(a.process);
             }
         },
         action);
@@ -91,6 +111,8 @@ void Runtime::signal_groups(const action::SignalGroups& a) {
 }
 
 void Runtime::announce(const std::string& text) {
+    if (startup_ && startup_->announced)
+        startup_->announced(text);
     sink_.stamp();
     sink_.system(text);
 }
@@ -125,6 +147,8 @@ bool Runtime::accepting_output() {
 
 void Runtime::started(std::size_t id, int pid) {
     feed(event::Started{id, pid});
+    if (started_hook_)
+        started_hook_(id);
 }
 
 void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
@@ -133,13 +157,24 @@ void Runtime::spawn_failed(std::size_t id, const std::string& reason) {
 
 void Runtime::output(std::size_t id, std::string_view bytes) {
     sink_.stamp();
-    outputs_[id].splitter.feed(
-        bytes, [this, id](std::string_view text, bool continued) { line(id, text, continued); });
+    LineSplitter& splitter = outputs_[id].splitter;
+    bool lines = false;  // a line ended: a partial line now began in these bytes
+    splitter.feed(bytes, [this, id, &lines](std::string_view text, bool continued) {
+        lines = true;
+        line(id, text, continued);
+    });
+    if (splitter.has_partial()) {
+        if (auto at = partials_.fed(id, true, lines, launcher_.now()))
+            launcher_.arm_prompt_timer(*at);
+    } else {
+        partials_.fed(id, false, false, TimePoint{});
+    }
     if (sink_.pending() >= kFlushAt)
         sink_.flush();
 }
 
 void Runtime::output_end(std::size_t id) {
+    partials_.forget(id);
     sink_.stamp();
     outputs_[id].splitter.finish(
         [this, id](std::string_view text, bool continued) { line(id, text, continued); });
@@ -187,6 +222,25 @@ void Runtime::signal(int sig) {
 
 void Runtime::deadline() {
     feed(event::DeadlineReached{});
+}
+
+void Runtime::stop_command_output(std::size_t id, std::string_view bytes) {
+    sink_.stamp();
+    outputs_[id].stop_command.feed(bytes, [this, id](std::string_view text, bool continued) {
+        sink_.line(id, text, continued);
+    });
+}
+
+void Runtime::stop_command_ended(std::size_t id, const std::string& failure) {
+    sink_.stamp();
+    outputs_[id].stop_command.finish(
+        [this, id](std::string_view text, bool continued) { sink_.line(id, text, continued); });
+    if (!failure.empty())
+        feed(event::StopCommandFailed{id, failure});
+}
+
+void Runtime::liveness_result(std::size_t id, int failures, const std::string& detail) {
+    feed(event::Liveness{id, failures, detail});
 }
 
 }  // namespace procrun

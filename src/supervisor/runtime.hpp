@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "procrun/plan.hpp"
 #include "procrun/policy.hpp"
 #include "supervisor/launcher.hpp"
+#include "supervisor/prompts.hpp"
 
 namespace procrun {
 
@@ -38,6 +40,15 @@ class Runtime : public LauncherEvents {
     [[nodiscard]] const Policy& policy() const { return policy_; }
     [[nodiscard]] TimePoint now() const { return launcher_.now(); }
 
+    // Whoever waits for the start-up to be decided (`procrun start -D`): told
+    // each line announced until then, and once whether everything came up
+    // (Policy::startup). Nothing is printed for it here.
+    struct StartupWatch {
+        std::function<void(const std::string&)> announced;
+        std::function<void(bool up)> decided;
+    };
+    void watch_startup(StartupWatch watch) { startup_ = std::move(watch); }
+
     // An event from elsewhere (the control adapter); handled at once unless an
     // event is being handled, then right after it.
     void feed(Event event);
@@ -59,12 +70,23 @@ class Runtime : public LauncherEvents {
     void escapee_gone(int pid) override;
     void signal(int signal) override;
     void deadline() override;
+    void prompt_timer() override;
     bool accepting_output() override;
+    void stop_command_output(std::size_t id, std::string_view bytes) override;
+    void stop_command_ended(std::size_t id, const std::string& failure) override;
+    void liveness_result(std::size_t id, int failures, const std::string& detail) override;
+
+    // The instance whose stdin is procrun's own (`start --interactive`): its
+    // prompts need no "waiting for input" hint.
+    void set_focus(std::size_t id) { focus_ = id; }
+    // Called with each instance's id when it has started.
+    void on_started(std::function<void(std::size_t)> hook) { started_hook_ = std::move(hook); }
 
   private:
     // What the runtime keeps of one instance: its output's line splitter.
     struct InstanceOutput {
         LineSplitter splitter;
+        LineSplitter stop_command;  // its stop_command's output, shown under its name
         bool probe_reads_lines = false;
     };
 
@@ -72,18 +94,24 @@ class Runtime : public LauncherEvents {
     void apply(const Action& action);
     void signal_groups(const action::SignalGroups& a);
     void announce(const std::string& text);
+    void check_startup();
     void line(std::size_t id, std::string_view text, bool continued);
+    void show_prompt(std::size_t id);
 
     const Plan& plan_;
     Launcher& launcher_;
     Sink& sink_;
     Policy policy_;
     std::vector<InstanceOutput> outputs_;
+    PartialLines partials_;
+    std::optional<std::size_t> focus_;
+    std::function<void(std::size_t)> started_hook_;
     std::deque<Event> events_;
     bool dispatching_ = false;
     bool paused_ = false;  // reading stopped for back-pressure
     bool abandoned_ = false;
     std::optional<int> exit_code_;
+    std::optional<StartupWatch> startup_;
 };
 
 }  // namespace procrun

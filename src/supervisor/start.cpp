@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <memory>
 
@@ -15,7 +16,9 @@
 #include "procrun/posix/limits.hpp"
 #include "procrun/posix/signals.hpp"
 #include "procrun/supervisor.hpp"
+#include "supervisor/connect_hub.hpp"
 #include "supervisor/control_adapter.hpp"
+#include "supervisor/focus.hpp"
 #include "supervisor/job_control.hpp"
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
@@ -38,6 +41,7 @@ struct Start {
           sink(io, the_plan, the_options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
+          connect_hub(the_plan, runtime, launcher),
           control_adapter(the_plan, runtime, launcher),
           job({[this] { return launcher.live_groups(); },
                [this](const std::string& text) {
@@ -47,7 +51,14 @@ struct Start {
                [this] { runtime.flush(); }}) {
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
-        launcher.on_job_signal([this](int sig) { return job.on_signal(sig); });
+        control_adapter.connect_with(connect_hub);
+        launcher.on_job_signal([this](int sig) {
+            const bool took = job.on_signal(sig);
+            if (sig == SIGCONT && focus)
+                focus->resume();
+            return took;
+        });
+        focus_on(options.interactive);
         launcher.on_child_stopped([this](std::size_t id, int sig) {
             job.on_child_stopped(plan.instances[id].name, sig);
         });
@@ -56,6 +67,7 @@ struct Start {
     int run();
     std::optional<int> watch();
     void loop();
+    void focus_on(const std::optional<std::string>& name);
 
     const Plan& plan;
     const StartOptions& options;
@@ -63,11 +75,32 @@ struct Start {
     StartSink sink;
     ProcessLauncher launcher;
     Runtime runtime;
+    ConnectHub connect_hub;  // `procrun connect`: between the launcher and the runtime
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Watcher> watcher;  // `watch:`: files that restart processes
+    std::unique_ptr<FocusInput> focus;  // --interactive
 };
+
+// procrun's stdin goes to instance `name`, from when it has first started.
+void Start::focus_on(const std::optional<std::string>& name) {
+    for (std::size_t id = 0; name && id < plan.instances.size(); ++id) {
+        if (plan.instances[id].name != *name)
+            continue;
+        focus = std::make_unique<FocusInput>(io, launcher, id, *name, [this](const std::string& t) {
+            sink.stamp();
+            sink.system(t);
+        });
+        runtime.set_focus(id);
+        runtime.on_started([this, id, begun = false](std::size_t started) mutable {
+            if (started == id && !begun) {
+                begun = true;
+                focus->start();
+            }
+        });
+    }
+}
 
 int Start::run() {
     launcher.listen();
@@ -145,6 +178,18 @@ void Start::loop() {
     }
 }
 
+// `procrun start -D`: the waiting command learns how the start-up goes; a
+// start that failed stops everything (the waiting command exits non-zero).
+void watch_startup(Start& start, StartupObserver& observer) {
+    start.runtime.watch_startup(
+        {[&observer](const std::string& text) { observer.announced(text); },
+         [&start, &observer](bool up) {
+             observer.decided(up);
+             if (!up)
+                 start.runtime.feed(event::StopAll{"the start failed: stopping everything"});
+         }});
+}
+
 }  // namespace
 
 int run_start(const Plan& plan, const StartOptions& options) {
@@ -163,6 +208,8 @@ int run_start(const Plan& plan, const StartOptions& options) {
     int code = kExitSupervisorFailed;
     {
         Start start(plan, options, guardian, limit);
+        if (options.startup != nullptr)
+            watch_startup(start, *options.startup);
         if (!guardian.healthy()) {
             start.sink.report(std::string("warning: no guardian process (") +
                               std::strerror(guardian.error()) +
@@ -176,6 +223,9 @@ int run_start(const Plan& plan, const StartOptions& options) {
             start.sink.report(std::string("internal error: ") + e.what() +
                               "; killed all processes");
         }
+        // Every group has stopped: the guardian may go while the loop's
+        // descriptors close.
+        guardian.release();
     }
     guardian.finish();
     return code;

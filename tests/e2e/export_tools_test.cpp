@@ -495,4 +495,276 @@ TEST_CASE("a process type that is not a DNS-1123 label is reported with the --st
     CHECK_FALSE(fs::exists(dir.path() / "k8s"));
 }
 
+// ---- per-type settings: env, working_dir, probes, dependencies, restarts ----
+
+// db (a tcp probe, always restarted, stopped with SIGINT), migrate (a one-shot
+// after db is ready) and web (its own env and folder, after db is ready and
+// migrate has finished, an http probe).
+fs::path lifecycle_project(TempDir& dir) {
+    dir.write("app/Procfile",
+              "db: exec sleep 30\nweb: echo \"dir=$(pwd) level=$LEVEL\"; exec sleep 30\n"
+              "migrate: true\n");
+    dir.write("app/.env", "LEVEL=app\nSHARED=1\n");
+    dir.write("app/services/web/.env.web", "FROM_FILE=yes\n");
+    dir.write("app/.procrun.yaml",
+              "processes:\n"
+              "  db:\n"
+              "    restart: always\n"
+              "    stop_signal: INT\n"
+              "    stop_timeout: 20s\n"
+              "    readiness:\n"
+              "      tcp: 5432\n"
+              "      initial_delay: 1s\n"
+              "      interval: 2s\n"
+              "      timeout: 1500ms\n"
+              "      retries: 5\n"
+              "    liveness: {tcp: 5432, period: 5s, failure_threshold: 4}\n"
+              "    stop_command: pg_ctl stop\n"
+              "  migrate:\n"
+              "    can_die: true\n"
+              "    depends_on: {db: ready}\n"
+              "  web:\n"
+              "    restart: on-failure\n"
+              "    working_dir: services/web\n"
+              "    env_file: services/web/.env.web\n"
+              "    env: {LEVEL: type-env, API_KEY: s3cret}\n"
+              "    stop_timeout: 15s\n"
+              "    depends_on: {db: ready, migrate: completed_successfully}\n"
+              "    readiness:\n"
+              "      http: /health\n");
+    return dir.path() / "app";
+}
+
+TEST_CASE(
+    "compose: per-type env, working_dir, healthcheck, depends_on conditions and restart "
+    "pass docker-compose config",
+    "[e2e][export][compose][pertype]") {
+    TempDir dir;
+    const fs::path root = lifecycle_project(dir);
+    const fs::path out = dir.path() / "compose";
+    const RunResult e =
+        export_to(root, {"compose", out.string(), "-a", "e2e", "-p", "5000", "--image", "img:1"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    // compose has a place for every setting the project gives but db's liveness probe (a
+    // service has one healthcheck: its readiness) and stop command.
+    CHECK(e.err.find("process type 'db' sets 'liveness', which compose cannot express") !=
+          std::string::npos);
+    CHECK(e.err.find("process type 'db' sets 'stop_command', which compose cannot express") !=
+          std::string::npos);
+    std::size_t warnings = 0;
+    for (std::size_t at = e.err.find("warning:"); at != std::string::npos;
+         at = e.err.find("warning:", at + 1))
+        ++warnings;
+    CHECK(warnings == 2);
+    if (!have_program("docker-compose")) {
+        PROCRUN_TOOL_MISSING("docker-compose is not installed (Debian package 'docker-compose')");
+    }
+    RunOptions o;
+    o.cwd = out;
+    o.timeout = 60s;
+    const RunResult config =
+        run({"docker-compose", "-f", (out / "compose.yaml").string(), "config"}, o);
+    INFO(config.out << config.err);
+    REQUIRE(config.exit_code == 0);
+    const YAML::Node doc = YAML::Load(config.out);
+    const YAML::Node db = doc["services"]["db"];
+    const YAML::Node web = doc["services"]["web"];
+    const YAML::Node migrate = doc["services"]["migrate"];
+    CHECK(web["depends_on"]["db"]["condition"].as<std::string>() == "service_healthy");
+    CHECK(web["depends_on"]["migrate"]["condition"].as<std::string>() ==
+          "service_completed_successfully");
+    CHECK(migrate["depends_on"]["db"]["condition"].as<std::string>() == "service_healthy");
+    CHECK(db["healthcheck"]["test"][0].as<std::string>() == "CMD-SHELL");
+    CHECK(db["healthcheck"]["test"][1].as<std::string>() == "nc -z 127.0.0.1 5432");
+    CHECK(db["healthcheck"]["retries"].as<int>() == 5);
+    CHECK(web["healthcheck"]["test"][1].as<std::string>().find("http://127.0.0.1:5100/health") !=
+          std::string::npos);
+    CHECK(db["restart"].as<std::string>() == "always");
+    CHECK(web["restart"].as<std::string>() == "on-failure");
+    CHECK(migrate["restart"].as<std::string>() == "no");
+    CHECK(db["stop_signal"].as<std::string>() == "SIGINT");
+    CHECK(db["stop_grace_period"].as<std::string>() == "20s");
+    CHECK(web["stop_grace_period"].as<std::string>() == "15s");
+    CHECK(web["working_dir"].as<std::string>() == (root / "services/web").string());
+    CHECK(db["working_dir"].as<std::string>() == root.string());
+    CHECK(web["environment"]["LEVEL"].as<std::string>() == "type-env");
+    CHECK(web["environment"]["FROM_FILE"].as<std::string>() == "yes");
+    CHECK(web["environment"]["SHARED"].as<std::string>() == "1");
+    CHECK(db["environment"]["LEVEL"].as<std::string>() == "app");
+    CHECK_FALSE(db["environment"]["FROM_FILE"]);
+}
+
+TEST_CASE("kubernetes: per-type env and folder, probes and grace periods pass the schemas",
+          "[e2e][export][kubernetes][pertype]") {
+    TempDir dir;
+    const fs::path root = lifecycle_project(dir);
+    const fs::path out = dir.path() / "k8s";
+    const RunResult e =
+        export_to(root, {"kubernetes", out.string(), "-a", "e2e", "-p", "5000", "--image", "i:1"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    // Deployments restart every exit, start at once and stop with SIGTERM.
+    CHECK(e.err.find("process type 'web' sets 'depends_on', which kubernetes cannot express") !=
+          std::string::npos);
+    CHECK(e.err.find("process type 'db' sets 'stop_signal', which kubernetes cannot express") !=
+          std::string::npos);
+    CHECK(e.err.find("'web' restarts after every exit under kubernetes") != std::string::npos);
+    const YAML::Node db = YAML::LoadFile((out / "e2e-db-deployment.yaml").string());
+    const YAML::Node web = YAML::LoadFile((out / "e2e-web-deployment.yaml").string());
+    const YAML::Node secret = YAML::LoadFile((out / "e2e-web-secret.yaml").string());
+    const YAML::Node dbc = db["spec"]["template"]["spec"]["containers"][0];
+    const YAML::Node webc = web["spec"]["template"]["spec"]["containers"][0];
+    CHECK(dbc["readinessProbe"]["tcpSocket"]["port"].as<int>() == 5432);
+    CHECK(dbc["readinessProbe"]["initialDelaySeconds"].as<int>() == 1);
+    CHECK(dbc["readinessProbe"]["periodSeconds"].as<int>() == 2);
+    CHECK(dbc["readinessProbe"]["timeoutSeconds"].as<int>() == 2);
+    CHECK(dbc["livenessProbe"]["tcpSocket"]["port"].as<int>() == 5432);
+    CHECK(dbc["livenessProbe"]["periodSeconds"].as<int>() == 5);
+    CHECK(dbc["livenessProbe"]["failureThreshold"].as<int>() == 4);
+    CHECK(dbc["lifecycle"]["preStop"]["exec"]["command"][2].as<std::string>() == "pg_ctl stop");
+    CHECK(webc["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/health");
+    CHECK(webc["readinessProbe"]["httpGet"]["port"].as<int>() == 5100);
+    CHECK(db["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>() == 20);
+    CHECK(web["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>() == 15);
+    CHECK(webc["command"][2].as<std::string>().rfind("cd services/web && ", 0) == 0);
+    std::map<std::string, YAML::Node> env;
+    for (std::size_t i = 0; i < webc["env"].size(); ++i)
+        env[webc["env"][i]["name"].as<std::string>()] = webc["env"][i];
+    CHECK(env["LEVEL"]["value"].as<std::string>() == "type-env");
+    CHECK(env["FROM_FILE"]["value"].as<std::string>() == "yes");
+    CHECK(env["API_KEY"]["valueFrom"]["secretKeyRef"]["name"].as<std::string>() ==
+          "e2e-web-secret");
+    const auto bytes = YAML::DecodeBase64(secret["data"]["API_KEY"].as<std::string>());
+    CHECK(std::string(bytes.begin(), bytes.end()) == "s3cret");
+    // The shared ConfigMap holds the app's env files only.
+    const YAML::Node cm = YAML::LoadFile((out / "e2e-env.yaml").string());
+    CHECK(cm["data"]["LEVEL"].as<std::string>() == "app");
+    CHECK_FALSE(cm["data"]["FROM_FILE"]);
+
+    std::string why;
+    bool tool_missing = false;
+    const auto models = kubernetes_models(why, tool_missing);
+    if (!models && tool_missing)
+        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << why);
+    if (!models)
+        PROCRUN_SKIP("Kubernetes schema validation: " << why);
+    std::vector<std::string> argv = {"node", (support_dir() / "k8s_validate.cjs").string(),
+                                     models->string()};
+    for (const auto& entry : fs::directory_iterator(out)) {
+        if (entry.path().extension() == ".yaml")
+            argv.push_back(entry.path().string());
+    }
+    const RunResult v = run(argv);
+    INFO(v.out << v.err);
+    CHECK(v.exit_code == 0);
+    CHECK(split_lines(v.out).size() == 6);  // 3 deployments, a service, a ConfigMap, a Secret
+}
+
+TEST_CASE("systemd: per-type folder, restart, kill signal and ordering pass systemd-analyze",
+          "[e2e][export][systemd][pertype]") {
+    TempDir dir;
+    const fs::path root = lifecycle_project(dir);
+    const fs::path out = dir.path() / "units";
+    const RunResult e = export_to(root, {"systemd", out.string(), "-a", "e2e", "-p", "5000"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    CHECK(e.err.find("systemd starts 'web' after 'db' has started, not once it is ready") !=
+          std::string::npos);
+    CHECK(e.err.find("process type 'db' sets 'readiness', which systemd cannot express") !=
+          std::string::npos);
+    std::vector<std::string> units;
+    for (const auto& entry : fs::directory_iterator(out)) {
+        const std::string ext = entry.path().extension().string();
+        if (ext == ".service" || ext == ".target")
+            units.push_back(entry.path().string());
+    }
+    std::sort(units.begin(), units.end());
+    if (have_program("systemd-analyze")) {
+        std::vector<std::string> argv = {"systemd-analyze", "verify", "--man=no"};
+        argv.insert(argv.end(), units.begin(), units.end());
+        RunOptions o;
+        o.set_env = {"SYSTEMD_UNIT_PATH=" + out.string() + ":"};
+        const RunResult verify = run(argv, o);
+        INFO(verify.err);
+        CHECK(verify.exit_code == 0);
+        CHECK(verify.err.find(out.string()) == std::string::npos);
+    } else {
+        PROCRUN_TOOL_MISSING("systemd-analyze is not installed (Debian package 'systemd')");
+    }
+    std::vector<std::string> argv = {"python3", (support_dir() / "systemd_units.py").string()};
+    argv.insert(argv.end(), units.begin(), units.end());
+    const RunResult parsed = run(argv);
+    INFO(parsed.err);
+    REQUIRE(parsed.exit_code == 0);
+    const YAML::Node json = YAML::Load(parsed.out);
+    const YAML::Node db = json["e2e-db-1.service"]["settings"];
+    const YAML::Node web = json["e2e-web-1.service"]["settings"];
+    const YAML::Node migrate = json["e2e-migrate-1.service"]["settings"];
+    CHECK(db["Service.Restart"][0].as<std::string>() == "always");
+    CHECK(db["Service.KillSignal"][0].as<std::string>() == "SIGINT");
+    CHECK(db["Service.ExecStop"][0].as<std::string>().find("pg_ctl stop") != std::string::npos);
+    CHECK_FALSE(web["Service.ExecStop"]);
+    CHECK(db["Service.TimeoutStopSec"][0].as<std::string>() == "20000ms");
+    CHECK(migrate["Service.Restart"][0].as<std::string>() == "no");
+    CHECK(web["Service.Restart"][0].as<std::string>() == "on-failure");
+    CHECK(web["Service.WorkingDirectory"][0].as<std::string>() == (root / "services/web").string());
+    CHECK(db["Service.WorkingDirectory"][0].as<std::string>() == root.string());
+    CHECK(web["Unit.After"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"network.target", "e2e-db-1.service", "e2e-migrate-1.service"});
+    CHECK(web["Unit.Requires"].as<std::vector<std::string>>() ==
+          std::vector<std::string>{"e2e-db-1.service", "e2e-migrate-1.service"});
+    const YAML::Node env = json["e2e-web-1.service"]["env"];
+    CHECK(env["LEVEL"].as<std::string>() == "type-env");
+    CHECK(env["FROM_FILE"].as<std::string>() == "yes");
+}
+
+TEST_CASE("supervisord runs each program in its folder with its own env and settings",
+          "[e2e][export][supervisord][pertype]") {
+    if (!have_program("supervisord")) {
+        PROCRUN_TOOL_MISSING("supervisord is not installed (Debian package 'supervisor')");
+    }
+    TempDir dir;
+    const std::string child = testchild_binary();
+    dir.write("app/Procfile", "web: pwd; exec " + child +
+                                  " env LEVEL env SHARED print ready sleep 30\n" + "worker: exec " +
+                                  child + " env LEVEL print ready sleep 30\n");
+    dir.write("app/.env", "LEVEL=app\nSHARED=1\n" + marker() + "\n");
+    dir.write("app/services/web/.keep", "");
+    dir.write("app/.procrun.yaml",
+              "processes:\n"
+              "  web:\n"
+              "    working_dir: services/web\n"
+              "    env: {LEVEL: type-env}\n"
+              "    restart: on-failure\n"
+              "  worker:\n"
+              "    restart: always\n"
+              "    stop_signal: INT\n"
+              "    stop_timeout: 3s\n");
+    fs::create_directories(dir.path() / "logs");
+    const RunResult e =
+        export_to(dir.path() / "app", {"supervisord", (dir.path() / "conf.d").string(), "-a", "e2e",
+                                       "-p", "5000", "-l", (dir.path() / "logs").string()});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    const std::string conf = read_file(dir.path() / "conf.d/e2e.conf");
+    CHECK(conf.find("[program:e2e-web-1]\ncommand=") != std::string::npos);
+    CHECK(conf.find("autorestart=unexpected") != std::string::npos);
+    CHECK(conf.find("stopsignal=INT\nstopasgroup=true\nkillasgroup=true\nstopwaitsecs=3\n") !=
+          std::string::npos);
+
+    Supervisord sup(dir.path(), dir.path() / "conf.d" / "*.conf");
+    REQUIRE(sup.all_running({"e2e:e2e-web-1", "e2e:e2e-worker-1"}));
+    const fs::path web_log = dir.path() / "logs/web-1.log";
+    const fs::path worker_log = dir.path() / "logs/worker-1.log";
+    CHECK(eventually([&] { return read_file(web_log).find("ready\n") != std::string::npos; }, 10s));
+    CHECK(eventually([&] { return read_file(worker_log).find("ready\n") != std::string::npos; },
+                     10s));
+    const std::string real_root = fs::canonical(dir.path() / "app").string();
+    CHECK(read_file(web_log) == real_root + "/services/web\nLEVEL=type-env\nSHARED=1\nready\n");
+    CHECK(read_file(worker_log) == "LEVEL=app\nready\n");
+    sup.shutdown();
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
 }  // namespace

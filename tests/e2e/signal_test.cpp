@@ -95,6 +95,8 @@ TEST_CASE("signal: forward_signals passes a signal on to that type only", "[e2e]
                               kTc + " trap USR1 trap HUP print ready sleep 30\n");
     dir.write(".procrun.yaml", "processes:\n  web:\n    forward_signals: [USR1, SIGHUP]\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
+    // Both have set their traps (each in its own time, whatever the order they started in).
+    REQUIRE(c.wait_for_output("web.1    | ready", 10s));
     REQUIRE(c.wait_for_output("worker.1 | ready", 10s));
     c.signal(SIGUSR1);
     REQUIRE(c.wait_for_output("web.1    | got SIGUSR1", 10s));

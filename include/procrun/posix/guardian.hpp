@@ -62,8 +62,11 @@ class Guardian {
     // The group (or process) is gone: forget it, so that a later group with the
     // same number is not taken for it.
     void untrack(pid_t id);
-    // procrun ends normally: the guardian exits without signalling anything.
-    // Waits (at most half a second) for it to exit, so it is not left a zombie.
+    // Everything has stopped: the guardian exits without signalling anything,
+    // while procrun tears down (so that its exit overlaps procrun's own).
+    void release();
+    // procrun ends normally: release(), then wait (at most half a second) for
+    // the guardian to exit, so it is not left a zombie.
     void finish();
 
     // The on-disk form of one record (16 bytes, below PIPE_BUF, so each write is

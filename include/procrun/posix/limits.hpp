@@ -22,9 +22,10 @@ struct FdLimit {
 FdLimit raise_fd_limit();
 
 // Descriptors procrun holds for each running instance: its output pipe (or
-// pty), the pidfd of its process handle and, once it has exited, a pidfd per
-// member of its group still alive; one more with a log file.
-inline constexpr std::size_t kFdsPerInstance = 3;
+// pty), the write end of its stdin pipe, the pidfd of its process handle and,
+// once it has exited, a pidfd per member of its group still alive; one more
+// with a log file.
+inline constexpr std::size_t kFdsPerInstance = 4;
 // Descriptors procrun needs besides: standard streams, the event loop, its
 // signal pipe and timers, /dev/null, the guardian's pipe, a spawn's transient
 // pipes, probes' sockets, its own log file.
@@ -38,7 +39,7 @@ std::size_t fds_needed(std::size_t instances, bool log_files, std::size_t alread
 std::size_t open_fd_count();
 
 // The error to report before starting anything when `limit` descriptors are
-// not enough: "1000 instances need about 3040 file descriptors; the limit is
+// not enough: "1000 instances need about 4040 file descriptors; the limit is
 // 1024 (ulimit -n)" with a hint; nullopt when they are.
 std::optional<std::string> check_fd_budget(std::size_t instances, bool log_files,
                                            std::size_t already_open, rlim_t limit);

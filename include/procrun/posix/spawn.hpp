@@ -52,22 +52,20 @@ struct Spawned {
     ProcessHandle handle;  // async_wait() reaps; destroying it never kills the child
 };
 
-// Starts `/bin/sh -c COMMAND` through Boost.Process as the leader of a new
-// process group (of a new session with a pty_slave), with default signal
-// dispositions, an empty signal mask and no file descriptor but 0, 1 and 2
-// (everything else is made close-on-exec with close_range, so a failure in the
-// child is still reported through Boost's exec-error pipe). Throws
-// std::system_error naming what failed; std::invalid_argument for pty_slave
-// with output_fd or foreground_tty.
-Spawned spawn_shell(Executor executor, const SpawnOptions& options);
-
-// The same for a child that nobody waits for through Boost (the Reaper does):
-// returns its pid. The launch goes through a private io_context of its own,
-// so that the fork does not make the caller's loop re-register its
-// descriptors and signal pipe in every child (a cost growing with the
-// descriptors open) and the child never runs procrun's signal handlers:
-// signals are blocked across the fork, and a signal sent to procrun's group
-// before the child left it is discarded, not taken by procrun twice.
+// Starts `/bin/sh -c COMMAND` as the leader of a new process group (of a new
+// session with a pty_slave), with default signal dispositions, an empty signal
+// mask and no file descriptor but 0, 1 and 2 (everything else is made
+// close-on-exec with close_range). The child is made with vfork: it shares
+// procrun's memory until its exec, with every signal blocked meanwhile, and
+// procrun goes on once it has exec'd; a failure in the child before exec is
+// reported through that shared memory. A signal sent to procrun's group before
+// the child left it is discarded, not taken by the child. Returns its pid, for
+// the Reaper to wait on. Throws std::system_error naming what failed;
+// std::invalid_argument for pty_slave with output_fd or foreground_tty.
 pid_t spawn_detached(const SpawnOptions& options);
+
+// The same, with a handle (a pidfd in the loop of `executor`) whose
+// async_wait() reaps it; destroying the handle never kills the child.
+Spawned spawn_shell(Executor executor, const SpawnOptions& options);
 
 }  // namespace procrun::posix

@@ -113,3 +113,38 @@ TEST_CASE("exec limits: argv and envp together over ARG_MAX", "[check][limits]")
     CHECK(ds[0].hint.find("the largest variable is LARGEST (908 bytes, set in .env:9)") == 0);
     CHECK(check_exec_limits(p, ExecLimits{131072, 8192}).empty());
 }
+
+TEST_CASE("exec limits: a type's own env counts for that type only", "[check][limits][pertype]") {
+    Project p;
+    p.procfile_path = "Procfile";
+    p.procfile_text = "web: a\nworker: b\n";
+    auto parsed = parse_procfile(p.procfile_text, "Procfile");
+    REQUIRE(parsed.ok());
+    p.procfile = parsed.value;
+    PlanInput input;
+    input.procfile = p.procfile;
+    input.file_env = Environment{{"SMALL", "1"}};
+    Lifecycle web;
+    web.env = {TypeVariable{"BULK", std::string(3000, 'b'), Location{".procrun.yaml", 4, 7}},
+               TypeVariable{"HUGE", std::string(140000, 'h'), Location{".procrun.yaml", 5, 7}}};
+    input.lifecycles["web"] = web;
+    auto plan = make_plan(input);
+    REQUIRE(plan.ok());
+    p.plan = std::move(plan.value);
+
+    // HUGE is over MAX_ARG_STRLEN: located at its line under env:.
+    auto ds = check_exec_limits(p, kLinux);
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].where == Location{".procrun.yaml", 5, 7});
+    CHECK(ds[0].message.find("variable HUGE takes 140006 bytes (set in .procrun.yaml:5)") == 0);
+
+    // Without it, BULK pushes web alone over a small ARG_MAX: the upper bound
+    // counts a type's own variables.
+    p.plan.types[0].env.erase("HUGE");
+    p.plan.types[0].lifecycle.env.pop_back();
+    ds = check_exec_limits(p, ExecLimits{131072, 2048});
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].where == Location{"Procfile", 1, 1});
+    CHECK(ds[0].hint.find("the largest variable is BULK (3005 bytes, set in .procrun.yaml:4)") ==
+          0);
+}

@@ -326,19 +326,9 @@ TEST_CASE("Config: processes, every key", "[config]") {
     CHECK(db.readiness.host == "127.0.0.1");
     CHECK(db.readiness.retries == 60);
     CHECK(db.restart == RestartPolicy::no);
-    CHECK(db == Lifecycle{db.restart,
-                          {},
-                          -1,
-                          OnExhausted::stop_all,
-                          false,
-                          false,
-                          SIGTERM,
-                          std::nullopt,
-                          {},
-                          db.readiness,
-                          false,
-                          {},
-                          std::nullopt});
+    Lifecycle only_readiness;
+    only_readiness.readiness = db.readiness;
+    CHECK(db == only_readiness);
 
     const Lifecycle& migrate = p.at("migrate").value;
     CHECK(migrate.restart == RestartPolicy::no);
@@ -390,6 +380,30 @@ TEST_CASE("Config: processes, the other forms of each value", "[config]") {
     CHECK(exec.kind == ProbeKind::exec);
     CHECK(exec.command == "pg_isready -q");
     CHECK(exec.retries == 1);
+
+    const auto live = one("{liveness: {http: /health, period: 5s, failure_threshold: 2}}").liveness;
+    CHECK(live.kind == ProbeKind::http);
+    CHECK(live.path == "/health");
+    CHECK(live.period == 5s);
+    CHECK(live.timeout == 1s);
+    CHECK(live.failure_threshold == 2);
+    CHECK(live.where.line == 2);
+    const auto live_tcp = one("{liveness: {tcp: 6379, initial_delay: 2s, timeout: 3s}}").liveness;
+    CHECK(live_tcp.kind == ProbeKind::tcp);
+    CHECK(live_tcp.port == 6379);
+    CHECK(live_tcp.initial_delay == 2s);
+    CHECK(live_tcp.timeout == 3s);
+    CHECK(live_tcp.period == 10s);
+    CHECK(live_tcp.failure_threshold == 3);
+    const auto live_exec = one("{liveness: {exec: redis-cli ping}}").liveness;
+    CHECK(live_exec.command == "redis-cli ping");
+    const Readiness attempt = live_exec.attempt();
+    CHECK(attempt.kind == ProbeKind::exec);
+    CHECK(attempt.retries == 1);
+    CHECK(attempt.command == "redis-cli ping");
+    CHECK(one("{}").liveness.kind == ProbeKind::none);
+    CHECK(one("{stop_command: redis-cli shutdown}").stop_command == "redis-cli shutdown");
+    CHECK(one("{}").stop_command.empty());
 }
 
 TEST_CASE("Config: processes errors are located and explained", "[config]") {
@@ -507,6 +521,36 @@ TEST_CASE("Config: processes errors are located and explained", "[config]") {
          "a duration cannot be negative"},
         {"readiness: {tcp: true, retries: 0}", 3, 37, "config/wrong-type",
          "'retries' must be a whole number of attempts from 1 to 1000000, found '0'", ""},
+        {"liveness: {log: ready}", 3, 16, "config/liveness-log",
+         "liveness cannot be a log probe: output says nothing about whether a running process "
+         "still answers",
+         "probe what the process serves: tcp (its port accepts connections), http (/health "
+         "answers) or exec (a command that checks it)"},
+        {"liveness: {period: 5s}", 3, 5, "config/liveness-no-probe",
+         "liveness needs a probe: one of tcp, http or exec",
+         "for example `tcp: true` (the instance's $PORT accepts connections) or `http: /health`"},
+        {"liveness: {tcp: true, exec: x}", 3, 27, "config/liveness-probes",
+         "liveness takes one probe, and 'tcp' is already set on line 3",
+         "keep one of tcp, http and exec; exec can run a command that checks several things"},
+        {"liveness: {tcp: true, interval: 1s}", 3, 27, "config/unknown-key",
+         "unknown key 'interval' in liveness",
+         "known keys: tcp, http, log, exec, initial_delay, period, timeout, failure_threshold"},
+        {"liveness: {tcp: true, period: 0s}", 3, 35, "config/wrong-type",
+         "'period' must be a duration above 0, like 500ms or 1s, found '0s'", ""},
+        {"liveness: {tcp: true, failure_threshold: 0}", 3, 46, "config/wrong-type",
+         "'failure_threshold' must be a whole number of failed attempts from 1 to 1000000, "
+         "found '0'",
+         ""},
+        {"liveness: http", 3, 15, "config/wrong-type",
+         "'liveness' must be a mapping with one probe (tcp, http or exec) and its timing, found "
+         "'http'",
+         ""},
+        {"stop_command: \"\"", 3, 19, "config/wrong-type",
+         "'stop_command' must be a shell command, like redis-cli shutdown, found ''",
+         "leave stop_command out to send stop_signal"},
+        {"stop_command: [a]", 3, 19, "config/wrong-type",
+         "'stop_command' must be a shell command, like redis-cli shutdown, found a list",
+         "leave stop_command out to send stop_signal"},
     };
     for (const auto& c : cases) {
         const std::string text = "processes:\n  web:\n    " + c.settings + "\n";
@@ -801,4 +845,27 @@ TEST_CASE("Config: a flood of errors stops at 100, with bounded copies of the li
     CHECK(parsed.diagnostics.back().code == "config/too-many-errors");
     CHECK(parsed.diagnostics.back().message == "too many problems; the first 100 are shown");
     CHECK(parsed.value.port->value == 1);
+}
+
+TEST_CASE("Config: `interactive` on one process type; on two, an error at the second",
+          "[config][interactive]") {
+    const auto one = parse_config("processes:\n  web: {interactive: true}\n  worker: {}\n", "c");
+    REQUIRE(one.diagnostics.empty());
+    CHECK(one.value.processes.at("web").value.interactive);
+    CHECK_FALSE(one.value.processes.at("worker").value.interactive);
+    const auto text = std::string(
+        "processes:\n  web:\n    interactive: true\n  worker:\n    interactive: true\n");
+    const auto two = parse_config(text, "c");
+    REQUIRE(two.diagnostics.size() == 1);
+    const Diagnostic& d = two.diagnostics[0];
+    CHECK(d.code == "config/interactive-twice");
+    CHECK(d.where.line == 5);
+    CHECK(d.where.column == 18);
+    CHECK(d.message ==
+          "process types 'web' and 'worker' are both interactive: only one process can read "
+          "procrun's terminal");
+    CHECK(d.hint.find("--interactive NAME") != std::string::npos);
+    const auto bad = parse_config("processes:\n  web: {interactive: maybe}\n", "c");
+    REQUIRE(bad.diagnostics.size() == 1);
+    CHECK(bad.diagnostics[0].message == "'interactive' must be true or false, found 'maybe'");
 }

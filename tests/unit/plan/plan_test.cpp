@@ -588,3 +588,43 @@ TEST_CASE("Plan: with a broken Procfile only the names given are checked", "[pla
     CHECK(plan.diagnostics[1].message == "unknown process type 'clock'");
     CHECK(plan.value.instances.empty());
 }
+
+TEST_CASE("Plan: a type's env_file and env layer over the app's env files, PORT and PS last",
+          "[plan][pertype]") {
+    auto input = input_for("web: puma\nworker: sidekiq\n");
+    input.os_env.set("LEVEL", "os");
+    input.os_env.set("ONLY_OS", "1");
+    input.file_env = Environment{{"LEVEL", "app"}, {"SHARED", "app"}, {"FROM_APP", "1"}};
+    input.type_file_env["web"] = Environment{{"LEVEL", "type-file"}, {"SHARED", "type-file"}};
+    Lifecycle web;
+    web.env = {TypeVariable{"LEVEL", "type-env", Location{".procrun.yaml", 4, 7}}};
+    web.working_dir = ConfigPath{"services/api/", Location{".procrun.yaml", 5, 20}};
+    input.lifecycles["web"] = web;
+    const auto plan = make_plan(input);
+    REQUIRE(plan.diagnostics.empty());
+    REQUIRE(plan.value.instances.size() == 2);
+
+    const Instance& w = plan.value.instances[0];
+    const Environment env = plan.value.environment_of(w);
+    CHECK(env.get("ONLY_OS") == "1");         // OS environment
+    CHECK(env.get("FROM_APP") == "1");        // < the app's env files
+    CHECK(env.get("SHARED") == "type-file");  // < the type's env_file
+    CHECK(env.get("LEVEL") == "type-env");    // < the type's env
+    CHECK(env.get("PORT") == "5000");         // < PORT and PS, always procrun's
+    CHECK(env.get("PS") == "web.1");
+    CHECK(w.working_dir == std::filesystem::path("/app/services/api"));
+    CHECK(plan.value.types[0].env == Environment{{"LEVEL", "type-env"}, {"SHARED", "type-file"}});
+
+    // The other type sees only the app's.
+    const Instance& k = plan.value.instances[1];
+    const Environment other = plan.value.environment_of(k);
+    CHECK(other.get("LEVEL") == "app");
+    CHECK(other.get("SHARED") == "app");
+    CHECK(k.working_dir == std::filesystem::path("/app"));
+    CHECK(plan.value.types[1].env.empty());
+
+    // make_instance (run NAME) gives the same.
+    const Instance again = make_instance(plan.value, plan.value.types[0], 1);
+    CHECK(again.app_env == w.app_env);
+    CHECK(again.working_dir == w.working_dir);
+}

@@ -372,7 +372,7 @@ TEST_CASE("limits: a formation that cannot fit is refused with figures", "[limit
     const auto error = check_fd_budget(1000, false, 8, 1024);
     REQUIRE(error.has_value());
     CHECK(*error ==
-          "1000 instances need about 3040 file descriptors; the limit is 1024 (ulimit -n)\n"
+          "1000 instances need about 4040 file descriptors; the limit is 1024 (ulimit -n)\n"
           "  hint: raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd, --ulimit "
           "nofile= in docker) or start fewer instances");
     CHECK(check_fd_budget(1, false, 0, 8)->rfind("1 instance needs about", 0) == 0);

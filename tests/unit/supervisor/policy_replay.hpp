@@ -58,6 +58,8 @@ class FakeLauncher {
     }
 
     std::set<std::size_t> fail_spawn;
+    // Whose stop command fails (else it stops the process as SIGTERM would).
+    std::set<std::size_t> failing_stop_command;
     std::map<std::size_t, OnTerm> on_term;  // default: exits
     // What FindEscapees finds; each ignores SIGTERM when listed in stubborn_escapees.
     std::vector<EscapedProcess> escapees;
@@ -177,6 +179,16 @@ class FakeLauncher {
             log_.push_back("cancel spawn " + names_[cancel_spawn->process]);
             if (deferred_ == cancel_spawn->process)
                 deferred_.reset();
+        } else if (const auto* cmd = std::get_if<action::RunStopCommand>(&action)) {
+            log_.push_back("stop command " + names_[cmd->process]);
+            if (failing_stop_command.count(cmd->process) != 0)
+                queue_.push_back(event::StopCommandFailed{cmd->process, "exited with code 1"});
+            else
+                deliver(cmd->process, SIGTERM);
+        } else if (const auto* live = std::get_if<action::StartLiveness>(&action)) {
+            log_.push_back("liveness " + names_[live->process]);
+        } else if (const auto* unlive = std::get_if<action::CancelLiveness>(&action)) {
+            log_.push_back("cancel liveness " + names_[unlive->process]);
         } else if (const auto* fin = std::get_if<action::Finish>(&action)) {
             REQUIRE_FALSE(finished_.has_value());
             finished_ = fin->exit_code;

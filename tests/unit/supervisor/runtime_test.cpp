@@ -59,8 +59,12 @@ class FakeLauncher : public Launcher {
     TimePoint clock{};
     std::optional<TimePoint> armed;
     int resumes = 0;
-    std::map<std::size_t, int> pids;     // started instances' pids
-    std::map<std::size_t, int> stopped;  // instances stopped by a signal
+    std::map<std::size_t, int> pids;            // started instances' pids
+    std::map<std::size_t, int> stopped;         // instances stopped by a signal
+    std::map<std::size_t, std::string> inputs;  // what write_input() gave each
+    std::set<std::size_t> waiting;              // instances blocked reading stdin
+    std::optional<TimePoint> prompt_armed;
+    std::map<std::size_t, OutputActivity> activity;  // idle unless set
 
     LauncherEvents& events() { return *events_; }
 
@@ -87,6 +91,10 @@ class FakeLauncher : public Launcher {
         if (armed && clock >= *armed) {
             armed.reset();
             events_->deadline();
+        }
+        if (prompt_armed && clock >= *prompt_armed) {
+            prompt_armed.reset();
+            events_->prompt_timer();
         }
     }
 
@@ -132,10 +140,36 @@ class FakeLauncher : public Launcher {
         ++resumes;
         paused.clear();
     }
+    bool write_input(std::size_t id, std::string_view bytes) override {
+        if (pids.count(id) == 0)
+            return false;
+        inputs[id] += bytes;
+        return true;
+    }
+    void end_input(std::size_t id) override { calls.push_back("end input " + std::to_string(id)); }
+    [[nodiscard]] bool waiting_for_input(std::size_t id) override { return waiting.count(id) != 0; }
+    void arm_prompt_timer(TimePoint at) override { prompt_armed = at; }
+    [[nodiscard]] OutputActivity output_activity(std::size_t id) override {
+        auto it = activity.find(id);
+        return it == activity.end() ? OutputActivity::idle : it->second;
+    }
+    void resize(std::size_t id, unsigned short rows, unsigned short cols) override {
+        calls.push_back("resize " + std::to_string(id) + " " + std::to_string(rows) + "x" +
+                        std::to_string(cols));
+    }
     [[nodiscard]] TimePoint now() const override { return clock; }
     void arm_deadline(TimePoint at) override { armed = at; }
     void cancel_deadline() override { armed.reset(); }
     void kill_all() override { calls.emplace_back("kill all"); }
+    void run_stop_command(std::size_t id) override {
+        calls.push_back("stop command " + std::to_string(id));
+    }
+    void start_liveness(std::size_t id) override {
+        calls.push_back("liveness " + std::to_string(id));
+    }
+    void cancel_liveness(std::size_t id) override {
+        calls.push_back("cancel liveness " + std::to_string(id));
+    }
 
     [[nodiscard]] bool called(const std::string& call) const {
         for (const auto& c : calls) {
@@ -391,4 +425,110 @@ TEST_CASE("runtime: the signal request goes to the launcher, a stopped process s
     REQUIRE(status.instances.size() == 3);
     CHECK(status.instances[0].state == "stopped(SIGTTIN)");
     CHECK(status.instances[1].state == "running");
+}
+
+// ---- prompts: partial lines shown after kPromptDelay, the waiting hint ----------
+
+TEST_CASE("runtime: a partial line is shown once it has waited, the rest of its line continues it",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"web.1", plain()}, {"worker.1", plain()}}));
+    f.start_all();
+    f.launcher.write(0, "line\n(Pdb) ");
+    CHECK(f.sink.has("web.1|line"));
+    CHECK_FALSE(f.sink.has("web.1|(Pdb) "));
+    REQUIRE(f.launcher.prompt_armed.has_value());
+    CHECK(*f.launcher.prompt_armed == f.launcher.clock + kPromptDelay);
+    f.launcher.advance(kPromptDelay - 1ms);
+    CHECK_FALSE(f.sink.has("web.1|(Pdb) "));
+    f.launcher.advance(1ms);
+    CHECK(f.sink.has("web.1|(Pdb) "));
+    CHECK_FALSE(f.launcher.prompt_armed.has_value());  // nothing waits: no timer
+    f.launcher.write(0, "42\nnext\n");
+    CHECK(f.sink.has("web.1+42"));
+    CHECK(f.sink.has("web.1|next"));
+    // Not waiting for input (the fake says): no hint.
+    for (const auto& l : f.sink.lines)
+        CHECK(l.find("waiting for input") == std::string::npos);
+}
+
+TEST_CASE("runtime: a line written in pieces within the delay is one line; one timer for all",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"a.1", plain()}, {"b.1", plain()}}));
+    f.start_all();
+    f.launcher.write(0, "hel");
+    const auto first = f.launcher.prompt_armed;
+    REQUIRE(first.has_value());
+    f.launcher.advance(50ms);
+    f.launcher.write(1, "wor");
+    CHECK(f.launcher.prompt_armed == first);  // not re-armed per write
+    f.launcher.write(0, "lo\n");
+    f.launcher.advance(100ms);  // a's partial ended: nothing to show yet
+    CHECK(f.sink.has("a.1|hello"));
+    CHECK_FALSE(f.sink.has("b.1|wor"));
+    REQUIRE(f.launcher.prompt_armed.has_value());  // b's still waits
+    f.launcher.advance(50ms);
+    CHECK(f.sink.has("b.1|wor"));
+    f.launcher.write(1, "ld\n");
+    CHECK(f.sink.has("b.1+ld"));
+}
+
+TEST_CASE("runtime: an instance found waiting for input after its prompt gets the hint once",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"web.1", plain()}, {"worker.1", plain()}}));
+    f.start_all();
+    f.launcher.waiting.insert(0);
+    f.launcher.write(0, "Password: ");
+    f.launcher.advance(kPromptDelay);
+    CHECK(f.sink.has("web.1|Password: "));
+    CHECK(f.sink.has("system|web.1 is waiting for input: procrun connect web.1"));
+    std::size_t hints = 0;
+    for (const auto& l : f.sink.lines)
+        hints += l.find("waiting for input") != std::string::npos ? 1 : 0;
+    CHECK(hints == 1);
+    // The focused instance (start --interactive) is told nothing: it is typed to.
+    f.runtime.set_focus(0);
+    f.launcher.write(0, "\nPassword: ");
+    f.launcher.advance(kPromptDelay);
+    hints = 0;
+    for (const auto& l : f.sink.lines)
+        hints += l.find("waiting for input") != std::string::npos ? 1 : 0;
+    CHECK(hints == 1);
+}
+
+TEST_CASE("runtime: a partial line at the end of the output is printed once",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"web.1", plain()}}));
+    f.start_all();
+    f.launcher.write(0, "bye");
+    f.launcher.events().output_end(0);
+    f.launcher.advance(kPromptDelay * 2);
+    std::size_t n = 0;
+    for (const auto& l : f.sink.lines)
+        n += l == "web.1|bye" ? 1 : 0;
+    CHECK(n == 1);
+}
+
+TEST_CASE("runtime: a partial line waits from when it began, never torn from a busy stream",
+          "[runtime][prompts]") {
+    Fixture f(plan_of({{"web.1", plain()}}));
+    f.start_all();
+    f.launcher.write(0, "one\ntw");
+    f.launcher.advance(100ms);
+    f.launcher.write(0, "o\nthr");  // "two" ended; "thr" began now
+    f.launcher.advance(60ms);       // the timer fires for the old wait: not due
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    REQUIRE(f.launcher.prompt_armed.has_value());
+    // Bytes of it are still unread, or reading is paused: it waits on.
+    f.launcher.activity[0] = OutputActivity::unread;
+    f.launcher.advance(kPromptDelay * 4);
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    // Its process runs (on a CPU): it waits up to kPromptPatience since it began.
+    f.launcher.activity[0] = OutputActivity::running;
+    f.launcher.advance(kPromptDelay);
+    CHECK_FALSE(f.sink.has("web.1|thr"));
+    f.launcher.advance(kPromptPatience);
+    CHECK(f.sink.has("web.1|thr"));
+    f.launcher.write(0, "ee\n");
+    CHECK(f.sink.has("web.1+ee"));
+    CHECK(f.sink.has("web.1|two"));
 }

@@ -1,0 +1,299 @@
+#include "mcp/tools.hpp"
+
+#include <fmt/core.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "procrun/signal_name.hpp"
+
+namespace procrun::mcp {
+
+namespace bj = boost::json;
+
+namespace {
+
+enum class Names { none, required };
+
+struct Tool {
+    std::string_view name;
+    std::string_view title;
+    std::string_view description;
+    Names names;
+    bool signal = false;  // takes `signal`
+    bool read_only = false;
+    bool destructive = false;
+    bool idempotent = false;
+};
+
+constexpr std::string_view kNotRunningHint =
+    " (start it in a shell: `procrun start -D` starts every process in the background and "
+    "returns once they are up)";
+
+const std::array<Tool, 6>& tools() {
+    static const std::array<Tool, 6> table{{
+        {"status", "Process status",
+         "Show every process of the procrun running in this project: its instance name (web.1), "
+         "pid, state (waiting, starting, running, ready, stopping, stopped, exited, backoff, "
+         "failed), uptime, restarts, last exit and readiness. Read-only. Fails when no procrun "
+         "runs here.",
+         Names::none, false, true, false, true},
+        {"restart", "Restart processes",
+         "Restart processes of the running procrun: each named process type (every instance) or "
+         "instance (web.2) is stopped with its stop signal (SIGKILL after its stop timeout) and "
+         "started again; the other processes keep running. Use it after changing code a process "
+         "does not reload by itself.",
+         Names::required, false, false, false, false},
+        {"stop", "Stop processes",
+         "Stop processes of the running procrun and keep them stopped: each named process type "
+         "(every instance) or instance gets its stop signal (SIGKILL after its stop timeout). "
+         "procrun and the other processes keep running; `start` runs them again.",
+         Names::required, false, false, true, true},
+        {"start", "Start stopped processes",
+         "Start processes of the running procrun that are stopped or have exited (by `stop`, a "
+         "crash or a clean exit). It does not start procrun itself: when none runs, run "
+         "`procrun start -D` in a shell first.",
+         Names::required, false, false, false, true},
+        {"signal", "Send a signal",
+         "Send one signal to the processes of the named process types or instances of the "
+         "running procrun, e.g. HUP to make a server reload its configuration, USR1 to reopen "
+         "logs. `signal` is a name (HUP, SIGUSR1, TERM) or a number. Replies with the pids that "
+         "got it. A signal that ends the process counts as its exit: what follows is its restart "
+         "policy's (by default an exit stops everything).",
+         Names::required, true, false, true, false},
+        {"kill", "Stop everything",
+         "Stop EVERYTHING and end the running procrun, like Ctrl-C in its terminal: every "
+         "process gets its stop signal (SIGKILL after its stop timeout) and nothing keeps "
+         "running. To stop single processes and keep the rest running, use `stop` instead.",
+         Names::none, false, false, true, true},
+    }};
+    return table;
+}
+
+const Tool* find_tool(std::string_view name) {
+    for (const Tool& t : tools()) {
+        if (t.name == name)
+            return &t;
+    }
+    return nullptr;
+}
+
+bj::object input_schema(const Tool& t) {
+    bj::object properties;
+    bj::array required;
+    if (t.signal) {
+        properties["signal"] = {
+            {"type", "string"},
+            {"description", "A signal name (HUP, SIGUSR1, TERM, INT, QUIT...) or number (1-64)"}};
+        required.emplace_back("signal");
+    }
+    if (t.names != Names::none) {
+        bj::object names{
+            {"type", "array"},
+            {"items", {{"type", "string"}, {"minLength", 1}}},
+            {"description",
+             "Process types (web: every instance of it) or instance names (web.2), as in the "
+             "Procfile and `status`"}};
+        if (t.names == Names::required) {
+            names["minItems"] = 1;
+            required.emplace_back("names");
+        }
+        properties["names"] = std::move(names);
+    }
+    bj::object schema{{"type", "object"}, {"properties", std::move(properties)}};
+    if (!required.empty())
+        schema["required"] = std::move(required);
+    schema["additionalProperties"] = false;
+    return schema;
+}
+
+// ---- arguments ---------------------------------------------------------------
+
+struct Arguments {
+    std::vector<std::string> names;
+    int signal = 0;
+};
+
+std::string allowed_keys(const Tool& t) {
+    std::vector<std::string> keys;
+    if (t.signal)
+        keys.emplace_back("signal");
+    if (t.names != Names::none)
+        keys.emplace_back("names");
+    if (keys.empty())
+        return "it takes none";
+    std::string out = "expected: ";
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        out += (i == 0 ? "" : ", ") + keys[i];
+    return out;
+}
+
+std::optional<std::string> read_names(const Tool& t, const bj::object& in, Arguments& out) {
+    const bj::value* v = in.if_contains("names");
+    if (v == nullptr) {
+        if (t.names == Names::required)
+            return "missing argument 'names': the process types or instances to " +
+                   std::string(t.name) + ", e.g. [\"web\"] or [\"web.2\"]";
+        return std::nullopt;
+    }
+    if (const bj::string* one = v->if_string()) {
+        out.names.emplace_back(*one);  // one name given as a string: taken as a list of one
+    } else if (const bj::array* list = v->if_array()) {
+        for (const bj::value& n : *list) {
+            if (!n.is_string())
+                return "argument 'names' must be an array of strings, got " + bj::serialize(n) +
+                       " in it";
+            out.names.emplace_back(n.get_string());
+        }
+    } else {
+        return "argument 'names' must be an array of strings, e.g. [\"web\"]";
+    }
+    for (const std::string& n : out.names) {
+        if (n.empty())
+            return std::string("argument 'names' holds an empty name");
+    }
+    if (out.names.empty() && t.names == Names::required)
+        return "argument 'names' is empty: name at least one process type or instance";
+    return std::nullopt;
+}
+
+std::optional<std::string> read_signal(const bj::object& in, Arguments& out) {
+    const bj::value* v = in.if_contains("signal");
+    if (v == nullptr)
+        return std::string("missing argument 'signal': a name such as HUP or USR1, or a number");
+    std::string text;
+    if (v->is_string())
+        text = std::string(v->get_string());
+    else if (v->is_int64())
+        text = std::to_string(v->get_int64());
+    else
+        return "argument 'signal' must be a string such as \"HUP\", got " + bj::serialize(*v);
+    const std::optional<int> sig = parse_signal(text);
+    if (!sig)
+        return "unknown signal '" + text + "': a name such as USR1, SIGHUP, TERM or a number " +
+               "from 1 to 64";
+    out.signal = *sig;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, Arguments& out) {
+    for (const auto& kv : in) {
+        const std::string_view key = kv.key();
+        const bool known =
+            (key == "names" && t.names != Names::none) || (key == "signal" && t.signal);
+        if (!known)
+            return "unknown argument '" + std::string(key) + "' (" + allowed_keys(t) + ")";
+    }
+    if (t.signal) {
+        if (auto error = read_signal(in, out))
+            return error;
+    }
+    return read_names(t, in, out);
+}
+
+// ---- replies as text -----------------------------------------------------------
+
+std::string instance_lines(const ControlReply& reply) {
+    std::size_t width = 0;
+    for (const auto& s : reply.instances)
+        width = std::max(width, s.name.size());
+    std::string out;
+    for (const auto& s : reply.instances) {
+        out += fmt::format("{:<{}}  {}{}\n", s.name, width, s.state.empty() ? "-" : s.state,
+                           s.pid > 0 ? fmt::format(" (pid {})", s.pid) : std::string());
+    }
+    return out;
+}
+
+std::string signalled_lines(int signal, const ControlReply& reply) {
+    std::size_t width = 0;
+    for (const auto& s : reply.instances)
+        width = std::max(width, s.name.size());
+    std::string out;
+    for (const auto& s : reply.instances) {
+        std::string pids;
+        for (int pid : s.signalled)
+            pids += (pids.empty() ? "" : ", ") + std::to_string(pid);
+        if (pids.empty())
+            out += fmt::format("{:<{}}  not running: nothing sent\n", s.name, width);
+        else
+            out += fmt::format("{:<{}}  {} sent to pid{} {}\n", s.name, width, signal_name(signal),
+                               s.signalled.size() == 1 ? "" : "s", pids);
+    }
+    return out;
+}
+
+std::string reply_text(const Tool& t, const Arguments& args, const ControlReply& reply) {
+    if (t.name == "status") {
+        return fmt::format("procrun (pid {}):\n{}", reply.pid,
+                           render_status_table(reply.instances));
+    }
+    if (t.name == "signal")
+        return signalled_lines(args.signal, reply);
+    if (t.name == "kill")
+        return fmt::format("procrun (pid {}) is stopping every process and exiting\n", reply.pid);
+    return instance_lines(reply);
+}
+
+std::optional<ControlRequest> make_request(const Tool& t, const Arguments& args) {
+    const std::optional<ControlCommand> command = parse_control_command(t.name);
+    if (!command)
+        return std::nullopt;
+    ControlRequest request;
+    request.command = *command;
+    request.targets = args.names;
+    request.signal = args.signal;
+    return request;
+}
+
+}  // namespace
+
+bj::array tool_definitions() {
+    bj::array out;
+    for (const Tool& t : tools()) {
+        out.push_back(bj::object{
+            {"name", t.name},
+            {"title", t.title},
+            {"description", t.description},
+            {"inputSchema", input_schema(t)},
+            {"annotations",
+             {{"title", t.title},
+              {"readOnlyHint", t.read_only},
+              {"destructiveHint", t.destructive},
+              {"idempotentHint", t.idempotent},
+              {"openWorldHint", false}}},
+        });
+    }
+    return out;
+}
+
+bool is_tool(std::string_view name) {
+    return find_tool(name) != nullptr;
+}
+
+ToolResult call_tool(Control& control, std::string_view name, const bj::object& arguments) {
+    const Tool* t = find_tool(name);
+    if (t == nullptr)
+        return {"unknown tool '" + std::string(name) + "'", true};
+    Arguments args;
+    if (auto error = read_arguments(*t, arguments, args))
+        return {std::string(t->name) + ": " + *error, true};
+    try {
+        const std::optional<ControlRequest> request = make_request(*t, args);
+        if (!request)
+            return {std::string(t->name) + ": this procrun has no such request", true};
+        const ControlReply reply = control.request(*request);
+        if (!reply.ok)
+            return {std::string(t->name) + ": " + reply.error, true};
+        return {reply_text(*t, args, reply), false};
+    } catch (const NotRunning& e) {
+        return {std::string(e.what()) + std::string(kNotRunningHint), true};
+    } catch (const ControlError& e) {
+        return {e.what(), true};
+    }
+}
+
+}  // namespace procrun::mcp
