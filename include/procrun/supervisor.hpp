@@ -26,6 +26,10 @@ struct StartOptions {
     std::optional<std::filesystem::path> log_dir;
     std::uint64_t log_max_size = 10 * 1024 * 1024;  // rotate past this many bytes; 0: never
     int log_keep = 5;                               // rotated files kept per log file
+    // The output memory `procrun logs` and `attach` read (docs/logs.md): lines
+    // and bytes kept per instance (and of procrun's own); 0 lines: none.
+    std::size_t log_memory = 1000;
+    std::size_t log_memory_bytes = 1024 * 1024;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

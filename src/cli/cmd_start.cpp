@@ -41,6 +41,10 @@ struct StartArgs {
     std::string log_dir;
     std::uint64_t log_max_size = StartOptions{}.log_max_size;
     int log_keep = StartOptions{}.log_keep;
+    int log_memory = 0;
+    std::uint64_t log_memory_bytes = 0;
+    CLI::Option* log_memory_opt = nullptr;
+    CLI::Option* log_memory_bytes_opt = nullptr;
 };
 
 template <class T>
@@ -74,6 +78,10 @@ Settings start_settings(const StartArgs& args) {
     }
     if (args.pty_opt->count() > 0)
         s.pty = from_command_line(true);
+    if (args.log_memory_opt->count() > 0)
+        s.log_memory = from_command_line(args.log_memory);
+    if (args.log_memory_bytes_opt->count() > 0)
+        s.log_memory_bytes = from_command_line(args.log_memory_bytes);
     return s;
 }
 
@@ -118,6 +126,10 @@ int start_command(const StartArgs& args) {
         options.log_dir = std::filesystem::path(args.log_dir);
     options.log_max_size = args.log_max_size;
     options.log_keep = args.log_keep;
+    if (settings.log_memory)
+        options.log_memory = static_cast<std::size_t>(settings.log_memory->value);
+    if (settings.log_memory_bytes)
+        options.log_memory_bytes = static_cast<std::size_t>(settings.log_memory_bytes->value);
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -198,6 +210,19 @@ void add_start_command(CLI::App& app, Command& command) {
         ->check(CLI::Range(0, 1000))
         ->type_name("N")
         ->needs(log_dir_opt);
+    args->log_memory_opt =
+        cmd->add_option("--log-memory", args->log_memory,
+                        "Lines of output kept per instance for procrun logs and attach (default "
+                        "1000; 0: none)")
+            ->check(CLI::Range(0, 1000000))
+            ->type_name("N");
+    args->log_memory_bytes_opt =
+        cmd->add_option("--log-memory-bytes", args->log_memory_bytes,
+                        "At most SIZE bytes of output kept per instance (K, M suffixes; 4K to "
+                        "1024M; default 1M)")
+            ->transform(CLI::AsSizeValue(false).description(""))
+            ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1024} * 1024 * 1024))
+            ->type_name("SIZE");
     cmd->footer(
         "Output: HH:MM:SS NAME | LINE, coloured per process type on a terminal (NO_COLOR,\n"
         "FORCE_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured; --color/--no-color win).\n"
@@ -209,7 +234,8 @@ void add_start_command(CLI::App& app, Command& command) {
         "at once. can_die, exit_with and restart policies under processes: in .procrun.yaml\n"
         "(or --can-die, --exit-with, --restart) change what an exit does; see docs/config.md.\n"
         "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
-        "From another terminal in the same root: procrun status, restart, stop NAME, kill.\n"
+        "From another terminal in the same root: procrun status, restart, stop NAME, kill;\n"
+        "procrun logs [NAME] [-f] and procrun attach read the output memory (--log-memory).\n"
         "Exit status: the code of the process whose exit stopped everything (128+N if killed\n"
         "by signal N); when all could die and did, 0 or the first failure's code; 0 after\n"
         "procrun kill; 130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP; 141 when\n"

@@ -17,6 +17,8 @@
 #include "procrun/supervisor.hpp"
 #include "supervisor/control_adapter.hpp"
 #include "supervisor/job_control.hpp"
+#include "supervisor/log_service.hpp"
+#include "supervisor/output_memory.hpp"
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
 #include "supervisor/sink.hpp"
@@ -33,16 +35,19 @@ struct Start {
     Start(const Plan& the_plan, const StartOptions& options, posix::Guardian& guardian,
           posix::FdLimit limit)
         : plan(the_plan),
+          memory(OutputMemoryLimits{options.log_memory, options.log_memory_bytes}),
+          logs(the_plan, memory),
           sink(io, the_plan, options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
-          control_adapter(the_plan, runtime, launcher),
+          control_adapter(the_plan, runtime, launcher, logs),
           job({[this] { return launcher.live_groups(); },
                [this](const std::string& text) {
                    sink.stamp();
                    sink.system(text);
                },
                [this] { runtime.flush(); }}) {
+        sink.remember(memory);
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
         launcher.on_job_signal([this](int sig) { return job.on_signal(sig); });
@@ -56,6 +61,8 @@ struct Start {
 
     const Plan& plan;
     boost::asio::io_context io;
+    OutputMemory memory;  // procrun logs, attach
+    LogService logs;
     StartSink sink;
     ProcessLauncher launcher;
     Runtime runtime;
