@@ -56,7 +56,7 @@ struct ControlRequest {
     int signal = 0;  // signal: the signal number (1 to 64)
     // logs: how many of the last lines (per target, or of everything without
     // targets); unset: kDefaultLogLines. follow: then a stream of new lines.
-    std::optional<std::size_t> lines;
+    std::optional<std::size_t> lines = std::nullopt;
     bool follow = false;
 
     friend bool operator==(const ControlRequest&, const ControlRequest&) = default;
@@ -98,7 +98,7 @@ struct ControlReply {
     // More lines follow on this connection (set by ControlServer when the
     // handler kept it open: see ControlStream).
     bool stream = false;
-    std::vector<LogSource> sources;  // logs: every source it may send lines of
+    std::vector<LogSource> sources = {};  // logs: every source it may send lines of
 
     static ControlReply failure(std::string error);
 
