@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct Settings {
     std::optional<Sourced<bool>> timestamp;                  // --no-timestamp => false
     std::optional<Sourced<bool>> prefix;                     // --no-prefix => false
     std::optional<Sourced<std::vector<std::string>>> quiet;  // -q/--quiet NAME
+    // The output memory of `procrun logs` (docs/logs.md): lines and bytes per instance.
+    std::optional<Sourced<int>> log_memory;                  // --log-memory N
+    std::optional<Sourced<std::uint64_t>> log_memory_bytes;  // --log-memory-bytes SIZE
     // export
     std::optional<Sourced<std::string>> app;           // -a/--app
     std::optional<Sourced<std::string>> user;          // -u/--user

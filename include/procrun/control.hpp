@@ -43,6 +43,7 @@ enum class ControlCommand {
     kill,     // stop everything and exit, like Ctrl-C
     signal,   // send `signal` to the targets' processes (see forward_to_group)
     connect,  // join one instance: its output, typed input (include/procrun/connect.hpp)
+    logs,     // the targets' recent output (`lines`), then with `follow` a stream of it
 };
 
 std::string_view to_string(ControlCommand command);
@@ -54,6 +55,10 @@ struct ControlRequest {
     // Empty: every instance. status and kill take none; signal needs some.
     std::vector<std::string> targets;
     int signal = 0;  // signal: the signal number (1 to 64)
+    // logs: how many of the last lines (per target, or of everything without
+    // targets); unset: kDefaultLogLines. follow: then a stream of new lines.
+    std::optional<std::size_t> lines = std::nullopt;
+    bool follow = false;
 
     friend bool operator==(const ControlRequest&, const ControlRequest&) = default;
 };
@@ -74,6 +79,18 @@ struct InstanceStatus {
     friend bool operator==(const InstanceStatus&, const InstanceStatus&) = default;
 };
 
+// logs: how many lines when a request does not say.
+inline constexpr std::size_t kDefaultLogLines = 100;
+
+// logs: a source of lines, with its colour in the main output's palette
+// (-1: procrun's own), so that a client formats them as the main output does.
+struct LogSource {
+    std::string name;
+    int colour = -1;
+
+    friend bool operator==(const LogSource&, const LogSource&) = default;
+};
+
 struct ControlReply {
     bool ok = true;
     std::string error;                      // why, when !ok
@@ -82,6 +99,7 @@ struct ControlReply {
     // More lines follow on this connection (set by ControlServer when the
     // handler kept it open: see ControlStream).
     bool stream = false;
+    std::vector<LogSource> sources = {};  // logs: every source it may send lines of
 
     static ControlReply failure(std::string error);
 
@@ -107,6 +125,18 @@ std::string encode_reply(const ControlReply& reply);
 // error in a request and ignored in a reply.
 Decoded<ControlRequest> decode_request(std::string_view line);
 Decoded<ControlReply> decode_reply(std::string_view line);
+
+// One line of `logs`: the object `procrun start --output json` writes,
+// {"ts":"2026-11-24T10:00:00.123Z","process":"web.1","stream":"stdout","line":"..."}
+// with "continued":true on the pieces after the first of a long line.
+struct LogLine {
+    std::chrono::system_clock::time_point time;
+    std::string process;  // "web.1", or "system" for procrun's own
+    std::string stream;   // "stdout" or "system"
+    std::string line;
+    bool continued = false;
+};
+Decoded<LogLine> decode_log_line(std::string_view line);
 
 // ---- Targets ---------------------------------------------------------------
 
@@ -352,6 +382,8 @@ class ControlClientStream {
     // meanwhile; nullopt once the stream has ended (end() says how) or
     // interrupt() was called. An end line is not returned: it ends the stream.
     std::optional<std::string> next_line();
+    // Whether next_line() has a line without waiting.
+    [[nodiscard]] bool line_ready() const;
     // Queues one line for the server (a newline is added); written while
     // next_line() runs.
     void send_line(std::string_view line);

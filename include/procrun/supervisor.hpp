@@ -47,6 +47,10 @@ struct StartOptions {
     // (web.1) whose stdin is procrun's own stdin (docs/interactive.md).
     std::optional<std::string> interactive;
     StartupObserver* startup = nullptr;  // -D: told when everything is up
+    // The output memory `procrun logs` and `attach` read (docs/logs.md): lines
+    // and bytes kept per instance (and of procrun's own); 0 lines: none.
+    std::size_t log_memory = 1000;
+    std::size_t log_memory_bytes = 1024 * 1024;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

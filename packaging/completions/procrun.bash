@@ -3,7 +3,7 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill signal mcp connect"
+_procrun_commands="check start run export status restart stop kill signal mcp connect logs attach"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
 # Options every command takes: the control commands (status, restart, stop, kill, signal)
@@ -16,7 +16,7 @@ _procrun_top_opts="$_procrun_project_opts -v --version"
 _procrun_check_opts="$_procrun_project_opts --format --werror --color --no-color"
 _procrun_start_opts="$_procrun_project_opts --color --no-color --no-timestamp --no-prefix
     --can-die --exit-with --restart --pty --watch --no-watch --interactive -q --quiet --output --log-dir --log-max-size
-    --log-keep -D --daemon"
+    --log-keep -D --daemon --log-memory --log-memory-bytes"
 _procrun_run_opts="$_procrun_project_opts"
 _procrun_export_opts="$_procrun_project_opts -a --app -u --user -l --log -r --run --image
     --secret --template-dir"
@@ -27,6 +27,9 @@ _procrun_kill_opts="$_procrun_root_opts"
 _procrun_signal_opts="$_procrun_root_opts"
 _procrun_mcp_opts="$_procrun_root_opts"
 _procrun_connect_opts="$_procrun_root_opts"
+# logs: -f is --follow, and the Procfile is --procfile only.
+_procrun_logs_opts="-h --help --procfile -d --root -n --lines -f --follow --json --color --no-color"
+_procrun_attach_opts="$_procrun_root_opts -n --lines --color --no-color"
 
 # Signals `procrun signal` is most often given (any name or number is accepted).
 _procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
@@ -36,7 +39,8 @@ _procrun_restart_policies="no on-failure always"
 # Options that take a value (the next word, or after '=').
 _procrun_value_opts="-f --procfile -d --root -e --env -c -m --formation --concurrency -p --port
     -t --timeout --format -q --quiet -a --app -u --user -l --log -r --run --image --template-dir
-    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart --interactive"
+    --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart --interactive -n --lines
+    --log-memory --log-memory-bytes"
 
 # The process types of the Procfile the command line points at
 # (-f/--procfile, else -d/--root/Procfile, else ./Procfile).
@@ -164,7 +168,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill | signal | mcp | connect) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal | mcp | connect | logs | attach) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
@@ -177,6 +181,7 @@ _procrun() {
         case $w in
             --) ;;
             --*=*) ;;
+            -f) [[ $cmd == logs ]] || ((i++)) ;;
             -*)
                 _procrun_is_value_opt "$w" && ((i++))
                 ;;
@@ -207,7 +212,7 @@ _procrun() {
         return 0
     fi
     # --opt value
-    if [[ $prev == -* ]] && _procrun_is_value_opt "$prev"; then
+    if [[ $prev == -* ]] && _procrun_is_value_opt "$prev" && ! [[ $cmd == logs && $prev == -f ]]; then
         _procrun_complete_value "$prev"
         return 0
     fi
@@ -228,7 +233,7 @@ _procrun() {
     fi
 
     case $cmd in
-        start | restart | stop)
+        start | restart | stop | logs)
             mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
             ;;
         connect)

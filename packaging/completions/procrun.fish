@@ -4,7 +4,7 @@
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
 # The options that take a value (the next word, unless written --opt=value).
-set -g __procrun_value_opts -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart
+set -g __procrun_value_opts -f --procfile -d --root -e --env -c -m --formation --concurrency -p --port -t --timeout -a --app -u --user -l --log -r --run --image --template-dir --format -q --quiet --output --log-dir --log-max-size --log-keep --can-die --exit-with --restart -n --lines --log-memory --log-memory-bytes
 
 # The index among the words of the command (the first word after procrun that
 # is neither an option nor an option's value), or nothing.
@@ -130,10 +130,13 @@ complete -c procrun -n 'not __procrun_command' -a kill -d 'Stop the running proc
 complete -c procrun -n 'not __procrun_command' -a signal -d 'Send a signal to processes of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a mcp -d 'Serve the Model Context Protocol for coding agents'
 complete -c procrun -n 'not __procrun_command' -a connect -d 'Type into one process of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a logs -d 'Show the recent output of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a attach -d 'Follow the output of the running procrun'
 
-# Options every command takes.
+# Options every command takes (logs: --procfile only, its -f is --follow).
 complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
-complete -c procrun -n __procrun_command -s f -l procfile -r -F -d 'Procfile to read'
+complete -c procrun -n '__procrun_command; and not __procrun_command logs' -s f -l procfile -r -F -d 'Procfile to read'
+complete -c procrun -n '__procrun_command logs' -l procfile -r -F -d 'Procfile to read'
 complete -c procrun -n __procrun_command -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
 
 # Options every command but the control commands (status, restart, stop, kill, signal) takes.
@@ -169,6 +172,8 @@ complete -c procrun -n '__procrun_command start' -l output -x -a 'text json' -d 
 complete -c procrun -n '__procrun_command start' -l log-dir -x -a '(__fish_complete_directories)' -d 'Also write the lines to log files here'
 complete -c procrun -n '__procrun_command start' -l log-max-size -x -d 'Rotate a log file before it passes SIZE (K, M, G)'
 complete -c procrun -n '__procrun_command start' -l log-keep -x -d 'Rotated files kept per log file'
+complete -c procrun -n '__procrun_command start' -l log-memory -x -d 'Lines of output kept per instance for procrun logs'
+complete -c procrun -n '__procrun_command start' -l log-memory-bytes -x -d 'Bytes of output kept per instance (K, M)'
 complete -c procrun -n '__procrun_command start' -a '(__procrun_process_types)' -d 'Process type'
 
 # procrun run NAME|COMMAND [ARG...]
@@ -195,3 +200,10 @@ complete -c procrun -n '__procrun_command signal; and test (__procrun_positional
 
 # procrun connect NAME[.N]
 complete -c procrun -n '__procrun_command connect; and test (__procrun_positionals) -eq 0' -x -a '(__procrun_process_types)' -d 'Process type'
+# procrun logs [NAME...] | attach
+complete -c procrun -n '__procrun_command logs attach' -s n -l lines -x -d 'How many of the last lines'
+complete -c procrun -n '__procrun_command logs' -s f -l follow -d 'Then follow new lines until Ctrl-C'
+complete -c procrun -n '__procrun_command logs' -l json -d 'One JSON object per line'
+complete -c procrun -n '__procrun_command logs attach' -l color -d 'Force colour on'
+complete -c procrun -n '__procrun_command logs attach' -l no-color -d 'Force colour off'
+complete -c procrun -n '__procrun_command logs' -a '(__procrun_process_types)' -d 'Process type'

@@ -46,6 +46,10 @@ struct StartArgs {
     std::string log_dir;
     std::uint64_t log_max_size = StartOptions{}.log_max_size;
     int log_keep = StartOptions{}.log_keep;
+    int log_memory = 0;
+    std::uint64_t log_memory_bytes = 0;
+    CLI::Option* log_memory_opt = nullptr;
+    CLI::Option* log_memory_bytes_opt = nullptr;
 };
 
 // Whether any selected type is watched (`watch:`, or --watch).
@@ -86,6 +90,10 @@ Settings start_settings(const StartArgs& args) {
     }
     if (args.pty_opt->count() > 0)
         s.pty = from_command_line(true);
+    if (args.log_memory_opt->count() > 0)
+        s.log_memory = from_command_line(args.log_memory);
+    if (args.log_memory_bytes_opt->count() > 0)
+        s.log_memory_bytes = from_command_line(args.log_memory_bytes);
     return s;
 }
 
@@ -193,6 +201,10 @@ int start_command(const StartArgs& args) {
         fmt::print(stderr, "procrun: {}\n", focus_error);
         return kExitInvalid;
     }
+    if (settings.log_memory)
+        options.log_memory = static_cast<std::size_t>(settings.log_memory->value);
+    if (settings.log_memory_bytes)
+        options.log_memory_bytes = static_cast<std::size_t>(settings.log_memory_bytes->value);
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -290,6 +302,19 @@ void add_start_command(CLI::App& app, Command& command) {
         ->check(CLI::Range(0, 1000))
         ->type_name("N")
         ->needs(log_dir_opt);
+    args->log_memory_opt =
+        cmd->add_option("--log-memory", args->log_memory,
+                        "Lines of output kept per instance for procrun logs and attach (default "
+                        "1000; 0: none)")
+            ->check(CLI::Range(0, 1000000))
+            ->type_name("N");
+    args->log_memory_bytes_opt =
+        cmd->add_option("--log-memory-bytes", args->log_memory_bytes,
+                        "At most SIZE bytes of output kept per instance (K, M suffixes; 4K to "
+                        "1024M; default 1M)")
+            ->transform(CLI::AsSizeValue(false).description(""))
+            ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{1024} * 1024 * 1024))
+            ->type_name("SIZE");
     cmd->footer(
         "Output: HH:MM:SS NAME | LINE, coloured per process type on a terminal (NO_COLOR,\n"
         "FORCE_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured; --color/--no-color win).\n"
@@ -303,7 +328,8 @@ void add_start_command(CLI::App& app, Command& command) {
         "SIGUSR1 and SIGUSR2 are forwarded to every process group.\n"
         "Restart on change: watch: under processes: (or --watch) restarts a type when a file\n"
         "it watches changes, once per debounce window; see docs/running.md.\n"
-        "From another terminal in the same root: procrun status, restart, stop NAME, kill.\n"
+        "From another terminal in the same root: procrun status, restart, stop NAME, kill;\n"
+        "procrun logs [NAME] [-f] and procrun attach read the output memory (--log-memory).\n"
         "-D: in the background (new session, stdin and stdout /dev/null, messages after the\n"
         "start in HASH.log beside the control socket); returns 0 once every process has\n"
         "started and passed its readiness probe. When the start fails it says why, waits\n"

@@ -16,8 +16,9 @@
 
 namespace procrun::cli {
 
-// Adds -f/--procfile and -d/--root, which find the root as `procrun start` does.
-void add_root_options(CLI::App& cmd, ProjectArgs& args);
+// Adds -f/--procfile and -d/--root, which find the root as `procrun start` does
+// (--procfile only, when the command has its own -f).
+void add_root_options(CLI::App& cmd, ProjectArgs& args, bool short_procfile = true);
 
 // The project root the options name (through the config file too); reports
 // why not and returns nullopt when there is none. Errors in the Procfile or
@@ -28,6 +29,24 @@ std::optional<std::filesystem::path> resolve_root(const ProjectArgs& args, bool 
 // reply to `print`; reports a refusal or a failure on stderr. Returns the exit code.
 int send_control(const ProjectArgs& args, const ControlRequest& request,
                  const std::function<void(const ControlReply&)>& print);
+
+// A `logs` request's lines as `procrun logs` and `attach` print them: the
+// JSON objects as they come, or formatted as the main output is (coloured
+// prefixes when `colour`).
+struct LogPrinting {
+    bool json = false;
+    bool colour = false;
+    // attach: say on stderr what it is attached to, and that Ctrl-C leaves.
+    bool attach = false;
+};
+
+// Sends a `logs` request to the procrun running in the root and prints its
+// lines until its stream ends or Ctrl-C (SIGINT, SIGTERM, SIGHUP). Returns the
+// exit code: 0 when the lines ended, at Ctrl-C, or when that procrun exits
+// (said on stderr); 1 when none runs, for an unknown name, or when the
+// stream was cut off or lost.
+int print_log_stream(const ProjectArgs& args, const ControlRequest& request,
+                     const LogPrinting& printing);
 
 // Prints one line per instance of the reply: "web.2  stopping (pid 4242)".
 void print_instance_lines(const ControlReply& reply);

@@ -31,6 +31,8 @@ void Settings::overlay(const Settings& over) {
     take(timestamp, over.timestamp);
     take(prefix, over.prefix);
     take(quiet, over.quiet);
+    take(log_memory, over.log_memory);
+    take(log_memory_bytes, over.log_memory_bytes);
     take(app, over.app);
     take(user, over.user);
     take(log, over.log);
@@ -50,6 +52,9 @@ namespace config {
 namespace {
 
 constexpr int kMaxPort = 65535;
+constexpr int kMaxLogMemoryLines = 1000000;
+constexpr std::uint64_t kMinLogMemoryBytesSetting = 4096;
+constexpr std::uint64_t kMaxLogMemoryBytesSetting = 1024ULL * 1024 * 1024;
 
 using Handler = void (*)(Reader&, const YAML::Node& key, const YAML::Node& value);
 
@@ -94,6 +99,44 @@ void port_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
 void timeout_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
     if (auto d = read_duration(r, key, value, false))
         r.settings().timeout = r.sourced(*d, value);
+}
+
+// Lines kept per instance by the output memory; 0 keeps none.
+void log_memory_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
+    if (auto v = read_whole(r, key, value, 0, kMaxLogMemoryLines,
+                            fmt::format("a number of lines from 0 to {}", kMaxLogMemoryLines)))
+        r.settings().log_memory = r.sourced(*v, value);
+}
+
+// "1048576", "512K", "512KiB", "1M", "1MiB" (K and M are 1024 and 1024*1024).
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && digits < 12 && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    if (digits == 0)
+        return std::nullopt;
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < digits; ++i)
+        n = n * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    const std::string_view unit = text.substr(digits);
+    if (unit.empty() || unit == "B")
+        return n;
+    if (unit == "K" || unit == "KiB")
+        return n * 1024;
+    if (unit == "M" || unit == "MiB")
+        return n * 1024 * 1024;
+    return std::nullopt;
+}
+
+void log_memory_bytes_key(Reader& r, const YAML::Node& key, const YAML::Node& value) {
+    const auto n = value.IsScalar() ? parse_byte_size(value.Scalar()) : std::nullopt;
+    if (!n || *n < kMinLogMemoryBytesSetting || *n > kMaxLogMemoryBytesSetting) {
+        r.wrong_type(key, value,
+                     "a size from 4K to 1024M: bytes, or a number with K or M (1024-based), "
+                     "like 1M");
+        return;
+    }
+    r.settings().log_memory_bytes = r.sourced(*n, value);
 }
 
 // Items of a comma-separated string, blanks around each trimmed; nothing when
@@ -212,6 +255,8 @@ const std::vector<Key>& all_keys() {
         {"timestamp", kProcrunOnly, bool_key<&Settings::timestamp>},
         {"prefix", kProcrunOnly, bool_key<&Settings::prefix>},
         {"quiet", kProcrunOnly, list_key<&Settings::quiet>},
+        {"log_memory", kProcrunOnly, log_memory_key},
+        {"log_memory_bytes", kProcrunOnly, log_memory_bytes_key},
         {"app", kBoth, string_key<&Settings::app>},
         {"user", kBoth, string_key<&Settings::user>},
         {"log", kBoth, string_key<&Settings::log>},

@@ -384,6 +384,10 @@ std::optional<std::string> ControlClientStream::next_line() {
     return std::nullopt;
 }
 
+bool ControlClientStream::line_ready() const {
+    return !impl_->done && impl_->in.find('\n') != std::string::npos;
+}
+
 void ControlClientStream::send_line(std::string_view line) {
     impl_->out.emplace_back(std::string(line) + "\n");
     impl_->write_next();

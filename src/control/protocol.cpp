@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
@@ -17,25 +18,58 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<ControlCommand, std::string_view>, 7> kCommands{{
-    {ControlCommand::status, "status"},
-    {ControlCommand::restart, "restart"},
-    {ControlCommand::stop, "stop"},
-    {ControlCommand::start, "start"},
-    {ControlCommand::kill, "kill"},
-    {ControlCommand::signal, "signal"},
-    {ControlCommand::connect, "connect"},
+// Whether a command takes targets.
+enum class Targets { none, optional, required };
+
+// One row per command: its name, its targets, the other keys it takes
+// (space-separated), and the one it needs.
+struct CommandSpec {
+    ControlCommand command;
+    std::string_view name;
+    Targets targets;
+    std::string_view keys;
+    std::string_view required;
+};
+
+constexpr std::array<CommandSpec, 8> kCommands{{
+    {ControlCommand::status, "status", Targets::none, "", ""},
+    {ControlCommand::restart, "restart", Targets::optional, "", ""},
+    {ControlCommand::stop, "stop", Targets::optional, "", ""},
+    {ControlCommand::start, "start", Targets::optional, "", ""},
+    {ControlCommand::kill, "kill", Targets::none, "", ""},
+    {ControlCommand::signal, "signal", Targets::required, "signal", "signal"},
+    {ControlCommand::logs, "logs", Targets::optional, "lines follow", ""},
+    {ControlCommand::connect, "connect", Targets::required, "", ""},
 }};
 
 // The highest signal number Linux has (SIGRTMAX).
 constexpr int kMaxSignal = 64;
 
+const CommandSpec& spec_of(ControlCommand command) {
+    for (const auto& spec : kCommands) {
+        if (spec.command == command)
+            return spec;
+    }
+    return kCommands.front();
+}
+
+bool takes_key(const CommandSpec& spec, std::string_view key) {
+    std::string_view keys = spec.keys;
+    while (!keys.empty()) {
+        const std::size_t space = keys.find(' ');
+        if (keys.substr(0, space) == key)
+            return true;
+        keys = space == std::string_view::npos ? std::string_view() : keys.substr(space + 1);
+    }
+    return false;
+}
+
 std::string command_list() {
     std::string out;
-    for (const auto& [command, name] : kCommands) {
+    for (const auto& spec : kCommands) {
         if (!out.empty())
             out += ", ";
-        out += name;
+        out += spec.name;
     }
     return out;
 }
@@ -185,20 +219,62 @@ std::string decode_instance(const bj::object& o, InstanceStatus& out) {
     return {};
 }
 
+std::string decode_sources(const bj::value& v, std::vector<LogSource>& out) {
+    if (!v.is_array())
+        return expected("sources", "an array", v);
+    for (const bj::value& item : v.get_array()) {
+        const bj::object* o = item.if_object();
+        const bj::value* name = o != nullptr ? o->if_contains("name") : nullptr;
+        const bj::value* colour = o != nullptr ? o->if_contains("colour") : nullptr;
+        const std::optional<int> n = colour != nullptr ? as_int(*colour) : std::nullopt;
+        if (name == nullptr || !name->is_string() || !n)
+            return "\"sources\" must hold objects with a \"name\" and a \"colour\"";
+        out.push_back(LogSource{std::string(name->get_string()), *n});
+    }
+    return {};
+}
+
+// "2026-11-24T10:00:00.123Z" (what the JSON output writes), in UTC.
+std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text) {
+    if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || text[19] != '.' || text[23] != 'Z')
+        return std::nullopt;
+    const auto number = [&](std::size_t at, std::size_t digits) -> std::optional<int> {
+        int n = 0;
+        for (std::size_t i = at; i < at + digits; ++i) {
+            if (text[i] < '0' || text[i] > '9')
+                return std::nullopt;
+            n = n * 10 + (text[i] - '0');
+        }
+        return n;
+    };
+    const auto y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2),
+               mi = number(14, 2), s = number(17, 2), ms = number(20, 3);
+    if (!y || !mo || !d || !h || !mi || !s || !ms)
+        return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year(*y),
+                                           std::chrono::month(static_cast<unsigned>(*mo)),
+                                           std::chrono::day(static_cast<unsigned>(*d))};
+    if (!date.ok() || *h > 23 || *mi > 59 || *s > 60)
+        return std::nullopt;
+    return std::chrono::sys_days(date) + std::chrono::hours(*h) + std::chrono::minutes(*mi) +
+           std::chrono::seconds(*s) + std::chrono::milliseconds(*ms);
+}
+
 }  // namespace
 
 std::string_view to_string(ControlCommand command) {
-    for (const auto& [c, name] : kCommands) {
-        if (c == command)
-            return name;
+    for (const auto& spec : kCommands) {
+        if (spec.command == command)
+            return spec.name;
     }
     return "unknown";
 }
 
 std::optional<ControlCommand> parse_control_command(std::string_view text) {
-    for (const auto& [c, name] : kCommands) {
-        if (name == text)
-            return c;
+    for (const auto& spec : kCommands) {
+        if (spec.name == text)
+            return spec.command;
     }
     return std::nullopt;
 }
@@ -221,6 +297,10 @@ std::string encode_request(const ControlRequest& request) {
     }
     if (request.command == ControlCommand::signal)
         o["signal"] = request.signal;
+    if (request.lines)
+        o["lines"] = *request.lines;
+    if (request.follow)
+        o["follow"] = true;
     return bj::serialize(o) + "\n";
 }
 
@@ -233,6 +313,12 @@ std::string encode_reply(const ControlReply& reply) {
         o["pid"] = reply.pid;
     if (reply.stream)
         o["stream"] = true;
+    if (!reply.sources.empty()) {
+        bj::array sources;
+        for (const auto& source : reply.sources)
+            sources.emplace_back(bj::object{{"name", source.name}, {"colour", source.colour}});
+        o["sources"] = std::move(sources);
+    }
     if (reply.ok) {
         bj::array instances;
         for (const auto& s : reply.instances)
@@ -241,6 +327,83 @@ std::string encode_reply(const ControlReply& reply) {
     }
     return bj::serialize(o) + "\n";
 }
+
+namespace {
+
+// Reads one key's value into the request; returns an error or "".
+using KeyReader = std::string (*)(std::string_view key, const bj::value& v, ControlRequest& out);
+
+std::string read_targets(std::string_view key, const bj::value& v, ControlRequest& out) {
+    if (!v.is_array())
+        return expected(key, "an array of names", v);
+    for (const bj::value& t : v.get_array()) {
+        if (!t.is_string())
+            return fmt::format("\"targets\" must hold names (strings), not {}", kind_name(t));
+        out.targets.emplace_back(t.get_string());
+    }
+    return {};
+}
+
+std::string read_signal(std::string_view key, const bj::value& v, ControlRequest& out) {
+    const std::optional<int> n = as_int(v);
+    const std::string what = fmt::format("a signal number from 1 to {}", kMaxSignal);
+    if (!n)
+        return expected(key, what, v);
+    if (*n < 1 || *n > kMaxSignal)
+        return fmt::format("\"signal\" must be {}, not {}", what, *n);
+    out.signal = *n;
+    return {};
+}
+
+std::string read_lines(std::string_view key, const bj::value& v, ControlRequest& out) {
+    const std::optional<std::int64_t> n = as_int64(v);
+    if (!n || *n < 0)
+        return expected(key, "a number of lines (0 or more)", v);
+    out.lines = static_cast<std::size_t>(*n);
+    return {};
+}
+
+std::string read_follow(std::string_view key, const bj::value& v, ControlRequest& out) {
+    if (!v.is_bool())
+        return expected(key, "true or false", v);
+    out.follow = v.get_bool();
+    return {};
+}
+
+constexpr std::array<std::pair<std::string_view, KeyReader>, 4> kKeys{{
+    {"targets", read_targets},
+    {"signal", read_signal},
+    {"lines", read_lines},
+    {"follow", read_follow},
+}};
+
+std::string key_list() {
+    std::string out = "\"command\"";
+    for (std::size_t i = 0; i < kKeys.size(); ++i)
+        out += fmt::format("{}\"{}\"", i + 1 == kKeys.size() ? " and " : ", ", kKeys[i].first);
+    return out;
+}
+
+// What the command makes of the keys it was given (`given`: their names).
+std::string check_keys(const ControlRequest& request, const std::vector<std::string_view>& given) {
+    const CommandSpec& spec = spec_of(request.command);
+    const auto has = [&](std::string_view key) {
+        return std::find(given.begin(), given.end(), key) != given.end();
+    };
+    if (has("targets") && spec.targets == Targets::none)
+        return fmt::format("\"{}\" takes no targets", spec.name);
+    if (!spec.required.empty() && !has(spec.required))
+        return fmt::format("\"{}\" needs \"{}\": a signal number", spec.name, spec.required);
+    if (spec.targets == Targets::required && request.targets.empty())
+        return fmt::format("\"{}\" needs \"targets\": the processes to {}", spec.name, spec.name);
+    for (const std::string_view key : given) {
+        if (key != "targets" && !takes_key(spec, key))
+            return fmt::format("\"{}\" takes no \"{}\"", spec.name, key);
+    }
+    return {};
+}
+
+}  // namespace
 
 Decoded<ControlRequest> decode_request(std::string_view line) {
     Decoded<bj::value> parsed = parse_line(line, true);
@@ -254,8 +417,7 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
     }
     ControlRequest request;
     bool has_command = false;
-    bool has_targets = false;
-    bool has_signal = false;
+    std::vector<std::string_view> given;
     for (const auto& field : doc.get_object()) {
         const std::string_view key = field.key();
         const bj::value& v = field.value();
@@ -270,51 +432,24 @@ Decoded<ControlRequest> decode_request(std::string_view line) {
             }
             request.command = *command;
             has_command = true;
-        } else if (key == "targets") {
-            if (!v.is_array())
-                return {std::nullopt, expected(key, "an array of names", v)};
-            for (const bj::value& t : v.get_array()) {
-                if (!t.is_string()) {
-                    return {std::nullopt, fmt::format("\"targets\" must hold names (strings), "
-                                                      "not {}",
-                                                      kind_name(t))};
-                }
-                request.targets.emplace_back(t.get_string());
-            }
-            has_targets = true;
-        } else if (key == "signal") {
-            const std::optional<int> n = as_int(v);
-            const std::string what = fmt::format("a signal number from 1 to {}", kMaxSignal);
-            if (!n)
-                return {std::nullopt, expected(key, what, v)};
-            if (*n < 1 || *n > kMaxSignal)
-                return {std::nullopt, fmt::format("\"signal\" must be {}, not {}", what, *n)};
-            request.signal = *n;
-            has_signal = true;
-        } else {
-            return {std::nullopt,
-                    fmt::format("unknown key \"{}\" (a request has \"command\", \"targets\" "
-                                "and \"signal\")",
-                                key)};
+            continue;
         }
+        const auto reader =
+            std::find_if(kKeys.begin(), kKeys.end(), [&](const auto& k) { return k.first == key; });
+        if (reader == kKeys.end()) {
+            return {std::nullopt,
+                    fmt::format("unknown key \"{}\" (a request has {})", key, key_list())};
+        }
+        if (std::string error = reader->second(key, v, request); !error.empty())
+            return {std::nullopt, std::move(error)};
+        given.push_back(reader->first);
     }
     if (!has_command)
         return {std::nullopt, "missing \"command\" (one of: " + command_list() + ")"};
-    if (has_targets &&
-        (request.command == ControlCommand::status || request.command == ControlCommand::kill)) {
-        return {std::nullopt, fmt::format("\"{}\" takes no targets", to_string(request.command))};
-    }
     if (request.command == ControlCommand::connect && request.targets.size() != 1)
         return {std::nullopt, "\"connect\" needs \"targets\": exactly one process"};
-    if (request.command == ControlCommand::signal) {
-        if (!has_signal)
-            return {std::nullopt, "\"signal\" needs \"signal\": a signal number"};
-        if (request.targets.empty())
-            return {std::nullopt, "\"signal\" needs \"targets\": the processes to signal"};
-    } else if (has_signal) {
-        return {std::nullopt,
-                fmt::format("\"{}\" takes no \"signal\"", to_string(request.command))};
-    }
+    if (std::string error = check_keys(request, given); !error.empty())
+        return {std::nullopt, std::move(error)};
     return {std::move(request), {}};
 }
 
@@ -341,6 +476,10 @@ Decoded<ControlReply> decode_reply(std::string_view line) {
         if (!stream->is_bool())
             return {std::nullopt, expected("stream", "a boolean", *stream)};
         reply.stream = stream->get_bool();
+    }
+    if (const bj::value* sources = o.if_contains("sources")) {
+        if (std::string error = decode_sources(*sources, reply.sources); !error.empty())
+            return {std::nullopt, std::move(error)};
     }
     if (!reply.ok) {
         const bj::value* error = o.if_contains("error");
@@ -390,6 +529,40 @@ std::optional<ControlClientStream::End> decode_stream_end(std::string_view line)
     if (const bj::value* message = o.if_contains("message"); message && message->is_string())
         end.message = message->get_string();
     return end;
+}
+
+Decoded<LogLine> decode_log_line(std::string_view line) {
+    Decoded<bj::value> parsed = parse_line(line, false);
+    if (!parsed.ok())
+        return {std::nullopt, std::move(parsed.error)};
+    const bj::object* o = parsed.value->if_object();
+    if (o == nullptr)
+        return {std::nullopt,
+                fmt::format("a log line must be a JSON object, not {}", kind_name(*parsed.value))};
+    LogLine out;
+    for (const char* key : {"ts", "process", "stream", "line"}) {
+        const bj::value* v = o->if_contains(key);
+        if (v == nullptr || !v->is_string())
+            return {std::nullopt, fmt::format("a log line needs \"{}\": a string", key)};
+        const std::string_view text = v->get_string();
+        if (key == std::string_view("ts")) {
+            const auto time = parse_utc(text);
+            if (!time)
+                return {std::nullopt, fmt::format("\"ts\" must be a UTC time such as "
+                                                  "2026-11-24T10:00:00.123Z, not \"{}\"",
+                                                  text)};
+            out.time = *time;
+        } else if (key == std::string_view("process")) {
+            out.process = text;
+        } else if (key == std::string_view("stream")) {
+            out.stream = text;
+        } else {
+            out.line = text;
+        }
+    }
+    if (const bj::value* continued = o->if_contains("continued"))
+        out.continued = continued->is_bool() && continued->get_bool();
+    return {std::move(out), {}};
 }
 
 }  // namespace procrun

@@ -273,8 +273,9 @@ class Session : public std::enable_shared_from_this<Session>, public ControlConn
         return true;
     }
 
+    // Not while a request is answered: its reply goes before its lines.
     void flush_out() {
-        if (closed_ || waiting_write_)
+        if (closed_ || waiting_write_ || answering_)
             return;
         if (!write_now()) {
             close();

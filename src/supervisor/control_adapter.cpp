@@ -20,9 +20,10 @@ event::ControlOp op_of(ControlCommand command) {
     }
 }
 
-// Commands that need the processes, not only their status, once procrun stops.
+// Commands that act on the processes: refused once procrun stops (status
+// and logs only read).
 bool refused_while_stopping(ControlCommand command) {
-    return command != ControlCommand::status;
+    return command != ControlCommand::status && command != ControlCommand::logs;
 }
 
 // A connection that cannot be kept open: for handle() without one.
@@ -56,6 +57,7 @@ ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnect
         {ControlCommand::kill, &ControlAdapter::serve_kill},
         {ControlCommand::signal, &ControlAdapter::serve_signal},
         {ControlCommand::connect, &ControlAdapter::serve_connect},
+        {ControlCommand::logs, &ControlAdapter::serve_logs},
     }};
     const Policy& policy = runtime_.policy();
     if (refused_while_stopping(request.command) && (policy.stopping() || policy.finished()))
@@ -109,6 +111,11 @@ ControlReply ControlAdapter::serve_policy_op(const ControlRequest& request, Cont
     for (std::size_t i : targets.instances)
         reply.instances.push_back(status(i, now));
     return reply;
+}
+
+ControlReply ControlAdapter::serve_logs(const ControlRequest& request,
+                                        ControlConnection& connection) {
+    return logs_.serve(request, connection);
 }
 
 }  // namespace procrun

@@ -9,15 +9,16 @@
 
 #include "procrun/control.hpp"
 #include "supervisor/connect_hub.hpp"
+#include "supervisor/log_service.hpp"
 #include "supervisor/runtime.hpp"
 
 namespace procrun {
 
 class ControlAdapter : public ControlHandler {
   public:
-    // `plan`, `runtime` and `launcher` (the runtime's) must outlive it.
-    ControlAdapter(const Plan& plan, Runtime& runtime, Launcher& launcher)
-        : plan_(plan), runtime_(runtime), launcher_(launcher) {}
+    // `plan`, `runtime`, `launcher` (the runtime's) and `logs` must outlive it.
+    ControlAdapter(const Plan& plan, Runtime& runtime, Launcher& launcher, LogService& logs)
+        : plan_(plan), runtime_(runtime), launcher_(launcher), logs_(logs) {}
     ControlReply handle(const ControlRequest& request) override;
     ControlReply serve(const ControlRequest& request, ControlConnection& connection) override;
     // `connect` requests go to `hub` (which must outlive it).
@@ -34,11 +35,13 @@ class ControlAdapter : public ControlHandler {
     ControlReply serve_signal(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_connect(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_policy_op(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_logs(const ControlRequest& request, ControlConnection& connection);
 
     const Plan& plan_;
     Runtime& runtime_;
     Launcher& launcher_;
     ConnectHub* connect_ = nullptr;
+    LogService& logs_;
 };
 
 }  // namespace procrun

@@ -35,6 +35,8 @@ void StartSink::stamp() {
     buffer_.set_time(now);
     if (logs_)
         logs_->set_time(now);
+    if (memory_ != nullptr)
+        memory_->set_time(now);
 }
 
 void StartSink::line(std::size_t source, std::string_view text, bool continued) {
@@ -42,12 +44,16 @@ void StartSink::line(std::size_t source, std::string_view text, bool continued) 
         buffer_.append(sources_[source], text, continued);
     if (logs_)
         logs_->append(sources_[source], text, continued);  // -q hides a type from the terminal only
+    if (memory_ != nullptr)
+        memory_->add(source, text, continued);
 }
 
 void StartSink::system(std::string_view text) {
     buffer_.append_system(text);
     if (logs_)
         logs_->append_system(text);
+    if (memory_ != nullptr)
+        memory_->add(OutputMemory::kSystem, text);
 }
 
 void StartSink::report(std::string_view text) {

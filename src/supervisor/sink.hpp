@@ -17,6 +17,7 @@
 #include "procrun/plan.hpp"
 #include "procrun/supervisor.hpp"
 #include "supervisor/launcher.hpp"
+#include "supervisor/output_memory.hpp"
 
 namespace procrun {
 
@@ -27,6 +28,8 @@ class StartSink : public Sink {
     // The writer's progress (a write completed after waiting) and failure.
     void on_progress(std::function<void()> callback) { writer_.on_progress(std::move(callback)); }
     void on_error(std::function<void(int)> callback) { writer_.on_error(std::move(callback)); }
+    // Every line (quiet types' too) is also kept in `memory`, which must outlive it.
+    void remember(OutputMemory& memory) { memory_ = &memory; }
 
     void stamp() override;
     void line(std::size_t source, std::string_view text, bool continued) override;
@@ -45,6 +48,7 @@ class StartSink : public Sink {
     OutputBuffer buffer_;
     OutputWriter writer_;
     std::unique_ptr<LogFiles> logs_;  // --log-dir
+    OutputMemory* memory_ = nullptr;  // procrun logs, attach
     std::vector<std::size_t> sources_;
     std::vector<bool> quiet_;
     bool any_pty_ = false;  // a child may leave the terminal's attributes or cursor changed

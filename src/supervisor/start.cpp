@@ -20,6 +20,8 @@
 #include "supervisor/control_adapter.hpp"
 #include "supervisor/focus.hpp"
 #include "supervisor/job_control.hpp"
+#include "supervisor/log_service.hpp"
+#include "supervisor/output_memory.hpp"
 #include "supervisor/process_launcher.hpp"
 #include "supervisor/runtime.hpp"
 #include "supervisor/sink.hpp"
@@ -38,17 +40,20 @@ struct Start {
           posix::FdLimit limit)
         : plan(the_plan),
           options(the_options),
+          memory(OutputMemoryLimits{the_options.log_memory, the_options.log_memory_bytes}),
+          logs(the_plan, memory),
           sink(io, the_plan, the_options),
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink),
           connect_hub(the_plan, runtime, launcher),
-          control_adapter(the_plan, runtime, launcher),
+          control_adapter(the_plan, runtime, launcher, logs),
           job({[this] { return launcher.live_groups(); },
                [this](const std::string& text) {
                    sink.stamp();
                    sink.system(text);
                },
                [this] { runtime.flush(); }}) {
+        sink.remember(memory);
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
         control_adapter.connect_with(connect_hub);
@@ -72,6 +77,8 @@ struct Start {
     const Plan& plan;
     const StartOptions& options;
     boost::asio::io_context io;
+    OutputMemory memory;  // procrun logs, attach
+    LogService logs;
     StartSink sink;
     ProcessLauncher launcher;
     Runtime runtime;

@@ -309,13 +309,19 @@ TEST_CASE("control: bad requests get a clear error, never a crash", "[control]")
         {"[\"status\"]",
          "a request must be a JSON object such as {\"command\":\"status\"}, not an "
          "array"},
-        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal)"},
+        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs)"},
         {"{\"command\":5}", "\"command\" must be a string, not a number"},
         {"{\"command\":\"reboot\"}",
          "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill, "
-         "signal)"},
+         "signal, logs)"},
         {"{\"command\":\"status\",\"verbose\":true}",
-         "unknown key \"verbose\" (a request has \"command\", \"targets\" and \"signal\")"},
+         "unknown key \"verbose\" (a request has \"command\", \"targets\", \"signal\", "
+         "\"lines\" and \"follow\")"},
+        {"{\"command\":\"status\",\"lines\":5}", "\"status\" takes no \"lines\""},
+        {"{\"command\":\"logs\",\"lines\":-1}",
+         "\"lines\" must be a number of lines (0 or more), not a number"},
+        {"{\"command\":\"logs\",\"follow\":1}", "\"follow\" must be true or false, not a number"},
+        {"{\"command\":\"logs\",\"signal\":1}", "\"logs\" takes no \"signal\""},
         {"{\"command\":\"stop\",\"targets\":\"web\"}",
          "\"targets\" must be an array of names, not a string"},
         {"{\"command\":\"stop\",\"targets\":[\"web\",null]}",

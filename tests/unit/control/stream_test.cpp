@@ -30,6 +30,14 @@ class StreamingHandler final : public ControlHandler {
   public:
     ControlReply handle(const ControlRequest&) override { return {}; }
     ControlReply serve(const ControlRequest& request, ControlConnection& connection) override {
+        if (request.targets == std::vector<std::string>{"once"}) {
+            // Lines and the end, all while answering: they follow the reply.
+            std::shared_ptr<ControlStream> stream = connection.keep_open();
+            stream->send(R"({"n":1})");
+            stream->end("done", "");
+            CHECK_FALSE(stream->send(R"({"n":2})"));
+            return {};
+        }
         if (request.targets != std::vector<std::string>{"stream"}) {
             if (request.targets == std::vector<std::string>{"refuse"}) {
                 connection.keep_open();
@@ -340,5 +348,32 @@ TEST_CASE("control streams: an ordinary request is not a stream", "[control][str
     CHECK(client.reply().ok);
     CHECK_FALSE(client.reply().stream);
     CHECK_FALSE(client.next_line());
+    loop.run([&] { server.reset(); });
+}
+
+TEST_CASE("control streams: a stream ended while answering follows its reply",
+          "[control][stream]") {
+    ControlRoot root;
+    StreamingHandler handler;
+    ServerLoop loop;
+    std::unique_ptr<ControlServer> server;
+    loop.run([&] { server = std::make_unique<ControlServer>(loop.io, root.paths, handler); });
+    const int fd = connect_socket(root.paths.socket);
+    send_all(fd, "{\"command\":\"start\",\"targets\":[\"once\"]}\n");
+    bool eof = false;
+    const std::string all = receive_lines(fd, 1L << 40, &eof);
+    CHECK(eof);
+    const auto newline = all.find('\n');
+    REQUIRE(newline != std::string::npos);
+    const Decoded<ControlReply> reply = decode_reply(all.substr(0, newline));
+    REQUIRE(reply.ok());
+    CHECK(reply.value->stream);
+    CHECK(all.substr(newline + 1) == "{\"n\":1}\n{\"end\":\"done\",\"message\":\"\"}\n");
+    ::close(fd);
+
+    ControlClientStream client(root.paths, ControlRequest{ControlCommand::start, {"once"}});
+    CHECK(client.next_line() == std::optional<std::string>("{\"n\":1}"));
+    CHECK_FALSE(client.next_line());
+    CHECK(client.end().reason == "done");
     loop.run([&] { server.reset(); });
 }
