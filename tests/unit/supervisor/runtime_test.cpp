@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "supervisor/control_adapter.hpp"
+#include "supervisor/log_service.hpp"
+#include "supervisor/output_memory.hpp"
 #include "supervisor/runtime.hpp"
 
 using namespace procrun;
@@ -348,7 +350,9 @@ TEST_CASE("runtime: a process found outside its group is announced and stopped l
 
 TEST_CASE("runtime: control requests go through the adapter", "[runtime][control]") {
     Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
-    ControlAdapter control(f.plan, f.runtime, f.launcher);
+    OutputMemory memory;
+    LogService logs(f.plan, memory);
+    ControlAdapter control(f.plan, f.runtime, f.launcher, logs);
     f.start_all();
     f.launcher.clock += 1500ms;
 
@@ -400,7 +404,9 @@ TEST_CASE("runtime: a SIGINT after the end only gives up the last output", "[run
 TEST_CASE("runtime: the signal request goes to the launcher, a stopped process shows as stopped",
           "[runtime][control][signals]") {
     Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
-    ControlAdapter control(f.plan, f.runtime, f.launcher);
+    OutputMemory memory;
+    LogService logs(f.plan, memory);
+    ControlAdapter control(f.plan, f.runtime, f.launcher, logs);
     f.start_all();
 
     ControlRequest request{ControlCommand::signal, {"web.2"}};
