@@ -3,7 +3,7 @@
 // `procrun mcp`: a Model Context Protocol server on standard input and output
 // (JSON-RPC 2.0, one message per line) that exposes the procrun running in a
 // root to a coding agent as tools: status, restart, stop, start, signal
-// and kill. Each tool is one control request (procrun/control.hpp);
+// kill and logs. Each tool is one control request (procrun/control.hpp);
 // what the running procrun refuses, or its absence, is a tool error carrying
 // the control's message. docs/mcp.md describes the tools.
 
@@ -28,6 +28,13 @@ class Control {
     // The reply of the procrun running in the root; throws ControlError (NotRunning: none
     // runs there) as control_request() does.
     virtual ControlReply request(const ControlRequest& request) = 0;
+    // A `logs` request (not followed): the reply, and when it is ok the lines
+    // of output that came with it (each a LogLine's JSON, decode_log_line).
+    struct Logs {
+        ControlReply reply;
+        std::vector<std::string> lines;
+    };
+    virtual Logs logs(const ControlRequest& request) = 0;
 };
 
 // One MCP session: each message in, at most one message out.

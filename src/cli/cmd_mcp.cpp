@@ -26,7 +26,27 @@ class RootControl : public mcp::Control {
         return control_request(*root, request);
     }
 
+    Logs logs(const ControlRequest& request) override {
+        ControlClientStream stream(control_paths(root(), Environment::from_process()), request);
+        Logs out{stream.reply(), {}};
+        if (!out.reply.ok)
+            return out;
+        while (std::optional<std::string> line = stream.next_line())
+            out.lines.push_back(std::move(*line));
+        if (stream.end().reason != "done" && !stream.end().message.empty())
+            throw ControlError(stream.end().message);
+        return out;
+    }
+
   private:
+    [[nodiscard]] std::filesystem::path root() const {
+        const std::optional<std::filesystem::path> found = resolve_root(args_, /*report=*/false);
+        if (!found)
+            throw ControlError(
+                "no project root found (give -d ROOT or -f PROCFILE to procrun mcp)");
+        return *found;
+    }
+
     const ProjectArgs& args_;
 };
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <ctime>
 #include <optional>
 #include <vector>
 
@@ -16,7 +18,7 @@ namespace bj = boost::json;
 
 namespace {
 
-enum class Names { none, required };
+enum class Names { none, optional, required };
 
 struct Tool {
     std::string_view name;
@@ -27,14 +29,18 @@ struct Tool {
     bool read_only = false;
     bool destructive = false;
     bool idempotent = false;
+    bool lines = false;  // takes `lines` (logs)
 };
 
 constexpr std::string_view kNotRunningHint =
     " (start it in a shell: `procrun start -D` starts every process in the background and "
     "returns once they are up)";
 
-const std::array<Tool, 6>& tools() {
-    static const std::array<Tool, 6> table{{
+// At most this many lines per process (or in all) for the logs tool.
+constexpr std::int64_t kMaxToolLines = 10000;
+
+const std::array<Tool, 7>& tools() {
+    static const std::array<Tool, 7> table{{
         {"status", "Process status",
          "Show every process of the procrun running in this project: its instance name (web.1), "
          "pid, state (waiting, starting, running, ready, stopping, stopped, exited, backoff, "
@@ -69,6 +75,14 @@ const std::array<Tool, 6>& tools() {
          "process gets its stop signal (SIGKILL after its stop timeout) and nothing keeps "
          "running. To stop single processes and keep the rest running, use `stop` instead.",
          Names::none, false, false, true, true},
+        {"logs", "Recent output",
+         "Show the recent output of the processes of the running procrun, from its output "
+         "memory: the last `lines` lines (default 100) of each named process type or instance "
+         "(web, web.2), merged in time order, or without `names` the last lines of everything, "
+         "procrun's own lines (starts, exits, restarts) included. Each line: its time, the "
+         "instance and what it printed. Read-only; lines of a process that restarted or exited "
+         "are kept until newer ones push them out.",
+         Names::optional, false, true, false, true, true},
     }};
     return table;
 }
@@ -89,6 +103,13 @@ bj::object input_schema(const Tool& t) {
             {"type", "string"},
             {"description", "A signal name (HUP, SIGUSR1, TERM, INT, QUIT...) or number (1-64)"}};
         required.emplace_back("signal");
+    }
+    if (t.lines) {
+        properties["lines"] = {
+            {"type", "integer"},
+            {"minimum", 1},
+            {"maximum", kMaxToolLines},
+            {"description", "How many of the last lines: of each name, or of everything (100)"}};
     }
     if (t.names != Names::none) {
         bj::object names{
@@ -115,12 +136,15 @@ bj::object input_schema(const Tool& t) {
 struct Arguments {
     std::vector<std::string> names;
     int signal = 0;
+    std::size_t lines = kDefaultLogLines;
 };
 
 std::string allowed_keys(const Tool& t) {
     std::vector<std::string> keys;
     if (t.signal)
         keys.emplace_back("signal");
+    if (t.lines)
+        keys.emplace_back("lines");
     if (t.names != Names::none)
         keys.emplace_back("names");
     if (keys.empty())
@@ -179,16 +203,31 @@ std::optional<std::string> read_signal(const bj::object& in, Arguments& out) {
     return std::nullopt;
 }
 
+std::optional<std::string> read_lines(const bj::object& in, Arguments& out) {
+    const bj::value* v = in.if_contains("lines");
+    if (v == nullptr)
+        return std::nullopt;
+    if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > kMaxToolLines)
+        return fmt::format("argument 'lines' must be an integer from 1 to {}, got {}",
+                           kMaxToolLines, bj::serialize(*v));
+    out.lines = static_cast<std::size_t>(v->get_int64());
+    return std::nullopt;
+}
+
 std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, Arguments& out) {
     for (const auto& kv : in) {
         const std::string_view key = kv.key();
-        const bool known =
-            (key == "names" && t.names != Names::none) || (key == "signal" && t.signal);
+        const bool known = (key == "names" && t.names != Names::none) ||
+                           (key == "signal" && t.signal) || (key == "lines" && t.lines);
         if (!known)
             return "unknown argument '" + std::string(key) + "' (" + allowed_keys(t) + ")";
     }
     if (t.signal) {
         if (auto error = read_signal(in, out))
+            return error;
+    }
+    if (t.lines) {
+        if (auto error = read_lines(in, out))
             return error;
     }
     return read_names(t, in, out);
@@ -238,6 +277,34 @@ std::string reply_text(const Tool& t, const Arguments& args, const ControlReply&
     return instance_lines(reply);
 }
 
+// The lines of a logs reply as text: "HH:MM:SS.mmm web.1 | what it printed",
+// the pieces of a long line joined back.
+std::string log_text(const std::vector<std::string>& lines) {
+    std::string out;
+    bool open = false;
+    for (const std::string& json : lines) {
+        const Decoded<LogLine> line = decode_log_line(json);
+        if (!line.ok())
+            continue;
+        const LogLine& l = *line.value;
+        if (l.continued && open) {
+            out.pop_back();
+            out += l.line + "\n";
+            continue;
+        }
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(l.time.time_since_epoch())
+                .count();
+        const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        out += fmt::format("{:02}:{:02}:{:02}.{:03}Z {} | {}\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                           ms % 1000, l.process, l.line);
+        open = true;
+    }
+    return out.empty() ? std::string("(no output yet)\n") : out;
+}
+
 std::optional<ControlRequest> make_request(const Tool& t, const Arguments& args) {
     const std::optional<ControlCommand> command = parse_control_command(t.name);
     if (!command)
@@ -246,6 +313,8 @@ std::optional<ControlRequest> make_request(const Tool& t, const Arguments& args)
     request.command = *command;
     request.targets = args.names;
     request.signal = args.signal;
+    if (t.lines)
+        request.lines = args.lines;
     return request;
 }
 
@@ -285,6 +354,12 @@ ToolResult call_tool(Control& control, std::string_view name, const bj::object& 
         const std::optional<ControlRequest> request = make_request(*t, args);
         if (!request)
             return {std::string(t->name) + ": this procrun has no such request", true};
+        if (t->lines) {
+            const Control::Logs logs = control.logs(*request);
+            if (!logs.reply.ok)
+                return {std::string(t->name) + ": " + logs.reply.error, true};
+            return {log_text(logs.lines), false};
+        }
         const ControlReply reply = control.request(*request);
         if (!reply.ok)
             return {std::string(t->name) + ": " + reply.error, true};

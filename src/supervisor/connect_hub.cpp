@@ -264,4 +264,18 @@ bool ConnectHub::accepting_output() {
     return runtime_.accepting_output();
 }
 
+// What a stop command writes is not the instance's output: it goes to the
+// main stream only.
+void ConnectHub::stop_command_output(std::size_t id, std::string_view bytes) {
+    runtime_.stop_command_output(id, bytes);
+}
+
+void ConnectHub::stop_command_ended(std::size_t id, const std::string& failure) {
+    runtime_.stop_command_ended(id, failure);
+}
+
+void ConnectHub::liveness_result(std::size_t id, int failures, const std::string& detail) {
+    runtime_.liveness_result(id, failures, detail);
+}
+
 }  // namespace procrun

@@ -81,6 +81,9 @@ class ConnectHub : public LauncherEvents {
     void deadline() override;
     void prompt_timer() override;
     bool accepting_output() override;
+    void stop_command_output(std::size_t id, std::string_view bytes) override;
+    void stop_command_ended(std::size_t id, const std::string& failure) override;
+    void liveness_result(std::size_t id, int failures, const std::string& detail) override;
 
   private:
     struct Joined {

@@ -49,7 +49,7 @@ ControlReply ControlAdapter::handle(const ControlRequest& request) {
 }
 
 ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnection& connection) {
-    static const std::array<std::pair<ControlCommand, Serve>, 7> kServe{{
+    static const std::array<std::pair<ControlCommand, Serve>, 8> kServe{{
         {ControlCommand::status, &ControlAdapter::serve_status},
         {ControlCommand::restart, &ControlAdapter::serve_policy_op},
         {ControlCommand::stop, &ControlAdapter::serve_policy_op},

@@ -86,7 +86,7 @@ struct Start {
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal
     std::unique_ptr<ControlServer> control;
-    std::unique_ptr<Watcher> watcher;  // `watch:`: files that restart processes
+    std::unique_ptr<Watcher> watcher;   // `watch:`: files that restart processes
     std::unique_ptr<FocusInput> focus;  // --interactive
 };
 
@@ -147,8 +147,8 @@ std::optional<int> Start::watch() {
     for (const auto& t : targets)
         types.push_back(t.type);
     std::vector<PathPattern> exclude;
-    if (auto logs = watch_exclusion(plan.root, options.log_dir))
-        exclude.push_back(std::move(*logs));
+    if (auto log_dir = watch_exclusion(plan.root, options.log_dir))
+        exclude.push_back(std::move(*log_dir));
     watcher = std::make_unique<Watcher>(
         io, plan.root, std::move(targets), options.gitignore, std::move(exclude),
         [this](const std::string& type, std::vector<std::string> paths) {

@@ -58,7 +58,7 @@ TEST_CASE("mcp: the MCP SDK's client calls every tool of procrun mcp against pro
     TempDir root;
     TempDir runtime;
     const std::string marker = unique_marker("PROCRUN_MCP_TEST");
-    root.write("Procfile", "web: " + testchild_binary() +
+    root.write("Procfile", "web: echo web says hello; exec " + testchild_binary() +
                                " sleep 120\nworker: " + testchild_binary() + " sleep 120\n");
     RunOptions o;
     o.cwd = root.path();

@@ -47,7 +47,7 @@ check(typeof client.getInstructions() === 'string' && client.getInstructions().i
 
 const { tools } = await client.listTools();
 const names = tools.map((t) => t.name).sort();
-check(JSON.stringify(names) === JSON.stringify(['kill', 'restart', 'signal', 'start', 'status', 'stop']),
+check(JSON.stringify(names) === JSON.stringify(['kill', 'logs', 'restart', 'signal', 'start', 'status', 'stop']),
       'listTools names every tool', names);
 for (const t of tools) {
   check(t.description.length > 40 && t.inputSchema.type === 'object', `${t.name} is described`, t);
@@ -77,6 +77,16 @@ const row = (table, name) => table.split('\n').find((l) => l.startsWith(`${name}
 let status = await call('status');
 check(!status.isError && /web\.1\s+\d+\s+running/.test(text(status)) && row(text(status), 'worker.1').includes('running'),
       'status shows web.1 and worker.1 running', text(status));
+
+const logs = await call('logs', { names: ['web'], lines: 5 });
+check(!logs.isError && /\d\d:\d\d:\d\d\.\d{3}Z web\.1 \| web says hello/.test(text(logs)),
+      'logs shows what web.1 printed', text(logs));
+const all = await call('logs', {});
+check(!all.isError && /system \| web\.1 started with pid \d+/.test(text(all)),
+      'logs without names shows procrun\'s own lines too', text(all));
+const badLogs = await call('logs', { names: ['db'] });
+check(badLogs.isError === true && text(badLogs).includes("unknown process 'db'"),
+      'logs of an unknown name is a tool error', text(badLogs));
 
 const stopped = await call('stop', { names: ['worker'] });
 check(!stopped.isError && text(stopped).startsWith('worker.1'), 'stop worker', text(stopped));

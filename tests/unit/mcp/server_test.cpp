@@ -27,6 +27,14 @@ class FakeControl : public mcp::Control {
             throw NotRunning("no procrun is running in /app");
         return reply;
     }
+
+    std::vector<std::string> log_lines;
+    Logs logs(const ControlRequest& request) override {
+        requests.push_back(request);
+        if (!running)
+            throw NotRunning("no procrun is running in /app");
+        return {reply, log_lines};
+    }
 };
 
 bj::object call(mcp::Server& server, const std::string& line) {
@@ -158,4 +166,42 @@ TEST_CASE("mcp: serve answers line by line and skips blank lines", "[mcp]") {
     CHECK(out.str() ==
           "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n"
           "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n");
+}
+
+TEST_CASE("mcp: logs asks for the last lines of the names and shows them as text", "[mcp]") {
+    FakeControl control;
+    mcp::Server server(control, "1");
+    control.log_lines = {
+        R"({"ts":"2026-11-24T10:00:00.123Z","process":"web.1","stream":"stdout","line":"GET /"})",
+        R"({"ts":"2026-11-24T10:00:01.000Z","process":"web.1","stream":"stdout","line":"ab"})",
+        R"({"ts":"2026-11-24T10:00:01.000Z","process":"web.1","stream":"stdout","line":"cd",)"
+        R"("continued":true})"};
+    bj::object r = tool_call(server, "logs", R"({"names":["web"],"lines":2})");
+    CHECK_FALSE(is_error(r));
+    CHECK(text_of(r) == "10:00:00.123Z web.1 | GET /\n10:00:01.000Z web.1 | abcd\n");
+    REQUIRE(control.requests.size() == 1);
+    CHECK(control.requests[0].command == ControlCommand::logs);
+    CHECK(control.requests[0].targets == std::vector<std::string>{"web"});
+    CHECK(control.requests[0].lines == std::optional<std::size_t>(2));
+    CHECK_FALSE(control.requests[0].follow);
+
+    // Everything, the default count.
+    control.log_lines.clear();
+    r = tool_call(server, "logs", "{}");
+    CHECK(text_of(r) == "(no output yet)\n");
+    CHECK(control.requests[1].targets.empty());
+    CHECK(control.requests[1].lines == std::optional<std::size_t>(kDefaultLogLines));
+
+    r = tool_call(server, "logs", R"({"lines":0})");
+    CHECK(is_error(r));
+    CHECK(text_of(r).find("argument 'lines' must be an integer from 1 to 10000") !=
+          std::string::npos);
+    control.reply = ControlReply::failure("unknown process 'db' (valid names: web)");
+    r = tool_call(server, "logs", R"({"names":["db"]})");
+    CHECK(is_error(r));
+    CHECK(text_of(r) == "logs: unknown process 'db' (valid names: web)");
+    control.running = false;
+    r = tool_call(server, "logs", "{}");
+    CHECK(is_error(r));
+    CHECK(text_of(r).find("no procrun is running in /app") != std::string::npos);
 }
