@@ -60,6 +60,9 @@ class InputLauncher : public Launcher {
     bool start_probe(std::size_t) override { return false; }
     void cancel_probe(std::size_t) override {}
     void probe_line(std::size_t, std::string_view) override {}
+    void run_stop_command(std::size_t) override {}
+    void start_liveness(std::size_t) override {}
+    void cancel_liveness(std::size_t) override {}
     void resume_output() override {}
     [[nodiscard]] TimePoint now() const override { return clock; }
     void arm_deadline(TimePoint at) override { armed = at; }
@@ -72,6 +75,9 @@ class InputLauncher : public Launcher {
     void end_input(std::size_t) override {}
     [[nodiscard]] bool waiting_for_input(std::size_t) override { return false; }
     void arm_prompt_timer(TimePoint) override {}
+    [[nodiscard]] OutputActivity output_activity(std::size_t) override {
+        return OutputActivity::idle;
+    }
     void resize(std::size_t id, unsigned short rows, unsigned short cols) override {
         resizes.push_back(std::to_string(id) + ":" + std::to_string(rows) + "x" +
                           std::to_string(cols));
