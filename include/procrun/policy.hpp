@@ -94,12 +94,11 @@ struct Liveness {  // an attempt of its liveness probe: failed, or passed after 
 };
 }  // namespace event
 
-using Event =
-    std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
-                 event::SignalReceived, event::DeadlineReached, event::OutputFailed, event::Ready,
-                 event::NeverReady, event::Control, event::StopAll, event::Escaped,
-                 event::EscapeeGone, event::FilesChanged, event::StopCommandFailed,
-                 event::Liveness>;
+using Event = std::variant<event::Started, event::SpawnFailed, event::Exited, event::GroupEmpty,
+                           event::SignalReceived, event::DeadlineReached, event::OutputFailed,
+                           event::Ready, event::NeverReady, event::Control, event::StopAll,
+                           event::Escaped, event::EscapeeGone, event::FilesChanged,
+                           event::StopCommandFailed, event::Liveness>;
 
 namespace action {
 struct Spawn {  // answered by Started or SpawnFailed, before any other event about it

@@ -28,7 +28,8 @@ constexpr std::string_view kInstructions =
     "procrun runs the processes of this project's Procfile (web servers, workers, watchers). "
     "These tools reach the procrun running in the project's root: `status` lists its "
     "processes, `restart`, `stop`, `start` and `signal` act on single process types or "
-    "instances, `logs` shows their recent output, `kill` ends it all. When none runs, start one in a "
+    "instances, `logs` shows their recent output, `kill` ends it all. When none runs, start one in "
+    "a "
     "shell with `procrun start -D`.";
 
 std::string error_reply(const bj::value& id, int code, std::string_view message) {
