@@ -57,7 +57,7 @@ class OutputMemory::Ring {
     void new_chunk(const OutputMemoryLimits& limits) {
         while (!chunks_.empty() && held() + chunk_ > limits.bytes)
             drop_chunk();
-        if (!spare_.empty()) {
+        if (spare_.capacity() >= chunk_) {
             chunks_.push_back(std::move(spare_));
             spare_ = std::string();
         } else {
@@ -85,7 +85,8 @@ class OutputMemory::Ring {
         chunks_.pop_front();
         ++first_chunk_;
         freed.clear();
-        if (spare_.capacity() == 0)
+        // (An empty std::string still has a small capacity: compare with a chunk's.)
+        if (spare_.capacity() < chunk_)
             spare_ = std::move(freed);
     }
 

@@ -248,7 +248,7 @@ TEST_CASE("connect: the terminal is put back on every way out", "[e2e][connect]"
     }
 }
 
-TEST_CASE("connect: on a pipe, line by line; two connections; a detach mid-line sends nothing",
+TEST_CASE("connect: on a pipe, line by line, two connections, a detach mid-line sends nothing",
           "[e2e][connect]") {
     App app("echo: python3 -u echo.py\nother: sleep 60\n");
     app.root.write("echo.py",

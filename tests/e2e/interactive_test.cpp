@@ -78,7 +78,7 @@ TEST_CASE("prompts: a prompt is shown before its newline, with the hint to reach
     CHECK(r.out.find("waiting for input") == r.out.rfind("waiting for input"));
 }
 
-TEST_CASE("interactive: procrun's stdin, a pipe, goes to the process; its end ends its input",
+TEST_CASE("interactive: procrun's stdin, a pipe, goes to the process, its end ends its input",
           "[e2e][interactive]") {
     TempDir dir;
     dir.write("Procfile",

@@ -305,12 +305,13 @@ class SchemaTest(unittest.TestCase):
         stranger = "z" * 70
         levels = [(), ("processes", "web"), ("processes", "web", "backoff"),
                   ("processes", "web", "readiness"), ("processes", "web", "readiness", "http"),
-                  ("processes", "web", "watch")]
+                  ("processes", "web", "watch"), ("processes", "web", "liveness"),
+                  ("processes", "web", "liveness", "http")]
         schema_paths = key_paths(self.schema)
         for level in levels:
             with self.subTest(level=".".join(level) or "top level"):
                 doc = nested(level, {stranger: 1})
-                if level[-1:] == ("readiness",):
+                if level[-1:] in (("readiness",), ("liveness",)):
                     doc = nested(level, {"tcp": True, stranger: 1})
                 if level[-1:] == ("http",):
                     doc = nested(level[:-1], {"http": {stranger: 1}})

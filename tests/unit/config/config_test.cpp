@@ -847,7 +847,7 @@ TEST_CASE("Config: a flood of errors stops at 100, with bounded copies of the li
     CHECK(parsed.value.port->value == 1);
 }
 
-TEST_CASE("Config: `interactive` on one process type; on two, an error at the second",
+TEST_CASE("Config: `interactive` on one process type, on two, an error at the second",
           "[config][interactive]") {
     const auto one = parse_config("processes:\n  web: {interactive: true}\n  worker: {}\n", "c");
     REQUIRE(one.diagnostics.empty());

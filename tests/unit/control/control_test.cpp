@@ -309,11 +309,11 @@ TEST_CASE("control: bad requests get a clear error, never a crash", "[control]")
         {"[\"status\"]",
          "a request must be a JSON object such as {\"command\":\"status\"}, not an "
          "array"},
-        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs)"},
+        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs, connect)"},
         {"{\"command\":5}", "\"command\" must be a string, not a number"},
         {"{\"command\":\"reboot\"}",
          "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill, "
-         "signal, logs)"},
+         "signal, logs, connect)"},
         {"{\"command\":\"status\",\"verbose\":true}",
          "unknown key \"verbose\" (a request has \"command\", \"targets\", \"signal\", "
          "\"lines\" and \"follow\")"},

@@ -90,7 +90,7 @@ TEST_CASE("mcp: tools/list names every tool with a description and an object sch
         CHECK(t.at("inputSchema").at("type").as_string() == "object");
     }
     CHECK(names ==
-          std::vector<std::string>{"status", "restart", "stop", "start", "signal", "kill"});
+          std::vector<std::string>{"status", "restart", "stop", "start", "signal", "kill", "logs"});
 }
 
 TEST_CASE("mcp: a tool call is one control request", "[mcp]") {

@@ -457,7 +457,7 @@ TEST_CASE("runtime: a partial line is shown once it has waited, the rest of its 
         CHECK(l.find("waiting for input") == std::string::npos);
 }
 
-TEST_CASE("runtime: a line written in pieces within the delay is one line; one timer for all",
+TEST_CASE("runtime: a line written in pieces within the delay is one line, one timer for all",
           "[runtime][prompts]") {
     Fixture f(plan_of({{"a.1", plain()}, {"b.1", plain()}}));
     f.start_all();
