@@ -11,9 +11,10 @@ constexpr std::size_t kMaxChunk = 64 * 1024;
 }  // namespace
 
 // One source's lines: their text in chunks of `chunk` bytes, appended in
-// order and dropped from the front, and one record per line. Only whole
-// chunks are allocated and freed (one spare is kept), so adding a line
-// allocates nothing in the steady state.
+// order and dropped from the front, and one record per line. A chunk grows
+// as lines come (a quiet instance holds little); a dropped chunk is kept as
+// the spare for the next, so a busy instance allocates nothing in the steady
+// state.
 class OutputMemory::Ring {
   public:
     explicit Ring(std::size_t chunk) : chunk_(chunk) {}
@@ -57,12 +58,13 @@ class OutputMemory::Ring {
     void new_chunk(const OutputMemoryLimits& limits) {
         while (!chunks_.empty() && held() + chunk_ > limits.bytes)
             drop_chunk();
-        if (spare_.capacity() >= chunk_) {
+        if (has_spare_) {
             chunks_.push_back(std::move(spare_));
             spare_ = std::string();
+            has_spare_ = false;
         } else {
+            // Not reserved: a quiet instance's chunk stays as small as its lines.
             chunks_.emplace_back();
-            chunks_.back().reserve(chunk_);
         }
     }
 
@@ -85,16 +87,18 @@ class OutputMemory::Ring {
         chunks_.pop_front();
         ++first_chunk_;
         freed.clear();
-        // (An empty std::string still has a small capacity: compare with a chunk's.)
-        if (spare_.capacity() < chunk_)
+        if (!has_spare_) {
             spare_ = std::move(freed);
+            has_spare_ = true;
+        }
     }
 
     std::size_t chunk_;
     std::deque<Entry> entries_;
     std::deque<std::string> chunks_;
     std::uint64_t first_chunk_ = 0;  // the number of chunks_.front()
-    std::string spare_;
+    std::string spare_;              // a dropped chunk kept for the next one, when has_spare_
+    bool has_spare_ = false;
 };
 
 OutputMemory::OutputMemory(OutputMemoryLimits limits)
