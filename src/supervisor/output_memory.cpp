@@ -63,8 +63,11 @@ class OutputMemory::Ring {
             spare_ = std::string();
             has_spare_ = false;
         } else {
-            // Not reserved: a quiet instance's chunk stays as small as its lines.
+            // The first chunk grows with its lines (a quiet instance holds
+            // little); the later ones, of a busy instance, are made whole.
             chunks_.emplace_back();
+            if (first_chunk_ > 0 || chunks_.size() > 1)
+                chunks_.back().reserve(chunk_);
         }
     }
 

@@ -192,12 +192,15 @@ TEST_CASE("a second SIGINT kills at once", "[e2e][start]") {
 TEST_CASE("background grandchildren of a shell die with its group", "[e2e][start]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_E2E_MARK");
-    dir.write("Procfile", "shell: sleep 60 & sleep 60 & " + kTc + " ignore TERM sleep 60 & " + kTc +
+    dir.write("Procfile", "shell: sleep 60 & sleep 60 & " + kTc +
+                              " ignore TERM print ignoring sleep 60 & " + kTc +
                               " print ready; wait\n" + "nested: sh -c 'sleep 60 & wait' & " + kTc +
                               " sleep 60\n");
     dir.write(".env", marker + "\n");
     Child c({procrun_binary(), "start", "--timeout", "1"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
+    // SIGTERM only once the grandchild ignores it (else it could die of it).
+    REQUIRE(c.wait_for_output("ignoring", 10s));
     // Every process of both groups is up (they fork on their own schedule).
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (processes_with_env(marker).size() < 8 && std::chrono::steady_clock::now() < until) {
