@@ -191,7 +191,8 @@ TEST_CASE("DIR '-' prints a one-file format and refuses the others", "[e2e][expo
     const RunResult compose = export_to(root, {"compose", "-", "--image", "blog:dev"});
     INFO(compose.err);
     CHECK(compose.exit_code == 0);
-    CHECK(compose.out.starts_with("services:\n"));  // no top-level name: docker-compose 1.29 refuses it
+    CHECK(compose.out.starts_with(
+        "services:\n"));  // no top-level name: docker-compose 1.29 refuses it
     CHECK(compose.out.find("image: \"blog:dev\"") != std::string::npos);
     CHECK_FALSE(fs::exists(root / "-"));
     CHECK_FALSE(fs::exists(root / "compose.yaml"));

@@ -35,6 +35,7 @@
 
 #include "procrun/control.hpp"
 #include "skip.hpp"
+#include "socket_support.hpp"
 
 using namespace procrun;
 namespace fs = std::filesystem;
@@ -192,31 +193,11 @@ void write_all(int fd, const std::string& data) {
 
 // Reads until `lines` newlines arrived, EOF, or 5 s.
 std::string read_lines(int fd, int lines, bool* eof = nullptr) {
-    std::string in;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (std::count(in.begin(), in.end(), '\n') < lines) {
-        pollfd p{fd, POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-            break;
-        char buf[4096];
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) {
-            if (eof != nullptr)
-                *eof = true;
-            break;
-        }
-        in.append(buf, static_cast<std::size_t>(n));
-    }
-    return in;
+    return procrun::test::receive_lines(fd, lines, eof, 5s);
 }
 
-// Whether the peer closed `fd` within 5 s (reading and dropping anything left).
 bool closed_by_peer(int fd) {
-    bool eof = false;
-    read_lines(fd, 1000000, &eof);
-    return eof;
+    return procrun::test::peer_gone(fd);
 }
 
 ControlReply decode_ok(const std::string& line) {
@@ -309,7 +290,8 @@ TEST_CASE("control: bad requests get a clear error, never a crash", "[control]")
         {"[\"status\"]",
          "a request must be a JSON object such as {\"command\":\"status\"}, not an "
          "array"},
-        {"{}", "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs, connect)"},
+        {"{}",
+         "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs, connect)"},
         {"{\"command\":5}", "\"command\" must be a string, not a number"},
         {"{\"command\":\"reboot\"}",
          "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill, "
