@@ -116,8 +116,4 @@ inline RunResult export_to(const fs::path& root, const std::vector<std::string>&
     return run_procrun(all, o);
 }
 
-inline bool have_program(const std::string& name) {
-    return run({"/bin/sh", "-c", "command -v " + name}).exit_code == 0;
-}
-
 }  // namespace procrun::test::exporting

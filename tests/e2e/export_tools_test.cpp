@@ -392,33 +392,10 @@ TEST_CASE("compose.yaml reads back into the plan's commands, env, replicas and p
     CHECK(web["working_dir"].as<std::string>() == root.string());
 }
 
-// Installs kubernetes-models and yaml into a cache under the build directory
-// once; nullopt (with the reason) when npm or the registry is unavailable.
 // The Kubernetes schemas (npm's kubernetes-models), installed once into the
-// build tree. nullopt and why not: node or npm missing (`tool_missing`), or the
-// registry unreachable.
-std::optional<fs::path> kubernetes_models(std::string& why, bool& tool_missing) {
-    const fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "npm-kubernetes";
-    if (fs::exists(cache / "node_modules/kubernetes-models/package.json") &&
-        fs::exists(cache / "node_modules/yaml/package.json")) {
-        return cache;
-    }
-    if (!have_program("node") || !have_program("npm")) {
-        why = "node or npm is not installed";
-        tool_missing = true;
-        return std::nullopt;
-    }
-    fs::create_directories(cache);
-    RunOptions o;
-    o.timeout = 180s;
-    const RunResult r = run({"npm", "install", "--no-audit", "--no-fund", "--prefix",
-                             cache.string(), "kubernetes-models@4", "yaml@2"},
-                            o);
-    if (r.exit_code != 0) {
-        why = "npm install kubernetes-models yaml failed (is the registry reachable?): " + r.err;
-        return std::nullopt;
-    }
-    return cache;
+// build tree.
+NpmInstall kubernetes_models() {
+    return npm_install_once("npm-kubernetes", {"kubernetes-models@4", "yaml@2"});
 }
 
 TEST_CASE("kubernetes objects read back and pass the Kubernetes schemas",
@@ -464,13 +441,12 @@ TEST_CASE("kubernetes objects read back and pass the Kubernetes schemas",
     CHECK(secret["data"]["API_TOKEN"]);
     CHECK_FALSE(cm["data"]["API_TOKEN"]);
 
-    std::string why;
-    bool tool_missing = false;
-    const auto models = kubernetes_models(why, tool_missing);
-    if (!models && tool_missing)
-        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << why);
-    if (!models)
-        PROCRUN_SKIP("Kubernetes schema validation: " << why);
+    const NpmInstall npm = kubernetes_models();
+    if (!npm.prefix && npm.tool_missing)
+        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << npm.why);
+    if (!npm.prefix)
+        PROCRUN_SKIP("Kubernetes schema validation: " << npm.why);
+    const std::optional<fs::path> models = npm.prefix;
     std::vector<std::string> argv = {"node", (support_dir() / "k8s_validate.cjs").string(),
                                      models->string()};
     for (const auto& entry : fs::directory_iterator(out)) {
@@ -642,13 +618,12 @@ TEST_CASE("kubernetes: per-type env and folder, probes and grace periods pass th
     CHECK(cm["data"]["LEVEL"].as<std::string>() == "app");
     CHECK_FALSE(cm["data"]["FROM_FILE"]);
 
-    std::string why;
-    bool tool_missing = false;
-    const auto models = kubernetes_models(why, tool_missing);
-    if (!models && tool_missing)
-        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << why);
-    if (!models)
-        PROCRUN_SKIP("Kubernetes schema validation: " << why);
+    const NpmInstall npm = kubernetes_models();
+    if (!npm.prefix && npm.tool_missing)
+        PROCRUN_TOOL_MISSING("Kubernetes schema validation: " << npm.why);
+    if (!npm.prefix)
+        PROCRUN_SKIP("Kubernetes schema validation: " << npm.why);
+    const std::optional<fs::path> models = npm.prefix;
     std::vector<std::string> argv = {"node", (support_dir() / "k8s_validate.cjs").string(),
                                      models->string()};
     for (const auto& entry : fs::directory_iterator(out)) {

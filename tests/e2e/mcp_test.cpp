@@ -19,41 +19,14 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace procrun::test;
 
-bool have_program(const std::string& name) {
-    return run({"/bin/sh", "-c", "command -v " + name}).exit_code == 0;
-}
-
-// The SDK, installed once into the build tree (npm-mcp-sdk beside the test
-// binary). nullopt and why not: node or npm missing, or the registry unreachable.
-std::optional<fs::path> mcp_sdk(std::string& why) {
-    const fs::path cache = fs::read_symlink("/proc/self/exe").parent_path() / "npm-mcp-sdk";
-    if (fs::exists(cache / "node_modules/@modelcontextprotocol/sdk/package.json"))
-        return cache;
-    if (!have_program("node") || !have_program("npm")) {
-        why = "node or npm is not installed";
-        return std::nullopt;
-    }
-    fs::create_directories(cache);
-    RunOptions o;
-    o.timeout = 180s;
-    const RunResult r = run({"npm", "install", "--no-audit", "--no-fund", "--prefix",
-                             cache.string(), "@modelcontextprotocol/sdk@1"},
-                            o);
-    if (r.exit_code != 0) {
-        why = "npm install @modelcontextprotocol/sdk failed (is the registry reachable?): " + r.err;
-        return std::nullopt;
-    }
-    return cache;
-}
-
 }  // namespace
 
 TEST_CASE("mcp: the MCP SDK's client calls every tool of procrun mcp against procrun start",
           "[e2e][mcp]") {
-    std::string why;
-    const std::optional<fs::path> sdk = mcp_sdk(why);
-    if (!sdk)
-        PROCRUN_TOOL_MISSING("the MCP client SDK: " << why);
+    const NpmInstall npm = npm_install_once("npm-mcp-sdk", {"@modelcontextprotocol/sdk@1"});
+    if (!npm.prefix)
+        PROCRUN_TOOL_MISSING("the MCP client SDK: " << npm.why);
+    const std::optional<fs::path> sdk = npm.prefix;
 
     TempDir root;
     TempDir runtime;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -323,6 +324,60 @@ std::string read_proc(pid_t pid, const char* what) {
     }
     ::close(fd);
     return s;
+}
+
+bool have_program(const std::string& name) {
+    return run({"/bin/sh", "-c", "command -v " + name}).exit_code == 0;
+}
+
+NpmInstall npm_install_once(const std::string& name, const std::vector<std::string>& packages) {
+    namespace fs = std::filesystem;
+    NpmInstall result;
+    const fs::path base = fs::read_symlink("/proc/self/exe").parent_path();
+    const fs::path prefix = base / name;
+    const fs::path done = prefix / ".procrun-installed";
+    const fs::path lock_path = base / (name + ".lock");
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0)
+        throw std::system_error(errno, std::generic_category(), "open " + lock_path.string());
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    struct Unlock {
+        int fd;
+        ~Unlock() { ::close(fd); }
+    } unlock{lock};
+
+    if (fs::exists(done)) {
+        result.prefix = prefix;
+        return result;
+    }
+    if (!have_program("node") || !have_program("npm")) {
+        result.why = "node or npm is not installed";
+        result.tool_missing = true;
+        return result;
+    }
+    const fs::path scratch = base / (name + ".partial");
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
+    std::vector<std::string> argv = {"npm",       "install",  "--no-audit",
+                                     "--no-fund", "--prefix", scratch.string()};
+    argv.insert(argv.end(), packages.begin(), packages.end());
+    RunOptions o;
+    o.timeout = std::chrono::seconds(300);
+    const RunResult r = run(argv, o);
+    if (r.exit_code != 0) {
+        std::string list;
+        for (const auto& p : packages)
+            list += " " + p;
+        result.why = "npm install" + list + " failed (is the registry reachable?): " + r.err;
+        fs::remove_all(scratch);
+        return result;
+    }
+    std::ofstream(scratch / ".procrun-installed") << "ok\n";
+    fs::remove_all(prefix);
+    fs::rename(scratch, prefix);
+    result.prefix = prefix;
+    return result;
 }
 
 namespace {

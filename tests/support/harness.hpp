@@ -116,4 +116,19 @@ std::string read_proc(pid_t pid, const char* what);
 
 std::vector<std::string> split_lines(const std::string& text);
 
+// True when `name` is found on PATH.
+bool have_program(const std::string& name);
+
+// npm packages installed once into `name` beside the test binary, whole or
+// not at all: concurrent tests wait on one lock, the install goes to a
+// scratch folder renamed into place, and a finished install is marked.
+// nullopt and why not: node or npm missing (`tool_missing`), or the
+// registry unreachable.
+struct NpmInstall {
+    std::optional<std::filesystem::path> prefix;
+    std::string why;
+    bool tool_missing = false;
+};
+NpmInstall npm_install_once(const std::string& name, const std::vector<std::string>& packages);
+
 }  // namespace procrun::test
