@@ -44,6 +44,7 @@ enum class ControlCommand {
     signal,   // send `signal` to the targets' processes (see forward_to_group)
     connect,  // join one instance: its output, typed input (include/procrun/connect.hpp)
     logs,     // the targets' recent output (`lines`), then with `follow` a stream of it
+    scale,    // targets "TYPE=COUNT": instances 1..COUNT of each type run, the others stop
 };
 
 std::string_view to_string(ControlCommand command);
@@ -150,6 +151,17 @@ struct ResolvedTargets {
 // empty targets select every instance.
 ResolvedTargets resolve_targets(const std::vector<std::string>& targets,
                                 const std::vector<Instance>& instances);
+// The same over instances held elsewhere: `count` of them, instance i being `at(i)`.
+ResolvedTargets resolve_targets(const std::vector<std::string>& targets, std::size_t count,
+                                const std::function<const Instance&(std::size_t)>& at);
+
+// One target of `scale`: "TYPE=COUNT".
+struct ScaleTarget {
+    std::string type;
+    int count = 0;
+};
+// Parses "TYPE=COUNT" (COUNT a whole number 0-999); nullopt with `error` set otherwise.
+std::optional<ScaleTarget> parse_scale_target(std::string_view text, std::string* error);
 
 // ---- Status table ----------------------------------------------------------
 

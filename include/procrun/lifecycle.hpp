@@ -141,6 +141,10 @@ struct Lifecycle {
     std::vector<TypeVariable> env;
     // Where its processes run, relative to the root and inside it; empty: the root.
     std::optional<ConfigPath> working_dir;
+    // Started by `procrun start` when no process type is named; false: part
+    // of the run but not started until asked for (`procrun start NAME`,
+    // `procrun scale`), or named on the command line.
+    bool autostart = true;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 

@@ -69,6 +69,10 @@ struct Control {  // from `procrun start|stop|restart NAME` in another terminal
     ControlOp op;
     std::vector<std::size_t> processes;
 };
+struct Scale {  // `procrun scale TYPE=COUNT`: instances 1..count run, the others stop
+    std::string type;
+    int count = 0;
+};
 struct StopAll {  // `procrun kill`: stop everything, exit code 0
     std::string reason;
 };
@@ -98,7 +102,7 @@ using Event = std::variant<event::Started, event::SpawnFailed, event::Exited, ev
                            event::SignalReceived, event::DeadlineReached, event::OutputFailed,
                            event::Ready, event::NeverReady, event::Control, event::StopAll,
                            event::Escaped, event::EscapeeGone, event::FilesChanged,
-                           event::StopCommandFailed, event::Liveness>;
+                           event::StopCommandFailed, event::Liveness, event::Scale>;
 
 namespace action {
 struct Spawn {  // answered by Started or SpawnFailed, before any other event about it
@@ -184,7 +188,13 @@ using Action = std::variant<action::Spawn, action::CancelSpawn, action::SignalGr
 //   - a signal is forwarded to the types that list it in forward_signals;
 //     SIGUSR1, SIGUSR2 and SIGWINCH go nowhere otherwise (the first two are
 //     announced); any other signal that would end procrun stops everything;
-//   - control requests stop, start and restart single instances;
+//   - control requests stop, start and restart single instances; `scale`
+//     starts a type's instances up to its count and stops the ones above it,
+//     highest number first (each with its stop signal, as `stop` does);
+//   - instances can be added while it runs (add_instance: a type that was not
+//     started, or one scaled up), never removed: ids are appended, never reused;
+//     an instance left unstarted (not selected, `autostart: false`) waits,
+//     stopped, for a request, and does not keep procrun running by itself;
 //   - files changed (`watch:`): the first change of a type opens its debounce
 //     window; when the window ends, every instance of the type restarts once
 //     (stop signal, then start), whatever else changed meanwhile; with
@@ -205,6 +215,10 @@ class Policy {
     Policy(const std::vector<Instance>& instances, std::chrono::milliseconds timeout);
 
     std::vector<Action> start(TimePoint now);
+    // Before start(): instance `i` is not started until a request starts it.
+    void leave_unstarted(std::size_t i);
+    // Appends an instance (which must outlive the policy), unstarted; returns its id.
+    std::size_t add_instance(const Instance& instance);
     std::vector<Action> handle(const Event& event, TimePoint now);
 
     [[nodiscard]] bool finished() const { return phase_ == Phase::finished; }
@@ -251,6 +265,7 @@ class Policy {
         bool stop_sent = false;      // stopping everything: its stop was sent
         bool not_live = false;       // stopped by its liveness probe: its exit is a failure
         int liveness_failures = -1;  // failed attempts in a row; -1: no result yet
+        bool unstarted = false;      // stopped, never asked for: does not keep procrun running
         int restarts = 0;            // shown in status
         int consecutive = 0;         // restarts since it last ran stably
         std::optional<ExitStatus> last_exit;
@@ -281,6 +296,7 @@ class Policy {
     // For status: "live", "unhealthy" (failed attempts, fewer than the
     // threshold), "not live" (being restarted), or "" (no result yet, no probe).
     [[nodiscard]] std::string liveness_status(std::size_t i) const;
+    void on(const event::Scale& e, TimePoint now, std::vector<Action>& out);
     // A signal some types forward (forward_signals), or one that does not
     // stop procrun (SIGUSR1, SIGUSR2, SIGWINCH): handled, true. Otherwise false:
     // the signal stops everything (signal_policy.cpp).

@@ -51,6 +51,9 @@ struct StartOptions {
     // and bytes kept per instance (and of procrun's own); 0 lines: none.
     std::size_t log_memory = 1000;
     std::size_t log_memory_bytes = 1024 * 1024;
+    // The process types named on the command line: a type with `autostart:
+    // false` is started only when named (or when a started type depends on it).
+    std::vector<std::string> named;
 };
 
 // Runs every instance of `plan` under the policy (procrun/policy.hpp) in one Boost.Asio

@@ -3,10 +3,10 @@
 # The option lists below are checked against `procrun COMMAND --help` by the
 # test suite (tests/e2e/completions_test.cpp), so they cannot drift.
 
-_procrun_commands="check start run export status restart stop kill signal mcp connect logs attach"
+_procrun_commands="check start run export status restart stop kill signal scale mcp connect logs attach"
 _procrun_export_formats="systemd supervisord runit launchd upstart inittab compose kubernetes"
 
-# Options every command takes: the control commands (status, restart, stop, kill, signal)
+# Options every command takes: the control commands (status, restart, stop, kill, signal, scale)
 # only these, the others these and the rest of the project options.
 _procrun_root_opts="-h --help -f --procfile -d --root"
 _procrun_project_opts="$_procrun_root_opts -e --env -c -m --formation --concurrency
@@ -30,6 +30,7 @@ _procrun_connect_opts="$_procrun_root_opts"
 # logs: -f is --follow, and the Procfile is --procfile only.
 _procrun_logs_opts="-h --help --procfile -d --root -n --lines -f --follow --json --color --no-color"
 _procrun_attach_opts="$_procrun_root_opts -n --lines --color --no-color"
+_procrun_scale_opts="$_procrun_root_opts"
 
 # Signals `procrun signal` is most often given (any name or number is accepted).
 _procrun_signals="HUP INT QUIT USR1 USR2 TERM ALRM WINCH CONT STOP TSTP KILL PWR"
@@ -168,7 +169,7 @@ _procrun() {
         w=${words[i]}
         if [[ -z $cmd ]]; then
             case $w in
-                check | start | run | export | status | restart | stop | kill | signal | mcp | connect | logs | attach) cmd=$w ;;
+                check | start | run | export | status | restart | stop | kill | signal | scale | mcp | connect | logs | attach) cmd=$w ;;
                 --*=*) ;;
                 -*) _procrun_is_value_opt "$w" && ((i++)) ;;
             esac
@@ -245,6 +246,13 @@ _procrun() {
                 mapfile -t COMPREPLY < <(compgen -W "$_procrun_signals" -- "$cur")
             else
                 mapfile -t COMPREPLY < <(compgen -W "$(_procrun_process_types)" -- "$cur")
+            fi
+            ;;
+        scale)
+            # TYPE=N: the type, then the count is the user's.
+            if [[ $cur != *=* ]]; then
+                mapfile -t COMPREPLY < <(compgen -S = -W "$(_procrun_process_types)" -- "$cur")
+                compopt -o nospace 2>/dev/null
             fi
             ;;
         run)

@@ -132,6 +132,7 @@ complete -c procrun -n 'not __procrun_command' -a mcp -d 'Serve the Model Contex
 complete -c procrun -n 'not __procrun_command' -a connect -d 'Type into one process of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a logs -d 'Show the recent output of the running procrun'
 complete -c procrun -n 'not __procrun_command' -a attach -d 'Follow the output of the running procrun'
+complete -c procrun -n 'not __procrun_command' -a scale -d 'Change how many instances the running procrun runs'
 
 # Options every command takes (logs: --procfile only, its -f is --follow).
 complete -c procrun -n __procrun_command -s h -l help -d 'Print help and exit'
@@ -139,7 +140,7 @@ complete -c procrun -n '__procrun_command; and not __procrun_command logs' -s f 
 complete -c procrun -n '__procrun_command logs' -l procfile -r -F -d 'Procfile to read'
 complete -c procrun -n __procrun_command -s d -l root -x -a '(__fish_complete_directories)' -d 'Directory the processes run in'
 
-# Options every command but the control commands (status, restart, stop, kill, signal) takes.
+# Options every command but the control commands (status, restart, stop, kill, signal, scale) takes.
 set -l any "__procrun_command check start run export"
 complete -c procrun -n $any -s e -l env -r -F -d 'Env file(s), later ones override earlier ones'
 complete -c procrun -n $any -s c -l formation -x -d 'How many of each process type (all=1,web=2)'
@@ -207,3 +208,4 @@ complete -c procrun -n '__procrun_command logs' -l json -d 'One JSON object per 
 complete -c procrun -n '__procrun_command logs attach' -l color -d 'Force colour on'
 complete -c procrun -n '__procrun_command logs attach' -l no-color -d 'Force colour off'
 complete -c procrun -n '__procrun_command logs' -a '(__procrun_process_types)' -d 'Process type'
+complete -c procrun -n '__procrun_command scale' -x -a '(__procrun_process_types | string replace -r \$ =)' -d 'TYPE=N'

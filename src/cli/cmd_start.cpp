@@ -205,6 +205,7 @@ int start_command(const StartArgs& args) {
         options.log_memory = static_cast<std::size_t>(settings.log_memory->value);
     if (settings.log_memory_bytes)
         options.log_memory_bytes = static_cast<std::size_t>(settings.log_memory_bytes->value);
+    options.named = args.names;
     if (project.plan.instances.empty()) {
         fmt::print(
             stderr,
@@ -221,7 +222,8 @@ void add_start_command(CLI::App& app, Command& command) {
     CLI::App* cmd = app.add_subcommand(
         "start", "Start the processes (all, or the named types) with interleaved, prefixed output");
     add_project_options(*cmd, args->project);
-    cmd->add_option("names", args->names, "Process types to start (default: every one)")
+    cmd->add_option("names", args->names,
+                    "Process types to start (default: every one but those with autostart: false)")
         ->type_name("NAME...");
     args->color_opt =
         cmd->add_flag("--color", args->color, "Colour the output even when it is not a terminal");

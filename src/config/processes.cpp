@@ -367,6 +367,7 @@ const std::vector<LifecycleKey>& lifecycle_keys() {
          }},
         {"pty", read_flag<&Lifecycle::pty>},
         {"interactive", read_flag<&Lifecycle::interactive>},
+        {"autostart", read_flag<&Lifecycle::autostart>},
         {"depends_on",
          [](Reader& r, N k, N v, Lifecycle& lc) { read_depends_on(r, k, v, lc.depends_on); }},
         {"readiness",

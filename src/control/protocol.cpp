@@ -31,7 +31,7 @@ struct CommandSpec {
     std::string_view required;
 };
 
-constexpr std::array<CommandSpec, 8> kCommands{{
+constexpr std::array<CommandSpec, 9> kCommands{{
     {ControlCommand::status, "status", Targets::none, "", ""},
     {ControlCommand::restart, "restart", Targets::optional, "", ""},
     {ControlCommand::stop, "stop", Targets::optional, "", ""},
@@ -40,6 +40,7 @@ constexpr std::array<CommandSpec, 8> kCommands{{
     {ControlCommand::signal, "signal", Targets::required, "signal", "signal"},
     {ControlCommand::logs, "logs", Targets::optional, "lines follow", ""},
     {ControlCommand::connect, "connect", Targets::required, "", ""},
+    {ControlCommand::scale, "scale", Targets::required, "", ""},
 }};
 
 // The highest signal number Linux has (SIGRTMAX).
@@ -394,8 +395,11 @@ std::string check_keys(const ControlRequest& request, const std::vector<std::str
         return fmt::format("\"{}\" takes no targets", spec.name);
     if (!spec.required.empty() && !has(spec.required))
         return fmt::format("\"{}\" needs \"{}\": a signal number", spec.name, spec.required);
-    if (spec.targets == Targets::required && request.targets.empty())
+    if (spec.targets == Targets::required && request.targets.empty()) {
+        if (spec.command == ControlCommand::scale)
+            return "\"scale\" needs \"targets\": TYPE=COUNT for each type";
         return fmt::format("\"{}\" needs \"targets\": the processes to {}", spec.name, spec.name);
+    }
     for (const std::string_view key : given) {
         if (key != "targets" && !takes_key(spec, key))
             return fmt::format("\"{}\" takes no \"{}\"", spec.name, key);

@@ -13,13 +13,19 @@ namespace procrun {
 
 ResolvedTargets resolve_targets(const std::vector<std::string>& targets,
                                 const std::vector<Instance>& instances) {
+    return resolve_targets(targets, instances.size(),
+                           [&instances](std::size_t i) -> const Instance& { return instances[i]; });
+}
+
+ResolvedTargets resolve_targets(const std::vector<std::string>& targets, std::size_t count,
+                                const std::function<const Instance&(std::size_t)>& at) {
     ResolvedTargets out;
-    std::vector<bool> chosen(instances.size(), targets.empty());
+    std::vector<bool> chosen(count, targets.empty());
     std::vector<std::string> unknown;
     for (const auto& target : targets) {
         bool found = false;
-        for (std::size_t i = 0; i < instances.size(); ++i) {
-            if (instances[i].name == target || instances[i].type == target) {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (at(i).name == target || at(i).type == target) {
                 chosen[i] = true;
                 found = true;
             }
@@ -30,12 +36,12 @@ ResolvedTargets resolve_targets(const std::vector<std::string>& targets,
     if (!unknown.empty()) {
         std::vector<std::string> valid;
         std::set<std::string> seen;
-        for (const auto& instance : instances) {
-            if (seen.insert(instance.type).second)
-                valid.push_back(instance.type);
+        for (std::size_t i = 0; i < count; ++i) {
+            if (seen.insert(at(i).type).second)
+                valid.push_back(at(i).type);
         }
-        for (const auto& instance : instances)
-            valid.push_back(instance.name);
+        for (std::size_t i = 0; i < count; ++i)
+            valid.push_back(at(i).name);
         std::string names;
         for (const auto& u : unknown)
             names += (names.empty() ? "" : ", ") + fmt::format("'{}'", u);
@@ -47,11 +53,31 @@ ResolvedTargets resolve_targets(const std::vector<std::string>& targets,
                                               : fmt::format(" (valid names: {})", list));
         return out;
     }
-    for (std::size_t i = 0; i < instances.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         if (chosen[i])
             out.instances.push_back(i);
     }
     return out;
+}
+
+std::optional<ScaleTarget> parse_scale_target(std::string_view text, std::string* error) {
+    const auto eq = text.find('=');
+    const std::string_view count = eq == std::string_view::npos ? "" : text.substr(eq + 1);
+    ScaleTarget target;
+    target.type = std::string(text.substr(0, eq));
+    bool ok =
+        eq != std::string_view::npos && !target.type.empty() && !count.empty() && count.size() <= 3;
+    for (char c : count)
+        ok = ok && c >= '0' && c <= '9';
+    if (!ok) {
+        if (error != nullptr)
+            *error = fmt::format("'{}' is not TYPE=N (N a whole number from 0 to 999), e.g. web=3",
+                                 text);
+        return std::nullopt;
+    }
+    for (char c : count)
+        target.count = target.count * 10 + (c - '0');
+    return target;
 }
 
 std::string format_uptime(std::int64_t ms) {

@@ -36,6 +36,58 @@ class NoConnection final : public ControlConnection {
 
 }  // namespace
 
+void ControlAdapter::add_first_instances(const std::vector<std::string>& targets) {
+    for (const auto& name : targets) {
+        const ProcessType* type = plan_.find_type(name);
+        if (type != nullptr && runtime_.instances().of_type(name).empty())
+            runtime_.add_instance(*type, 1);
+    }
+}
+
+// Every target is checked before anything changes; then each type's missing
+// instances join the run and the policy starts and stops them (event::Scale).
+ControlReply ControlAdapter::scale(const ControlRequest& request) {
+    std::vector<std::pair<const ProcessType*, int>> wanted;
+    for (const auto& text : request.targets) {
+        std::string error;
+        const std::optional<ScaleTarget> target = parse_scale_target(text, &error);
+        if (!target)
+            return ControlReply::failure(error);
+        const ProcessType* type = plan_.find_type(target->type);
+        if (type == nullptr) {
+            std::string names;
+            for (const auto& t : plan_.types)
+                names += (names.empty() ? "" : ", ") + t.name;
+            return ControlReply::failure("unknown process type '" + target->type +
+                                         "' (the Procfile defines: " + names + ")");
+        }
+        const long last_port = static_cast<long>(plan_.base_port) +
+                               static_cast<long>(kPortStepPerType) * type->position +
+                               target->count - 1;
+        if (target->count > 0 && last_port > 65535) {
+            return ControlReply::failure(type->name + "." + std::to_string(target->count) +
+                                         " would get port " + std::to_string(last_port) +
+                                         ", beyond 65535");
+        }
+        wanted.emplace_back(type, target->count);
+    }
+    std::vector<std::size_t> affected;
+    for (const auto& [type, count] : wanted) {
+        for (int index = 1; index <= count; ++index) {
+            if (!runtime_.instances().find(type->name, index))
+                runtime_.add_instance(*type, index);
+        }
+        const std::vector<std::size_t> ids = runtime_.instances().of_type(type->name);
+        affected.insert(affected.end(), ids.begin(), ids.end());
+        runtime_.feed(event::Scale{type->name, count});
+    }
+    ControlReply reply;
+    const TimePoint now = runtime_.now();
+    for (std::size_t i : affected)
+        reply.instances.push_back(status(i, now));
+    return reply;
+}
+
 InstanceStatus ControlAdapter::status(std::size_t i, TimePoint now) const {
     InstanceStatus st = runtime_.policy().status(i, now);
     if (const int stop = launcher_.stopped_by(i); stop != 0 && st.pid > 0)
@@ -49,7 +101,7 @@ ControlReply ControlAdapter::handle(const ControlRequest& request) {
 }
 
 ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnection& connection) {
-    static const std::array<std::pair<ControlCommand, Serve>, 8> kServe{{
+    static const std::array<std::pair<ControlCommand, Serve>, 9> kServe{{
         {ControlCommand::status, &ControlAdapter::serve_status},
         {ControlCommand::restart, &ControlAdapter::serve_policy_op},
         {ControlCommand::stop, &ControlAdapter::serve_policy_op},
@@ -58,6 +110,7 @@ ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnect
         {ControlCommand::signal, &ControlAdapter::serve_signal},
         {ControlCommand::connect, &ControlAdapter::serve_connect},
         {ControlCommand::logs, &ControlAdapter::serve_logs},
+        {ControlCommand::scale, &ControlAdapter::serve_scale},
     }};
     const Policy& policy = runtime_.policy();
     if (refused_while_stopping(request.command) && (policy.stopping() || policy.finished()))
@@ -91,7 +144,7 @@ ControlReply ControlAdapter::serve_connect(const ControlRequest& request,
 }
 
 ControlReply ControlAdapter::serve_signal(const ControlRequest& request, ControlConnection&) {
-    const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
+    const ResolvedTargets targets = runtime_.instances().resolve(request.targets);
     if (!targets.ok())
         return ControlReply::failure(targets.error);
     const TimePoint now = runtime_.now();
@@ -101,8 +154,14 @@ ControlReply ControlAdapter::serve_signal(const ControlRequest& request, Control
         [this, now](std::size_t i) { return status(i, now); });
 }
 
+ControlReply ControlAdapter::serve_scale(const ControlRequest& request, ControlConnection&) {
+    return scale(request);
+}
+
 ControlReply ControlAdapter::serve_policy_op(const ControlRequest& request, ControlConnection&) {
-    const ResolvedTargets targets = resolve_targets(request.targets, plan_.instances);
+    if (request.command == ControlCommand::start)
+        add_first_instances(request.targets);
+    const ResolvedTargets targets = runtime_.instances().resolve(request.targets);
     if (!targets.ok())
         return ControlReply::failure(targets.error);
     runtime_.feed(event::Control{op_of(request.command), targets.instances});

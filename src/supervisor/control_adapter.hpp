@@ -29,6 +29,9 @@ class ControlAdapter : public ControlHandler {
 
   private:
     [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now) const;
+    ControlReply scale(const ControlRequest& request);
+    // `procrun start TYPE` of a type with no instance yet (a formation count of 0) adds one.
+    void add_first_instances(const std::vector<std::string>& targets);
 
     ControlReply serve_status(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_kill(const ControlRequest& request, ControlConnection& connection);
@@ -36,6 +39,7 @@ class ControlAdapter : public ControlHandler {
     ControlReply serve_connect(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_policy_op(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_logs(const ControlRequest& request, ControlConnection& connection);
+    ControlReply serve_scale(const ControlRequest& request, ControlConnection& connection);
 
     const Plan& plan_;
     Runtime& runtime_;

@@ -59,6 +59,10 @@ class Launcher {
     virtual ~Launcher() = default;
     void connect(LauncherEvents& events) { events_ = &events; }
 
+    // Instance `id` (the next id: ids are appended, never reused) joins the
+    // run; it is not started until spawn(). `instance` outlives the launcher.
+    virtual void add_instance(std::size_t /*id*/, const Instance& /*instance*/) {}
+
     // Starts instance `id` of the plan, now or after the loop has handled what
     // else is ready; reports started() or spawn_failed(), before anything else about it.
     virtual void spawn(std::size_t id) = 0;
@@ -127,6 +131,8 @@ class Launcher {
 class Sink {
   public:
     virtual ~Sink() = default;
+    // Instance `id` (the next source id) joins the run: its lines may follow.
+    virtual void add_source(std::size_t /*id*/, const Instance& /*instance*/) {}
     virtual void stamp() = 0;  // the time of the lines that follow
     virtual void line(std::size_t source, std::string_view text, bool continued) = 0;
     virtual void system(std::string_view text) = 0;  // a line under `system`

@@ -22,15 +22,15 @@ struct LogService::Follower {
     std::vector<std::string> names;  // instance names and type names
     std::vector<char> wants;         // by instance id: 0 unknown, 1 no, 2 yes
 
-    bool follows(std::size_t source, const Plan& plan) {
+    bool follows(std::size_t source, const InstanceTable& instances) {
         if (all)
             return true;
-        if (source == OutputMemory::kSystem || source >= plan.instances.size())
+        if (source == OutputMemory::kSystem || source >= instances.size())
             return false;
         if (source >= wants.size())
-            wants.resize(plan.instances.size(), 0);
+            wants.resize(instances.size(), 0);
         if (wants[source] == 0) {
-            const Instance& inst = plan.instances[source];
+            const Instance& inst = instances[source];
             const bool named = std::any_of(names.begin(), names.end(), [&](const auto& n) {
                 return n == inst.name || n == inst.type;
             });
@@ -40,8 +40,8 @@ struct LogService::Follower {
     }
 };
 
-LogService::LogService(const Plan& plan, OutputMemory& memory)
-    : plan_(plan), memory_(memory), encoder_(json_style(), plan.name_width()) {
+LogService::LogService(const InstanceTable& instances, OutputMemory& memory)
+    : instances_(instances), memory_(memory), encoder_(json_style(), instances.name_width()) {
     memory_.on_line([this](const RememberedLine& line) { on_line(line); });
 }
 
@@ -55,8 +55,8 @@ std::size_t LogService::encoder_source(std::size_t source) {
     if (source == OutputMemory::kSystem)
         return 0;
     // Instances added while running get their source when first seen.
-    while (encoder_instances_ <= source && encoder_instances_ < plan_.instances.size()) {
-        const Instance& inst = plan_.instances[encoder_instances_++];
+    while (encoder_instances_ <= source && encoder_instances_ < instances_.size()) {
+        const Instance& inst = instances_[encoder_instances_++];
         encoder_.add_source(inst.name, inst.colour);
     }
     return source < encoder_instances_ ? source + 1 : 0;
@@ -73,15 +73,15 @@ std::string_view LogService::encode(const RememberedLine& line) {
 
 std::vector<LogSource> LogService::sources() const {
     std::vector<LogSource> out;
-    out.reserve(plan_.instances.size() + 1);
+    out.reserve(instances_.size() + 1);
     out.push_back(LogSource{"system", -1});
-    for (const Instance& inst : plan_.instances)
-        out.push_back(LogSource{inst.name, inst.colour});
+    for (std::size_t id = 0; id < instances_.size(); ++id)
+        out.push_back(LogSource{instances_[id].name, instances_[id].colour});
     return out;
 }
 
 ControlReply LogService::serve(const ControlRequest& request, ControlConnection& connection) {
-    const ResolvedTargets all = resolve_targets(request.targets, plan_.instances);
+    const ResolvedTargets all = instances_.resolve(request.targets);
     if (!all.ok())
         return ControlReply::failure(all.error);
     // Each name is one group with its own last N; no name, everything as one.
@@ -91,7 +91,7 @@ ControlReply LogService::serve(const ControlRequest& request, ControlConnection&
         groups.back().push_back(OutputMemory::kSystem);
     } else {
         for (const std::string& target : request.targets)
-            groups.push_back(resolve_targets({target}, plan_.instances).instances);
+            groups.push_back(instances_.resolve({target}).instances);
     }
     const std::size_t n = request.lines.value_or(kDefaultLogLines);
     std::vector<RememberedLine> lines;
@@ -134,7 +134,7 @@ void LogService::on_line(const RememberedLine& line) {
     std::string_view text;
     bool encoded = false;
     for (const auto& f : followers_) {
-        if (!f->follows(line.source, plan_))
+        if (!f->follows(line.source, instances_))
             continue;
         if (!encoded) {
             text = encode(line);

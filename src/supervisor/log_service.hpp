@@ -13,14 +13,16 @@
 #include "procrun/control.hpp"
 #include "procrun/output.hpp"
 #include "procrun/plan.hpp"
+#include "supervisor/instance_table.hpp"
 #include "supervisor/output_memory.hpp"
 
 namespace procrun {
 
 class LogService {
   public:
-    // `plan` and `memory` must outlive it; it listens to the memory.
-    LogService(const Plan& plan, OutputMemory& memory);
+    // `instances` (the run's, which may grow) and `memory` must outlive it;
+    // it listens to the memory.
+    LogService(const InstanceTable& instances, OutputMemory& memory);
     ~LogService();
     LogService(const LogService&) = delete;
     LogService& operator=(const LogService&) = delete;
@@ -41,7 +43,7 @@ class LogService {
     std::size_t encoder_source(std::size_t source);
     [[nodiscard]] std::vector<LogSource> sources() const;
 
-    const Plan& plan_;
+    const InstanceTable& instances_;
     OutputMemory& memory_;
     OutputBuffer encoder_;               // the JSON format; source 0 is procrun's own
     std::size_t encoder_instances_ = 0;  // instances with a source in encoder_

@@ -210,11 +210,17 @@ void Policy::finish_if_done(std::vector<Action>& out) {
     }
     if (phase_ != Phase::running)
         return;
-    // Nothing runs and nothing can: every process ended for good.
+    // Nothing runs and nothing can: every process ended for good. One never
+    // asked for does not count, unless none was ever started: then procrun
+    // waits for a request.
+    bool any_done = states_.empty();
     for (const auto& s : states_) {
-        if (s.state != State::done)
+        if (s.state != State::done && !(s.state == State::stopped && s.unstarted))
             return;
+        any_done = any_done || s.state == State::done;
     }
+    if (!any_done)
+        return;
     finish(first_failure_.value_or(0), out);
 }
 

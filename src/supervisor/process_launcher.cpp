@@ -47,16 +47,20 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
       reaper_(io),
       pipe_size_(pipe_size_for(plan.instances.size())) {
     procs_.reserve(plan.instances.size());
-    for (const auto& inst : plan.instances) {
-        auto p = std::make_unique<InstanceProcess>(io_, inst);
-        if (inst.lifecycle.readiness.kind != ProbeKind::none) {
-            p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
-                                               plan.environment_of(inst).to_strings(),
-                                               inst.working_dir, reaper_);
-        }
-        any_pty_ = any_pty_ || inst.lifecycle.pty;
-        procs_.push_back(std::move(p));
+    for (std::size_t id = 0; id < plan.instances.size(); ++id)
+        add_instance(id, plan.instances[id]);
+}
+
+// Ids are appended: `id` is procs_.size().
+void ProcessLauncher::add_instance(std::size_t /*id*/, const Instance& inst) {
+    auto p = std::make_unique<InstanceProcess>(io_, inst);
+    if (inst.lifecycle.readiness.kind != ProbeKind::none) {
+        p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+                                           plan_.environment_of(inst).to_strings(),
+                                           inst.working_dir, reaper_);
     }
+    any_pty_ = any_pty_ || inst.lifecycle.pty;
+    procs_.push_back(std::move(p));
 }
 
 void ProcessLauncher::listen() {

@@ -60,6 +60,7 @@ class ProcessLauncher : public Launcher {
     // still hold one) is read, unterminated last lines included.
     void drain_all();
 
+    void add_instance(std::size_t id, const Instance& instance) override;
     void spawn(std::size_t id) override;
     void cancel_spawn(std::size_t id) override;
     int signal_group(std::size_t id, int signal) override;

@@ -95,7 +95,7 @@ void Runtime::show_prompt(std::size_t id) {
         [this, id](std::string_view text, bool continued) { sink_.line(id, text, continued); });
     if (focus_ == id || !launcher_.waiting_for_input(id))
         return;
-    const std::string& name = plan_.instances[id].name;
+    const std::string& name = instances_[id].name;
     announce(name + " is waiting for input: procrun connect " + name);
 }
 

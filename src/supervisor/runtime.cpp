@@ -2,19 +2,43 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "procrun/signal_name.hpp"
 
 namespace procrun {
 
-Runtime::Runtime(const Plan& plan, Launcher& launcher, Sink& sink)
+Runtime::Runtime(const Plan& plan, Launcher& launcher, Sink& sink,
+                 const std::vector<std::string>& unstarted)
     : plan_(plan),
       launcher_(launcher),
       sink_(sink),
+      instances_(plan),
       policy_(plan.instances, std::chrono::duration_cast<std::chrono::milliseconds>(plan.timeout)),
       outputs_(plan.instances.size()) {
     launcher_.connect(*this);
+    for (std::size_t id = 0; id < plan.instances.size(); ++id) {
+        const std::string& type = plan.instances[id].type;
+        if (std::find(unstarted.begin(), unstarted.end(), type) != unstarted.end())
+            policy_.leave_unstarted(id);
+    }
+    for (const auto& type : plan.types) {
+        if (type.selected)
+            continue;
+        for (int index = 1; index <= type.count; ++index)
+            add_instance(type, index);
+    }
+}
+
+std::size_t Runtime::add_instance(const ProcessType& type, int index) {
+    const std::size_t id = instances_.add(type, index);
+    const Instance& inst = instances_[id];
+    policy_.add_instance(inst);
+    outputs_.emplace_back();
+    launcher_.add_instance(id, inst);
+    sink_.add_source(id, inst);
+    return id;
 }
 
 void Runtime::start() {
@@ -60,7 +84,7 @@ void Runtime::apply(const Action& action) {
         [this](const auto& a) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, action::Spawn>) {
-                outputs_[a.process].splitter.set_strip_cr(plan_.instances[a.process].lifecycle.pty);
+                outputs_[a.process].splitter.set_strip_cr(instances_[a.process].lifecycle.pty);
                 outputs_[a.process].probe_reads_lines = false;
                 partials_.forget(a.process);
                 launcher_.spawn(a.process);
@@ -104,8 +128,8 @@ void Runtime::signal_groups(const action::SignalGroups& a) {
     for (std::size_t id : a.processes) {
         const int error = launcher_.signal_group(id, a.signal);
         if (error != 0) {
-            announce("cannot send " + signal_name(a.signal) + " to " + plan_.instances[id].name +
-                     ": " + std::strerror(error));
+            announce("cannot send " + signal_name(a.signal) + " to " + instances_[id].name + ": " +
+                     std::strerror(error));
         }
     }
 }

@@ -15,6 +15,7 @@
 #include "procrun/output.hpp"
 #include "procrun/plan.hpp"
 #include "procrun/policy.hpp"
+#include "supervisor/instance_table.hpp"
 #include "supervisor/launcher.hpp"
 #include "supervisor/prompts.hpp"
 
@@ -29,8 +30,11 @@ inline constexpr std::size_t kFlushAt = 256 * 1024;
 
 class Runtime : public LauncherEvents {
   public:
-    // `plan`, `launcher` and `sink` must outlive it.
-    Runtime(const Plan& plan, Launcher& launcher, Sink& sink);
+    // `plan`, `launcher` and `sink` must outlive it. The plan's instances are
+    // started; then every type not selected joins with its formation's count
+    // of instances, not started, as do the types named in `unstarted`.
+    Runtime(const Plan& plan, Launcher& launcher, Sink& sink,
+            const std::vector<std::string>& unstarted = {});
 
     void start();
     [[nodiscard]] bool finished() const { return exit_code_.has_value(); }
@@ -39,6 +43,11 @@ class Runtime : public LauncherEvents {
     [[nodiscard]] bool abandoned() const { return abandoned_; }
     [[nodiscard]] const Policy& policy() const { return policy_; }
     [[nodiscard]] TimePoint now() const { return launcher_.now(); }
+    // Every instance of the run, by id: the plan's, then those added.
+    [[nodiscard]] const InstanceTable& instances() const { return instances_; }
+    // The growth seam: instance `index` of `type` joins the run, not started,
+    // in the policy, the launcher, the output and the sink at once; returns its id.
+    std::size_t add_instance(const ProcessType& type, int index);
 
     // Whoever waits for the start-up to be decided (`procrun start -D`): told
     // each line announced until then, and once whether everything came up
@@ -101,6 +110,7 @@ class Runtime : public LauncherEvents {
     const Plan& plan_;
     Launcher& launcher_;
     Sink& sink_;
+    InstanceTable instances_;
     Policy policy_;
     std::vector<InstanceOutput> outputs_;
     PartialLines partials_;

@@ -31,6 +31,7 @@ class StartSink : public Sink {
     // Every line (quiet types' too) is also kept in `memory`, which must outlive it.
     void remember(OutputMemory& memory) { memory_ = &memory; }
 
+    void add_source(std::size_t id, const Instance& instance) override;
     void stamp() override;
     void line(std::size_t source, std::string_view text, bool continued) override;
     void system(std::string_view text) override;
@@ -51,6 +52,7 @@ class StartSink : public Sink {
     OutputMemory* memory_ = nullptr;  // procrun logs, attach
     std::vector<std::size_t> sources_;
     std::vector<bool> quiet_;
+    std::vector<std::string> quiet_types_;
     bool any_pty_ = false;  // a child may leave the terminal's attributes or cursor changed
 };
 

@@ -5,10 +5,14 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "procrun/control.hpp"
 #include "procrun/posix/fd.hpp"
@@ -34,6 +38,32 @@ namespace {
 // While handlers are ready, what they produced is written at least this often.
 constexpr std::chrono::milliseconds kFlushEvery{20};
 
+// The selected types with `autostart: false` that are not named and that no
+// type to be started depends on (directly or not): they wait for a request.
+std::vector<std::string> unstarted_types(const Plan& plan, const std::vector<std::string>& named) {
+    std::set<std::string> starting;
+    for (const auto& type : plan.types) {
+        const bool is_named = std::find(named.begin(), named.end(), type.name) != named.end();
+        if (type.selected && (type.lifecycle.autostart || is_named))
+            starting.insert(type.name);
+    }
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& type : plan.types) {
+            if (starting.count(type.name) == 0)
+                continue;
+            for (const auto& dependency : type.lifecycle.depends_on)
+                grew = starting.insert(dependency.type).second || grew;
+        }
+    }
+    std::vector<std::string> out;
+    for (const auto& type : plan.types) {
+        if (type.selected && starting.count(type.name) == 0)
+            out.push_back(type.name);
+    }
+    return out;
+}
+
 // Everything one `start` holds, in the order it is made and unmade.
 struct Start {
     Start(const Plan& the_plan, const StartOptions& the_options, posix::Guardian& guardian,
@@ -41,10 +71,10 @@ struct Start {
         : plan(the_plan),
           options(the_options),
           memory(OutputMemoryLimits{the_options.log_memory, the_options.log_memory_bytes}),
-          logs(the_plan, memory),
           sink(io, the_plan, the_options),
           launcher(io, the_plan, guardian, limit),
-          runtime(the_plan, launcher, sink),
+          runtime(the_plan, launcher, sink, unstarted_types(the_plan, options.named)),
+          logs(runtime.instances(), memory),
           connect_hub(the_plan, runtime, launcher),
           control_adapter(the_plan, runtime, launcher, logs),
           job({[this] { return launcher.live_groups(); },
@@ -65,7 +95,7 @@ struct Start {
         });
         focus_on(options.interactive);
         launcher.on_child_stopped([this](std::size_t id, int sig) {
-            job.on_child_stopped(plan.instances[id].name, sig);
+            job.on_child_stopped(runtime.instances()[id].name, sig);
         });
     }
 
@@ -78,10 +108,10 @@ struct Start {
     const StartOptions& options;
     boost::asio::io_context io;
     OutputMemory memory;  // procrun logs, attach
-    LogService logs;
     StartSink sink;
     ProcessLauncher launcher;
     Runtime runtime;
+    LogService logs;         // reads the memory for `procrun logs`
     ConnectHub connect_hub;  // `procrun connect`: between the launcher and the runtime
     ControlAdapter control_adapter;
     JobControl job;  // Ctrl-Z, `fg`, children stopped by the terminal

@@ -291,11 +291,12 @@ TEST_CASE("control: bad requests get a clear error, never a crash", "[control]")
          "a request must be a JSON object such as {\"command\":\"status\"}, not an "
          "array"},
         {"{}",
-         "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs, connect)"},
+         "missing \"command\" (one of: status, restart, stop, start, kill, signal, logs, connect, "
+         "scale)"},
         {"{\"command\":5}", "\"command\" must be a string, not a number"},
         {"{\"command\":\"reboot\"}",
          "unknown command \"reboot\" (expected one of: status, restart, stop, start, kill, "
-         "signal, logs, connect)"},
+         "signal, logs, connect, scale)"},
         {"{\"command\":\"status\",\"verbose\":true}",
          "unknown key \"verbose\" (a request has \"command\", \"targets\", \"signal\", "
          "\"lines\" and \"follow\")"},

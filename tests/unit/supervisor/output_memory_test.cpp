@@ -187,7 +187,8 @@ TEST_CASE("output memory: instances added later get their ring", "[output_memory
 TEST_CASE("logs request: the last lines as JSON, then the stream ends", "[output_memory][logs]") {
     const Plan plan = two_types();
     OutputMemory memory;
-    LogService service(plan, memory);
+    const InstanceTable instances(plan);
+    LogService service(instances, memory);
     memory.set_time(std::chrono::system_clock::time_point(std::chrono::milliseconds(1500)));
     memory.add(OutputMemory::kSystem, "web.1 started with pid 10");
     memory.add(0, "web.1 \"hello\"");
@@ -237,7 +238,8 @@ TEST_CASE("logs request: the last lines as JSON, then the stream ends", "[output
 TEST_CASE("logs request: following gets new lines of what it follows", "[output_memory][logs]") {
     const Plan plan = two_types();
     OutputMemory memory;
-    LogService service(plan, memory);
+    const InstanceTable instances(plan);
+    LogService service(instances, memory);
     memory.add(0, "old web");
 
     FakeConnection web_conn;

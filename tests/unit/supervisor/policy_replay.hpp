@@ -33,6 +33,8 @@ inline Instance instance(std::string name, Lifecycle lc = {}) {
     Instance inst;
     const auto dot = name.rfind('.');
     inst.type = name.substr(0, dot);
+    if (dot != std::string::npos)
+        inst.index = std::stoi(name.substr(dot + 1));
     inst.name = std::move(name);
     inst.lifecycle = std::move(lc);
     return inst;
@@ -77,6 +79,14 @@ class FakeLauncher {
     [[nodiscard]] bool spawn_pending() const { return deferred_.has_value(); }
 
     void start() { run(policy_.start(now_)); }
+    // Before start(): instance `id` waits for a request.
+    void leave_unstarted(std::size_t id) { policy_.leave_unstarted(id); }
+    // An instance joins while it runs (not started); returns its id.
+    std::size_t add(const std::string& name) {
+        added_.push_back(instance(name));
+        names_.push_back(name);
+        return policy_.add_instance(added_.back());
+    }
     void send(Event e) {
         queue_.push_back(std::move(e));
         run({});
@@ -214,6 +224,7 @@ class FakeLauncher {
     }
 
     std::vector<Instance> instances_;
+    std::deque<Instance> added_;  // stable addresses, as the runtime's table
     std::vector<std::string> names_;
     Policy policy_;
     TimePoint now_{};

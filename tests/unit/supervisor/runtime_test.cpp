@@ -31,10 +31,17 @@ class FakeSink : public Sink {
     bool broken = false;
     int flushes = 0;
     const Plan* plan = nullptr;
+    std::vector<std::string> added;  // instances that joined while it runs
 
+    void add_source(std::size_t /*id*/, const Instance& instance) override {
+        added.push_back(instance.name);
+    }
     void stamp() override {}
     void line(std::size_t source, std::string_view text, bool continued) override {
-        lines.push_back(plan->instances[source].name + (continued ? "+" : "|") + std::string(text));
+        const std::size_t planned = plan->instances.size();
+        const std::string& name =
+            source < planned ? plan->instances[source].name : added[source - planned];
+        lines.push_back(name + (continued ? "+" : "|") + std::string(text));
     }
     void system(std::string_view text) override { lines.push_back("system|" + std::string(text)); }
     void report(std::string_view text) override { reports.emplace_back(text); }
@@ -100,6 +107,9 @@ class FakeLauncher : public Launcher {
         }
     }
 
+    void add_instance(std::size_t id, const Instance& instance) override {
+        calls.push_back("add " + std::to_string(id) + " " + instance.name);
+    }
     void spawn(std::size_t id) override { spawns.push_back(id); }
     void cancel_spawn(std::size_t id) override {
         calls.push_back("cancel spawn " + std::to_string(id));
@@ -351,7 +361,7 @@ TEST_CASE("runtime: a process found outside its group is announced and stopped l
 TEST_CASE("runtime: control requests go through the adapter", "[runtime][control]") {
     Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
     OutputMemory memory;
-    LogService logs(f.plan, memory);
+    LogService logs(f.runtime.instances(), memory);
     ControlAdapter control(f.plan, f.runtime, f.launcher, logs);
     f.start_all();
     f.launcher.clock += 1500ms;
@@ -405,7 +415,7 @@ TEST_CASE("runtime: the signal request goes to the launcher, a stopped process s
           "[runtime][control][signals]") {
     Fixture f(plan_of({{"web.1", plain()}, {"web.2", plain()}, {"worker.1", plain()}}));
     OutputMemory memory;
-    LogService logs(f.plan, memory);
+    LogService logs(f.runtime.instances(), memory);
     ControlAdapter control(f.plan, f.runtime, f.launcher, logs);
     f.start_all();
 
@@ -537,4 +547,43 @@ TEST_CASE("runtime: a partial line waits from when it began, never torn from a b
     f.launcher.write(0, "ee\n");
     CHECK(f.sink.has("web.1+ee"));
     CHECK(f.sink.has("web.1|two"));
+}
+
+TEST_CASE("runtime: instances join while it runs, in the policy, the launcher and the sink at once",
+          "[runtime][scale]") {
+    Plan plan = plan_of({{"web.1", plain()}});
+    plan.base_port = 5000;
+    ProcessType web;
+    web.name = "web";
+    ProcessType worker;
+    worker.name = "worker";
+    worker.position = 1;
+    worker.selected = false;  // not named on the command line
+    plan.types = {web, worker};
+    Fixture f(std::move(plan));
+    // The type not selected is part of the run at once, not started.
+    CHECK(f.launcher.called("add 1 worker.1"));
+    CHECK(f.sink.added == std::vector<std::string>{"worker.1"});
+    CHECK(f.runtime.policy().size() == 2);
+    f.start_all();
+    CHECK(f.launcher.pids.count(1) == 0);
+    CHECK(f.runtime.policy().status(1).state == "stopped");
+
+    const std::size_t id = f.runtime.add_instance(f.plan.types[0], 2);
+    CHECK(id == 2);
+    CHECK(f.runtime.instances()[2].name == "web.2");
+    CHECK(f.runtime.instances()[2].port == 5001);
+    CHECK(f.launcher.called("add 2 web.2"));
+    f.runtime.feed(event::Scale{"web", 2});
+    REQUIRE(f.launcher.spawns == std::vector<std::size_t>{2});
+    f.launcher.start_next(300);
+    CHECK(f.sink.has("system|web.2 started with pid 300"));
+    f.launcher.events().output(2, "hello\n");
+    CHECK(f.sink.has("web.2|hello"));
+
+    f.runtime.feed(event::Control{event::ControlOp::start, {1}});
+    REQUIRE(f.launcher.spawns == std::vector<std::size_t>{1});
+    f.launcher.start_next(301);
+    CHECK(f.runtime.instances()[1].port == 5100);
+    CHECK(f.sink.has("system|worker.1 started with pid 301"));
 }
