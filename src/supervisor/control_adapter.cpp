@@ -1,6 +1,9 @@
 #include "supervisor/control_adapter.hpp"
 
+#include <algorithm>
 #include <array>
+#include <map>
+#include <string>
 #include <utility>
 
 #include "supervisor/job_control.hpp"
@@ -36,12 +39,21 @@ class NoConnection final : public ControlConnection {
 
 }  // namespace
 
-void ControlAdapter::add_first_instances(const std::vector<std::string>& targets) {
+std::string ControlAdapter::add_first_instances(const std::vector<std::string>& targets) {
+    std::vector<const ProcessType*> missing;
     for (const auto& name : targets) {
         const ProcessType* type = plan_.find_type(name);
-        if (type != nullptr && runtime_.instances().of_type(name).empty())
-            runtime_.add_instance(*type, 1);
+        if (type != nullptr && runtime_.instances().of_type(name).empty() &&
+            std::find(missing.begin(), missing.end(), type) == missing.end())
+            missing.push_back(type);
     }
+    if (!missing.empty() && room_) {
+        if (auto error = room_(runtime_.instances().size() + missing.size()))
+            return *error;
+    }
+    for (const ProcessType* type : missing)
+        runtime_.add_instance(*type, 1);
+    return {};
 }
 
 // Every target is checked before anything changes; then each type's missing
@@ -71,12 +83,29 @@ ControlReply ControlAdapter::scale(const ControlRequest& request) {
         }
         wanted.emplace_back(type, target->count);
     }
+    // Instances are numbered 1..N for each type with no gap: the missing ones
+    // are those above the highest number. Counted first, so that a request
+    // the descriptors cannot take changes nothing.
+    std::map<std::string, int> highest;
+    std::size_t added = 0;
+    for (const auto& [type, count] : wanted) {
+        auto [at, fresh] = highest.try_emplace(type->name, 0);
+        if (fresh)
+            at->second = static_cast<int>(runtime_.instances().of_type(type->name).size());
+        if (count > at->second) {
+            added += static_cast<std::size_t>(count - at->second);
+            at->second = count;
+        }
+    }
+    if (added > 0 && room_) {
+        if (auto error = room_(runtime_.instances().size() + added))
+            return ControlReply::failure(*error);
+    }
     std::vector<std::size_t> affected;
     for (const auto& [type, count] : wanted) {
-        for (int index = 1; index <= count; ++index) {
-            if (!runtime_.instances().find(type->name, index))
-                runtime_.add_instance(*type, index);
-        }
+        const int have = static_cast<int>(runtime_.instances().of_type(type->name).size());
+        for (int index = have + 1; index <= count; ++index)
+            runtime_.add_instance(*type, index);
         const std::vector<std::size_t> ids = runtime_.instances().of_type(type->name);
         affected.insert(affected.end(), ids.begin(), ids.end());
         runtime_.feed(event::Scale{type->name, count});
@@ -159,8 +188,10 @@ ControlReply ControlAdapter::serve_scale(const ControlRequest& request, ControlC
 }
 
 ControlReply ControlAdapter::serve_policy_op(const ControlRequest& request, ControlConnection&) {
-    if (request.command == ControlCommand::start)
-        add_first_instances(request.targets);
+    if (request.command == ControlCommand::start) {
+        if (std::string error = add_first_instances(request.targets); !error.empty())
+            return ControlReply::failure(error);
+    }
     const ResolvedTargets targets = runtime_.instances().resolve(request.targets);
     if (!targets.ok())
         return ControlReply::failure(targets.error);

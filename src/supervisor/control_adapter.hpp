@@ -7,6 +7,10 @@
 // each target. One entry per command in a table (control_adapter.cpp); a
 // command that streams gets the connection to keep open.
 
+#include <functional>
+#include <optional>
+#include <string>
+
 #include "procrun/control.hpp"
 #include "supervisor/connect_hub.hpp"
 #include "supervisor/log_service.hpp"
@@ -23,6 +27,10 @@ class ControlAdapter : public ControlHandler {
     ControlReply serve(const ControlRequest& request, ControlConnection& connection) override;
     // `connect` requests go to `hub` (which must outlive it).
     void connect_with(ConnectHub& hub) { connect_ = &hub; }
+    // Whether `instances` in all fit (the descriptor budget): the error if not.
+    // Asked before `scale` or `start TYPE` adds any instance.
+    using RoomCheck = std::function<std::optional<std::string>(std::size_t instances)>;
+    void check_room_with(RoomCheck room) { room_ = std::move(room); }
 
     // What a command does: its reply, given the request and its connection.
     using Serve = ControlReply (ControlAdapter::*)(const ControlRequest&, ControlConnection&);
@@ -30,8 +38,9 @@ class ControlAdapter : public ControlHandler {
   private:
     [[nodiscard]] InstanceStatus status(std::size_t i, TimePoint now) const;
     ControlReply scale(const ControlRequest& request);
-    // `procrun start TYPE` of a type with no instance yet (a formation count of 0) adds one.
-    void add_first_instances(const std::vector<std::string>& targets);
+    // `procrun start TYPE` of a type with no instance yet (a formation count of 0) adds one;
+    // the error when the descriptors cannot take it (nothing added then).
+    std::string add_first_instances(const std::vector<std::string>& targets);
 
     ControlReply serve_status(const ControlRequest& request, ControlConnection& connection);
     ControlReply serve_kill(const ControlRequest& request, ControlConnection& connection);
@@ -46,6 +55,7 @@ class ControlAdapter : public ControlHandler {
     Launcher& launcher_;
     ConnectHub* connect_ = nullptr;
     LogService& logs_;
+    RoomCheck room_;
 };
 
 }  // namespace procrun

@@ -66,8 +66,9 @@ std::vector<std::string> unstarted_types(const Plan& plan, const std::vector<std
 
 // Everything one `start` holds, in the order it is made and unmade.
 struct Start {
+    // `fds_before`: the descriptors open before it, for the budget of instances added later.
     Start(const Plan& the_plan, const StartOptions& the_options, posix::Guardian& guardian,
-          posix::FdLimit limit)
+          posix::FdLimit limit, std::size_t fds_before)
         : plan(the_plan),
           options(the_options),
           memory(OutputMemoryLimits{the_options.log_memory, the_options.log_memory_bytes}),
@@ -87,6 +88,10 @@ struct Start {
         sink.on_error([this](int err) { runtime.output_failed(err); });
         sink.on_progress([this] { runtime.output_progressed(); });
         control_adapter.connect_with(connect_hub);
+        control_adapter.check_room_with([log_files = options.log_dir.has_value(), fds_before,
+                                         soft = limit.soft](std::size_t n) {
+            return posix::check_fd_budget(n, log_files, fds_before, soft);
+        });
         launcher.on_job_signal([this](int sig) {
             const bool took = job.on_signal(sig);
             if (sig == SIGCONT && focus)
@@ -233,8 +238,9 @@ int run_start(const Plan& plan, const StartOptions& options) {
     posix::ensure_standard_fds();
     posix::set_supervisor_dispositions();
     const posix::FdLimit limit = posix::raise_fd_limit();
+    const std::size_t fds_before = posix::open_fd_count();
     if (auto error = posix::check_fd_budget(plan.instances.size(), options.log_dir.has_value(),
-                                            posix::open_fd_count(), limit.soft)) {
+                                            fds_before, limit.soft)) {
         write_stderr("procrun: " + *error + "\n");
         return kExitSupervisorFailed;
     }
@@ -244,7 +250,7 @@ int run_start(const Plan& plan, const StartOptions& options) {
     posix::Guardian guardian = posix::Guardian::start();
     int code = kExitSupervisorFailed;
     {
-        Start start(plan, options, guardian, limit);
+        Start start(plan, options, guardian, limit, fds_before);
         if (options.startup != nullptr)
             watch_startup(start, *options.startup);
         if (!guardian.healthy()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "skip.hpp"
 
 namespace {
 
@@ -197,6 +198,38 @@ TEST_CASE("scale: autostart: false is started when named on the command line", "
         p.wait_for({{"web.1", "stopped"}, {"worker.1", "stopped"}, {"clock.1", "running"}});
     INFO(dump(rows) << "\n" << start.out() << start.err());
     CHECK(rows.size() == 3);
+    CHECK(p.procrun({"kill"}).exit_code == 0);
+    CHECK(start.wait(20s).exit_code == 0);
+}
+
+TEST_CASE("scale: more instances than the descriptors allow are refused, nothing changes",
+          "[control][scale]") {
+    if (procrun::test::run({"prlimit", "--version"}).exit_code != 0)
+        PROCRUN_TOOL_MISSING("prlimit is not installed");
+    const Project p;
+    // 128 descriptors: room for the three first instances, not for 40 more.
+    Child start({"prlimit", "--nofile=128:128", procrun_binary(), "start", "--no-timestamp",
+                 "--no-color", "-p", "6000"},
+                p.options());
+    auto rows = p.wait_for({{"web.1", "running"}, {"worker.1", "running"}, {"clock.1", "running"}});
+    INFO(dump(rows) << "\n" << start.out() << start.err());
+    REQUIRE(rows.size() == 3);
+
+    const RunResult refused = p.procrun({"scale", "web=2,worker=40"});
+    INFO(refused.out << refused.err);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("instances need about") != std::string::npos);
+    CHECK(refused.err.find("the limit is 128") != std::string::npos);
+    // Not even web.2, which would have fitted: the request is refused whole.
+    CHECK(p.status().size() == 3);
+
+    CHECK(p.procrun({"scale", "web=2"}).exit_code == 0);
+    rows = p.wait_for({{"web.1", "running"},
+                       {"web.2", "running"},
+                       {"worker.1", "running"},
+                       {"clock.1", "running"}});
+    CHECK(rows.size() == 4);
+
     CHECK(p.procrun({"kill"}).exit_code == 0);
     CHECK(start.wait(20s).exit_code == 0);
 }
