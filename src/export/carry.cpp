@@ -27,6 +27,7 @@ std::vector<std::string_view> settings_given(const Lifecycle& lc) {
     given(!lc.forward_signals.empty(), "forward_signals");
     given(lc.liveness.kind != ProbeKind::none, "liveness");
     given(!lc.stop_command.empty(), "stop_command");
+    given(lc.autostart != d.autostart, "autostart");
     return out;
 }
 

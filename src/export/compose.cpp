@@ -40,20 +40,45 @@ const Lifecycle* lifecycle_of(const Plan& plan, const std::string& type) {
     return t != nullptr ? &t->lifecycle : nullptr;
 }
 
-// healthcheck: the readiness probe as a shell command the container runs.
+// A readiness probe compose can run: any kind but log.
+bool runnable(const Readiness& probe) {
+    return probe.kind != ProbeKind::none && probe.kind != ProbeKind::log;
+}
+
+// healthcheck: the readiness probe as a shell command the container runs; a
+// type with a liveness probe and none compose can run for readiness gets its
+// liveness probe (with its period and failure threshold). A service has one
+// healthcheck: a liveness probe beside a readiness probe is left out.
 void healthcheck(Job& job, YAML::Emitter& out, const TypeSpec& spec) {
-    const Readiness& probe = spec.type->lifecycle.readiness;
-    if (probe.kind == ProbeKind::none)
-        return;
-    const std::string command = probe_command(probe, spec.port);
-    if (command.empty()) {
+    const Lifecycle& lc = spec.type->lifecycle;
+    if (lc.readiness.kind == ProbeKind::log) {
         job.warning("export/not-carried",
                     fmt::format("process type '{}' has a log readiness probe, which compose "
                                 "cannot express (a healthcheck runs a command): it is left out",
                                 spec.type->name),
                     "use an http, tcp or exec probe");
-        return;
     }
+    const bool live = lc.liveness.kind != ProbeKind::none;
+    if (live && runnable(lc.readiness)) {
+        job.warning("export/not-carried",
+                    fmt::format("process type '{}' sets 'liveness' beside 'readiness', and a "
+                                "compose service has one healthcheck (its readiness probe): "
+                                "the liveness probe is left out",
+                                spec.type->name),
+                    "docs/export.md lists what each format carries");
+    }
+    Readiness probe = lc.readiness;
+    if (!runnable(probe)) {
+        if (!live)
+            return;
+        probe = lc.liveness.attempt();
+        probe.interval = lc.liveness.period;
+        probe.initial_delay = lc.liveness.initial_delay;
+        probe.retries = lc.liveness.failure_threshold;
+    }
+    const std::string command = probe_command(probe, spec.port);
+    if (command.empty())
+        return;
     out << YAML::Key << "healthcheck" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "test" << YAML::Value << YAML::BeginSeq << YAML::DoubleQuoted << "CMD-SHELL"
         << YAML::DoubleQuoted << escape_dollars(command) << YAML::EndSeq;
@@ -73,8 +98,7 @@ void depends_on(const Plan& plan, YAML::Emitter& out, const TypeSpec& spec) {
     out << YAML::Key << "depends_on" << YAML::Value << YAML::BeginMap;
     for (const auto& dep : deps) {
         const Lifecycle* other = lifecycle_of(plan, dep.type);
-        const bool probed = other != nullptr && other->readiness.kind != ProbeKind::none &&
-                            other->readiness.kind != ProbeKind::log;
+        const bool probed = other != nullptr && runnable(other->readiness);
         std::string condition = "service_started";
         if (dep.condition == DependencyCondition::ready && probed)
             condition = "service_healthy";
@@ -114,8 +138,8 @@ void render_compose(Job& job) {
     }
     if (job.failed())
         return;
-    warn_not_carried(
-        job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on", "readiness"});
+    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on",
+                           "readiness", "liveness", "autostart"});
 
     YAML::Emitter out;
     out << YAML::BeginMap;
@@ -159,6 +183,11 @@ void render_compose(Job& job) {
             out << YAML::EndMap << YAML::EndSeq;
         }
         const Lifecycle& lc = spec.type->lifecycle;
+        // autostart: false: only `docker-compose up SERVICE` or `--profile manual` starts it.
+        if (!lc.autostart) {
+            out << YAML::Key << "profiles" << YAML::Value << YAML::Flow << YAML::BeginSeq
+                << "manual" << YAML::EndSeq;
+        }
         healthcheck(job, out, spec);
         depends_on(plan, out, spec);
         if (lc.stop_signal != SIGTERM)

@@ -153,8 +153,8 @@ void render_kubernetes(Job& job) {
 
     // A Deployment's pods always restart (restartPolicy: Always is the only one
     // it allows); Kubernetes starts every Deployment at once.
-    warn_not_carried(
-        job, {"stop_timeout", "readiness", "restart", "can_die", "liveness", "stop_command"});
+    warn_not_carried(job, {"stop_timeout", "readiness", "restart", "can_die", "liveness",
+                           "stop_command", "autostart"});
     warn_restart_always(job);
     const std::string config_name = opt.app + "-env";
     const std::string secret_name = opt.app + "-secret";
@@ -215,7 +215,9 @@ void render_kubernetes(Job& job) {
         out << YAML::Key << "kind" << YAML::Value << "Deployment";
         metadata(out, name, opt.app, type);
         out << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
-        out << YAML::Key << "replicas" << YAML::Value << spec.replicas;
+        // autostart: false: no replica until `kubectl scale --replicas=N`.
+        out << YAML::Key << "replicas" << YAML::Value
+            << (spec.type->lifecycle.autostart ? spec.replicas : 0);
         out << YAML::Key << "selector" << YAML::Value << YAML::BeginMap;
         out << YAML::Key << "matchLabels" << YAML::Value;
         labels(out, opt.app, type, false);

@@ -55,7 +55,7 @@ void render_runit(Job& job) {
     const ExportOptions& opt = job.options();
 
     // runsv restarts every exit and stops with SIGTERM (then SIGKILL is up to sv).
-    warn_not_carried(job, {"restart", "can_die"});
+    warn_not_carried(job, {"restart", "can_die", "autostart"});
     warn_restart_always(job);
     for (const auto& inst : plan.instances) {
         const std::string slug = job.slug(inst);
@@ -77,6 +77,10 @@ void render_runit(Job& job) {
 
         job.add(slug + "/run", tmpl::render(*run, ctx), 0755);
         job.add(slug + "/log/run", tmpl::render(*log_run, ctx), 0755);
+        // autostart: false: runsv leaves a service with a `down` file stopped
+        // until `sv up`.
+        if (!inst.lifecycle.autostart)
+            job.add(slug + "/down", "", 0644);
         for (const auto& [k, v] : job.checked_env(inst)) {
             std::string why;
             auto content = quote::runit_env_file(v, &why);

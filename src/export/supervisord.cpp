@@ -21,7 +21,7 @@ directory={{directory}}
 {{#user}}
 user={{user}}
 {{/user}}
-autostart=true
+autostart={{autostart}}
 autorestart={{autorestart}}
 stopsignal={{stopsignal}}
 stopasgroup=true
@@ -48,7 +48,7 @@ const std::vector<TemplateDef>& supervisord_templates() {
              {{"programs",
                tmpl::Schema{{"program", "type", "name", "index", "port", "command", "environment",
                              "env_file", "stdout_logfile", "stderr_logfile", "directory",
-                             "autorestart", "stopsignal", "stopwaitsecs"},
+                             "autorestart", "stopsignal", "stopwaitsecs", "autostart"},
                             {}}}}}},
     };
     return defs;
@@ -81,7 +81,7 @@ void render_supervisord(Job& job) {
     ctx.values["run"] = value("run directory", opt.run_dir.string());
     ctx.values["target_dir"] = value("export directory", opt.target_dir.string());
 
-    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout"});
+    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout", "autostart"});
     std::string program_list;
     for (const auto& inst : plan.instances) {
         const std::string slug = job.slug(inst);
@@ -121,6 +121,8 @@ void render_supervisord(Job& job) {
                                   : restart == ExportRestart::never    ? "false"
                                                                        : "true";
         p.values["stopsignal"] = signal_name(lc.stop_signal).substr(3);
+        // autostart: false, started by `supervisorctl start APP:PROGRAM`.
+        p.values["autostart"] = lc.autostart ? "true" : "false";
         p.values["stopwaitsecs"] =
             std::to_string(lc.stop_timeout ? whole_seconds(*lc.stop_timeout)
                                            : static_cast<long>(opt.timeout.count()));

@@ -175,8 +175,8 @@ void render_systemd(Job& job) {
     common.values["run"] = value("run directory", opt.run_dir.string());
     common.values["target_dir"] = value("export directory", opt.target_dir.string());
 
-    warn_not_carried(
-        job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on", "stop_command"});
+    warn_not_carried(job, {"restart", "can_die", "stop_signal", "stop_timeout", "depends_on",
+                           "stop_command", "autostart"});
     tmpl::Context app_ctx = common;
     for (const auto& type : plan.types) {
         bool has_instances = false;
@@ -218,9 +218,13 @@ void render_systemd(Job& job) {
         }
         if (!has_instances)
             continue;
+        job.add(type_ctx.values["unit"], tmpl::render(*type_target, type_ctx));
+        // autostart: false: installed, not wanted by the app's target
+        // (`systemctl start APP-TYPE.target` starts it).
+        if (!type.lifecycle.autostart)
+            continue;
         app_ctx.lists["types"].push_back(
             tmpl::Context{{{"type", type.name}, {"unit", type_ctx.values["unit"]}}, {}});
-        job.add(type_ctx.values["unit"], tmpl::render(*type_target, type_ctx));
     }
     job.add(opt.app + ".target", tmpl::render(*app_target, app_ctx));
 }

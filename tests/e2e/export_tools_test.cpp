@@ -524,8 +524,8 @@ TEST_CASE(
     REQUIRE(e.exit_code == 0);
     // compose has a place for every setting the project gives but db's liveness probe (a
     // service has one healthcheck: its readiness) and stop command.
-    CHECK(e.err.find("process type 'db' sets 'liveness', which compose cannot express") !=
-          std::string::npos);
+    CHECK(e.err.find("process type 'db' sets 'liveness' beside 'readiness', and a compose "
+                     "service has one healthcheck") != std::string::npos);
     CHECK(e.err.find("process type 'db' sets 'stop_command', which compose cannot express") !=
           std::string::npos);
     std::size_t warnings = 0;
@@ -740,6 +740,93 @@ TEST_CASE("supervisord runs each program in its folder with its own env and sett
     CHECK(read_file(worker_log) == "LEVEL=app\nready\n");
     sup.shutdown();
     CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+}
+
+TEST_CASE("autostart: false is carried: supervisord leaves it stopped, the others say so",
+          "[e2e][export][autostart]") {
+    if (!have_program("supervisord")) {
+        PROCRUN_TOOL_MISSING("supervisord is not installed (Debian package 'supervisor')");
+    }
+    TempDir dir;
+    const std::string child = testchild_binary();
+    dir.write("app/Procfile", "web: exec " + child + " print ready sleep 30\nworker: exec " +
+                                  child + " print ready sleep 30\n");
+    dir.write("app/.env", marker() + "\n");
+    dir.write("app/.procrun.yaml",
+              "processes:\n"
+              "  worker:\n"
+              "    autostart: false\n"
+              "    liveness: {exec: 'true', period: 7s, failure_threshold: 2}\n");
+    const fs::path root = dir.path() / "app";
+    const auto exported = [&](const std::string& format) {
+        const fs::path out = dir.path() / format;
+        const RunResult e =
+            export_to(root, {format, out.string(), "-a", "e2e", "-p", "5000", "--image", "img:1",
+                             "-l", (dir.path() / "logs").string()});
+        INFO(format << ": " << e.err);
+        CHECK(e.exit_code == 0);
+        return std::make_pair(out, e.err);
+    };
+
+    // supervisord: autostart=false, started by supervisorctl.
+    fs::create_directories(dir.path() / "logs");
+    const auto [conf_dir, conf_err] = exported("supervisord");
+    CHECK(conf_err.find("autostart") == std::string::npos);
+    Supervisord sup(dir.path(), conf_dir / "*.conf");
+    REQUIRE(sup.all_running({"e2e:e2e-web-1"}));
+    std::this_thread::sleep_for(500ms);
+    CHECK(sup.all_running({"e2e:e2e-web-1"}));
+    CHECK(sup.ctl({"start", "e2e:e2e-worker-1"}).exit_code == 0);
+    CHECK(sup.all_running({"e2e:e2e-web-1", "e2e:e2e-worker-1"}));
+    sup.shutdown();
+    CHECK(eventually([] { return processes_with_env(marker()).empty(); }, 5s));
+
+    // systemd: the type's target is installed but not wanted by the app's.
+    const auto [systemd_dir, systemd_err] = exported("systemd");
+    CHECK(systemd_err.find("autostart") == std::string::npos);
+    const std::string app_target = read_file(systemd_dir / "e2e.target");
+    CHECK(app_target.find("Wants=e2e-web.target") != std::string::npos);
+    CHECK(app_target.find("Wants=e2e-worker.target") == std::string::npos);
+    CHECK(fs::exists(systemd_dir / "e2e-worker.target"));
+
+    // runit: a `down` file.
+    const auto [runit_dir, runit_err] = exported("runit");
+    CHECK(runit_err.find("autostart") == std::string::npos);
+    CHECK(fs::exists(runit_dir / "e2e-worker-1/down"));
+    CHECK_FALSE(fs::exists(runit_dir / "e2e-web-1/down"));
+
+    // kubernetes: no replica; compose: a profile, and the liveness probe as its healthcheck.
+    const auto [k8s_dir, k8s_err] = exported("kubernetes");
+    CHECK(k8s_err.find("autostart") == std::string::npos);
+    CHECK(YAML::LoadFile((k8s_dir / "e2e-worker-deployment.yaml").string())["spec"]["replicas"]
+              .as<int>() == 0);
+    CHECK(YAML::LoadFile((k8s_dir / "e2e-web-deployment.yaml").string())["spec"]["replicas"]
+              .as<int>() == 1);
+    const auto [compose_dir, compose_err] = exported("compose");
+    CHECK(compose_err.find("autostart") == std::string::npos);
+    CHECK(compose_err.find("liveness") == std::string::npos);
+
+    // launchd cannot express it (KeepAlive starts the job at load): a warning names it.
+    const auto [launchd_dir, launchd_err] = exported("launchd");
+    CHECK(launchd_err.find("process type 'worker' sets 'autostart', which launchd cannot "
+                           "express") != std::string::npos);
+
+    if (!have_program("docker-compose")) {
+        PROCRUN_TOOL_MISSING("docker-compose is not installed (Debian package 'docker-compose')");
+    }
+    RunOptions o;
+    o.cwd = compose_dir;
+    o.timeout = 60s;
+    const RunResult config =
+        run({"docker-compose", "-f", (compose_dir / "compose.yaml").string(), "config"}, o);
+    INFO(config.out << config.err);
+    REQUIRE(config.exit_code == 0);
+    const YAML::Node worker = YAML::Load(config.out)["services"]["worker"];
+    CHECK(worker["profiles"][0].as<std::string>() == "manual");
+    CHECK(worker["healthcheck"]["test"][1].as<std::string>() == "true");
+    CHECK(worker["healthcheck"]["interval"].as<std::string>() == "7s");
+    CHECK(worker["healthcheck"]["retries"].as<int>() == 2);
+    CHECK_FALSE(YAML::Load(config.out)["services"]["web"]["profiles"]);
 }
 
 }  // namespace
