@@ -65,8 +65,8 @@ void add_mcp_command(CLI::App& app, Command& command) {
     add_root_options(*cmd, *args);
     cmd->footer(
         "For coding agents: JSON-RPC 2.0, one message per line (MCP's stdio transport).\n"
-        "Tools: status, restart, stop, start, signal, kill, each one request to the\n"
-        "procrun running in the root (`procrun start -D` starts one in the background).\n"
+        "Tools: status, logs, restart, stop, start, scale, signal, kill, each one request\n"
+        "to the procrun running in the root (`procrun start -D` starts one in the background).\n"
         "Register it with an agent as the command `procrun mcp` run in the project's\n"
         "directory (or with -d ROOT); see docs/mcp.md.\n"
         "Exit status: 0 at the end of its input.");

@@ -29,7 +29,8 @@ struct Tool {
     bool read_only = false;
     bool destructive = false;
     bool idempotent = false;
-    bool lines = false;  // takes `lines` (logs)
+    bool lines = false;   // takes `lines` (logs)
+    bool counts = false;  // takes `counts` (scale)
 };
 
 constexpr std::string_view kNotRunningHint =
@@ -39,8 +40,11 @@ constexpr std::string_view kNotRunningHint =
 // At most this many lines per process (or in all) for the logs tool.
 constexpr std::int64_t kMaxToolLines = 10000;
 
-const std::array<Tool, 7>& tools() {
-    static const std::array<Tool, 7> table{{
+// The largest count `scale` takes for one process type.
+constexpr std::int64_t kMaxScale = 999;
+
+const std::array<Tool, 8>& tools() {
+    static const std::array<Tool, 8> table{{
         {"status", "Process status",
          "Show every process of the procrun running in this project: its instance name (web.1), "
          "pid, state (waiting, starting, running, ready, stopping, stopped, exited, backoff, "
@@ -83,6 +87,12 @@ const std::array<Tool, 7>& tools() {
          "instance and what it printed. Read-only; lines of a process that restarted or exited "
          "are kept until newer ones push them out.",
          Names::optional, false, true, false, true, true},
+        {"scale", "Change how many instances run",
+         "Set how many instances of each process type the running procrun runs, e.g. "
+         "{\"web\": 3, \"worker\": 0}: the missing instances start (web.3 gets its PORT as at "
+         "start), the highest-numbered ones above the count stop with their stop signal. A type "
+         "that was not started can be scaled up. Replies with each instance of those types.",
+         Names::none, false, false, false, true, false, true},
     }};
     return table;
 }
@@ -111,6 +121,14 @@ bj::object input_schema(const Tool& t) {
             {"maximum", kMaxToolLines},
             {"description", "How many of the last lines: of each name, or of everything (100)"}};
     }
+    if (t.counts) {
+        properties["counts"] = {
+            {"type", "object"},
+            {"minProperties", 1},
+            {"additionalProperties", {{"type", "integer"}, {"minimum", 0}, {"maximum", kMaxScale}}},
+            {"description", "How many instances of each process type, e.g. {\"web\": 3}"}};
+        required.emplace_back("counts");
+    }
     if (t.names != Names::none) {
         bj::object names{
             {"type", "array"},
@@ -135,6 +153,7 @@ bj::object input_schema(const Tool& t) {
 
 struct Arguments {
     std::vector<std::string> names;
+    std::vector<std::string> counts;  // "TYPE=N", as `procrun scale` takes them
     int signal = 0;
     std::size_t lines = kDefaultLogLines;
 };
@@ -145,6 +164,8 @@ std::string allowed_keys(const Tool& t) {
         keys.emplace_back("signal");
     if (t.lines)
         keys.emplace_back("lines");
+    if (t.counts)
+        keys.emplace_back("counts");
     if (t.names != Names::none)
         keys.emplace_back("names");
     if (keys.empty())
@@ -214,11 +235,34 @@ std::optional<std::string> read_lines(const bj::object& in, Arguments& out) {
     return std::nullopt;
 }
 
+std::optional<std::string> read_counts(const bj::object& in, Arguments& out) {
+    const bj::value* v = in.if_contains("counts");
+    if (v == nullptr)
+        return std::string(
+            "missing argument 'counts': instances per process type, e.g. "
+            "{\"web\": 3}");
+    const bj::object* counts = v->if_object();
+    if (counts == nullptr || counts->empty())
+        return "argument 'counts' must be an object of process types and counts, e.g. "
+               "{\"web\": 3}, got " +
+               bj::serialize(*v);
+    for (const auto& kv : *counts) {
+        if (!kv.value().is_int64() || kv.value().get_int64() < 0 ||
+            kv.value().get_int64() > kMaxScale)
+            return fmt::format("the count of '{}' must be an integer from 0 to {}, got {}",
+                               std::string_view(kv.key()), kMaxScale, bj::serialize(kv.value()));
+        out.counts.push_back(
+            fmt::format("{}={}", std::string_view(kv.key()), kv.value().get_int64()));
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, Arguments& out) {
     for (const auto& kv : in) {
         const std::string_view key = kv.key();
         const bool known = (key == "names" && t.names != Names::none) ||
-                           (key == "signal" && t.signal) || (key == "lines" && t.lines);
+                           (key == "signal" && t.signal) || (key == "lines" && t.lines) ||
+                           (key == "counts" && t.counts);
         if (!known)
             return "unknown argument '" + std::string(key) + "' (" + allowed_keys(t) + ")";
     }
@@ -228,6 +272,10 @@ std::optional<std::string> read_arguments(const Tool& t, const bj::object& in, A
     }
     if (t.lines) {
         if (auto error = read_lines(in, out))
+            return error;
+    }
+    if (t.counts) {
+        if (auto error = read_counts(in, out))
             return error;
     }
     return read_names(t, in, out);
@@ -311,7 +359,7 @@ std::optional<ControlRequest> make_request(const Tool& t, const Arguments& args)
         return std::nullopt;
     ControlRequest request;
     request.command = *command;
-    request.targets = args.names;
+    request.targets = t.counts ? args.counts : args.names;
     request.signal = args.signal;
     if (t.lines)
         request.lines = args.lines;

@@ -47,7 +47,7 @@ check(typeof client.getInstructions() === 'string' && client.getInstructions().i
 
 const { tools } = await client.listTools();
 const names = tools.map((t) => t.name).sort();
-check(JSON.stringify(names) === JSON.stringify(['kill', 'logs', 'restart', 'signal', 'start', 'status', 'stop']),
+check(JSON.stringify(names) === JSON.stringify(['kill', 'logs', 'restart', 'scale', 'signal', 'start', 'status', 'stop']),
       'listTools names every tool', names);
 for (const t of tools) {
   check(t.description.length > 40 && t.inputSchema.type === 'object', `${t.name} is described`, t);
@@ -103,6 +103,21 @@ status = await statusUntil((t) => {
   const m = /web\.1\s+(\d+)\s+running/.exec(t);
   return m !== null && m[1] !== webPid;
 }, 'web.1 runs with a new pid');
+
+const scaled = await call('scale', { counts: { worker: 2 } });
+check(!scaled.isError && /worker\.1\s+running/.test(text(scaled)) && /worker\.2/.test(text(scaled)),
+      'scale worker to 2', text(scaled));
+await statusUntil((t) => row(t, 'worker.2').includes('running'), 'worker.2 runs');
+const scaledDown = await call('scale', { counts: { worker: 1 } });
+check(!scaledDown.isError, 'scale worker back to 1', text(scaledDown));
+await statusUntil((t) => row(t, 'worker.2').includes('stopped') && row(t, 'worker.1').includes('running'),
+  'worker.2 is stopped, worker.1 runs on');
+const badScale = await call('scale', { counts: { worker: -1 } });
+check(badScale.isError === true && text(badScale).includes("the count of 'worker' must be an integer from 0 to 999"),
+      'a negative count is a tool error', text(badScale));
+const unknownScale = await call('scale', { counts: { db: 1 } });
+check(unknownScale.isError === true && text(unknownScale).includes("unknown process type 'db'"),
+      'scale of an unknown type is a tool error', text(unknownScale));
 
 // WINCH: ignored by default, so the restarted process gets it harmlessly however far it has got.
 const signalled = await call('signal', { signal: 'WINCH', names: ['web'] });

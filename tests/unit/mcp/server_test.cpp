@@ -89,8 +89,8 @@ TEST_CASE("mcp: tools/list names every tool with a description and an object sch
         CHECK(t.at("description").as_string().size() > 40);
         CHECK(t.at("inputSchema").at("type").as_string() == "object");
     }
-    CHECK(names ==
-          std::vector<std::string>{"status", "restart", "stop", "start", "signal", "kill", "logs"});
+    CHECK(names == std::vector<std::string>{"status", "restart", "stop", "start", "signal", "kill",
+                                            "logs", "scale"});
 }
 
 TEST_CASE("mcp: a tool call is one control request", "[mcp]") {
