@@ -61,7 +61,7 @@ TEST_CASE("scale down: the highest numbers stop gracefully, the others run on", 
     CHECK(f.policy().size() == 4);
 }
 
-TEST_CASE("scale to 0 stops every instance of the type; procrun runs on", "[policy][scale]") {
+TEST_CASE("scale to 0 stops every instance of the type, and procrun runs on", "[policy][scale]") {
     FakeLauncher f({"web.1", "worker.1"}, 5000ms);
     f.start();
     f.send(event::Scale{"worker", 0});
