@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <variant>
@@ -272,8 +273,8 @@ class Policy {
         std::string last_failure;
         TimePoint started_at{};
         TimePoint exited_at{};
-        std::optional<TimePoint> kill_at;  // SIGKILL to its group if still alive then
-        TimePoint restart_at{};            // in backoff: when it starts again
+        std::optional<TimePoint> kill_at;  // SIGKILL to its group if still alive then (arm_kill)
+        TimePoint restart_at{};            // in backoff: when it starts again (enter_backoff)
     };
 
     void on(const event::Started& e, TimePoint now, std::vector<Action>& out);
@@ -355,6 +356,29 @@ class Policy {
     std::vector<EscapedProcess> escapees_;
     bool swept_ = false;  // FindEscapees was sent
     std::optional<TimePoint> escapees_kill_at_;
+
+    // Bookkeeping that keeps the work per event independent of the number of
+    // instances (policy_index.cpp). The instances may grow: none of it
+    // assumes their number.
+    void make_pending(std::size_t i);            // state pending; spawn_next will look at it
+    void enter_backoff(std::size_t i);           // state backoff until its restart_at
+    void arm_kill(std::size_t i, TimePoint at);  // kill_at = at
+    // Stopping: whether any instance is alive (one that is not never becomes
+    // alive again while stopping, so each is passed over once).
+    [[nodiscard]] bool any_alive();
+    // The types some live instance depends on: only those can be held back.
+    [[nodiscard]] std::set<std::string> awaited_types() const;
+    [[nodiscard]] std::optional<TimePoint> earliest_due();
+    // No instance before it is pending (make_pending lowers it).
+    std::size_t spawn_from_ = 0;
+    // Stopping: no instance before it is alive.
+    std::size_t alive_from_ = 0;
+    // Stopping: some live instance's stop waits for its dependents.
+    bool stops_held_ = false;
+    // Every SIGKILL deadline and restart time set, earliest first; one that
+    // no longer holds is dropped when it reaches the top.
+    using Due = std::pair<TimePoint, std::size_t>;
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> dues_;
 
     // Restart on change (policy_watch.cpp).
     void on(const event::FilesChanged& e, TimePoint now, std::vector<Action>& out);

@@ -189,7 +189,7 @@ void Policy::restart_later(std::size_t i, bool spawn_failed, TimePoint now,
     out.emplace_back(action::Announce{text + ")"});
     s.restart_at = (spawn_failed ? now : s.exited_at) + delay;
     if (spawn_failed) {
-        s.state = State::backoff;
+        enter_backoff(i);
     } else {
         // The rest of its group goes first: the new one starts clean.
         s.then = Then::restart;
@@ -206,14 +206,15 @@ void Policy::on(const event::GroupEmpty& e, TimePoint now, std::vector<Action>& 
     s.then = Then::nothing;
     switch (then) {
         case Then::restart:
-            s.state = State::backoff;
             if (s.restart_at <= now) {
-                s.state = State::pending;
+                make_pending(e.process);
                 spawn_next(out);
+            } else {
+                enter_backoff(e.process);
             }
             break;
         case Then::respawn:
-            s.state = State::pending;
+            make_pending(e.process);
             s.stop_requested = false;
             spawn_next(out);
             break;
@@ -296,7 +297,7 @@ void Policy::control_one(event::ControlOp op, std::size_t i, TimePoint now,
         case event::ControlOp::start:
             if (s.state == State::stopped || s.state == State::done || s.state == State::backoff) {
                 out.emplace_back(action::Announce{"starting " + name(i) + " (requested)"});
-                s.state = State::pending;
+                make_pending(i);
                 s.unstarted = false;
                 s.stop_requested = false;
                 s.consecutive = 0;
@@ -323,7 +324,18 @@ void Policy::stop_one(std::size_t i, TimePoint now, std::vector<Action>& out) {
 void Policy::spawn_next(std::vector<Action>& out) {
     if (phase_ != Phase::running || spawn_in_flight_)
         return;
-    for (std::size_t i = 0; i < states_.size(); ++i) {
+    while (spawn_from_ < states_.size() && states_[spawn_from_].state != State::pending)
+        ++spawn_from_;
+    if (spawn_from_ == states_.size()) {
+        // Nothing pending after the mark: one look at those before it.
+        for (std::size_t i = 0; i < spawn_from_; ++i) {
+            if (states_[i].state == State::pending) {
+                spawn_from_ = i;
+                break;
+            }
+        }
+    }
+    for (std::size_t i = spawn_from_; i < states_.size(); ++i) {
         InstanceState& s = states_[i];
         if (s.state != State::pending)
             continue;

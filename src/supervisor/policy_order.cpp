@@ -48,14 +48,16 @@ void Policy::stop_targets(const std::vector<std::size_t>& targets, TimePoint now
         s.stop_sent = false;
     std::vector<std::size_t> first;
     bool held = false;
+    const auto awaited = awaited_types();
     for (std::size_t i : targets) {
-        if (dependents_stopping(i))
+        if (awaited.count(states_[i].instance->type) != 0 && dependents_stopping(i))
             held = true;
         else
             first.push_back(i);
     }
     const bool commands = std::any_of(targets.begin(), targets.end(),
                                       [&](std::size_t i) { return uses_stop_command(i); });
+    stops_held_ = held;
     if (!held && !commands) {
         // Foreman's stop: every group at once.
         announce_stop(targets, out);
@@ -109,16 +111,22 @@ void Policy::send_stops(const std::vector<std::size_t>& batch, TimePoint now, bo
         s.stop_sent = true;
         const TimePoint at = now + stop_timeout(i);
         if (!s.kill_at || at < *s.kill_at)
-            s.kill_at = at;
+            arm_kill(i, at);
     }
 }
 
 void Policy::release_stops(TimePoint now, std::vector<Action>& out) {
-    if (phase_ != Phase::stopping)
+    if (phase_ != Phase::stopping || !stops_held_)
         return;
     std::vector<std::size_t> batch;
+    const auto awaited = awaited_types();
+    stops_held_ = false;
     for (std::size_t i = 0; i < states_.size(); ++i) {
-        if (alive(i) && !states_[i].stop_sent && !dependents_stopping(i))
+        if (!alive(i) || states_[i].stop_sent)
+            continue;
+        if (awaited.count(states_[i].instance->type) != 0 && dependents_stopping(i))
+            stops_held_ = true;
+        else
             batch.push_back(i);
     }
     send_stops(batch, now, true, out);

@@ -67,9 +67,9 @@ void Policy::on(const event::DeadlineReached& /*e*/, TimePoint now, std::vector<
         return;
     }
     bool woke = false;
-    for (auto& s : states_) {
-        if (s.state == State::backoff && s.restart_at <= now) {
-            s.state = State::pending;
+    for (std::size_t i = 0; i < states_.size(); ++i) {
+        if (states_[i].state == State::backoff && states_[i].restart_at <= now) {
+            make_pending(i);
             woke = true;
         }
     }
@@ -132,6 +132,7 @@ void Policy::stop(int exit_code, TimePoint now, std::vector<Action>& out) {
     if (phase_ != Phase::running)
         return;
     phase_ = Phase::stopping;
+    alive_from_ = 0;
     exit_code_ = exit_code;
     for (std::size_t i = 0; i < states_.size(); ++i) {
         InstanceState& s = states_[i];
@@ -204,7 +205,7 @@ void Policy::finish_if_done(std::vector<Action>& out) {
     if (phase_ == Phase::finished || phase_ == Phase::escapees)
         return;
     if (stopping()) {
-        if (alive().empty())
+        if (!any_alive())
             finish(exit_code_, out);
         return;
     }
@@ -246,12 +247,7 @@ void Policy::rearm(std::vector<Action>& out) {
     if (phase_ == Phase::escapees) {
         earliest = escapees_kill_at_;
     } else if (phase_ != Phase::finished) {
-        for (const auto& s : states_) {
-            if (s.kill_at && (!earliest || *s.kill_at < *earliest))
-                earliest = s.kill_at;
-            if (s.state == State::backoff && (!earliest || s.restart_at < *earliest))
-                earliest = s.restart_at;
-        }
+        earliest = earliest_due();
         if (const auto due = change_window_due(); due && (!earliest || *due < *earliest))
             earliest = due;
     }

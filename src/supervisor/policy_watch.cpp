@@ -164,7 +164,7 @@ bool Policy::restart_for_change(std::size_t i, const std::string& why, TimePoint
             if (!s.started_once)
                 return false;
             out.emplace_back(action::Announce{why});
-            s.state = State::pending;
+            make_pending(i);
             s.stop_requested = false;
             s.consecutive = 0;
             s.probe_failed = false;
