@@ -1,6 +1,7 @@
 #include "supervisor/output_memory.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace procrun {
 
@@ -8,13 +9,60 @@ namespace {
 
 constexpr std::size_t kMaxChunk = 64 * 1024;
 
+// A first-in first-out queue in one vector used as a ring: it allocates
+// nothing until its first element and then grows by doubling, so a quiet
+// source costs a few records (a std::deque allocates a map and a 512-byte
+// block as soon as it exists, and keeps them).
+template <typename T>
+class Fifo {
+  public:
+    [[nodiscard]] bool empty() const { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] T& operator[](std::size_t i) { return buf_[(head_ + i) % buf_.size()]; }
+    [[nodiscard]] const T& operator[](std::size_t i) const {
+        return buf_[(head_ + i) % buf_.size()];
+    }
+    [[nodiscard]] T& front() { return (*this)[0]; }
+    [[nodiscard]] T& back() { return (*this)[size_ - 1]; }
+
+    void push_back(T value) {
+        if (size_ == buf_.size())
+            grow();
+        (*this)[size_] = std::move(value);
+        ++size_;
+    }
+    // The element leaves the queue; `T` keeps what it owns until overwritten.
+    T take_front() {
+        T out = std::move(buf_[head_]);
+        head_ = (head_ + 1) % buf_.size();
+        --size_;
+        return out;
+    }
+    void pop_front() { (void)take_front(); }
+
+  private:
+    void grow() {
+        std::vector<T> bigger;
+        bigger.reserve(std::max<std::size_t>(1, buf_.size() * 2));
+        for (std::size_t i = 0; i < size_; ++i)
+            bigger.push_back(std::move((*this)[i]));
+        bigger.resize(bigger.capacity());
+        buf_ = std::move(bigger);
+        head_ = 0;
+    }
+
+    std::vector<T> buf_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
 }  // namespace
 
 // One source's lines: their text in chunks of `chunk` bytes, appended in
 // order and dropped from the front, and one record per line. A chunk grows
 // as lines come (a quiet instance holds little); a dropped chunk is kept as
 // the spare for the next, so a busy instance allocates nothing in the steady
-// state.
+// state. Nothing is allocated before the first line.
 class OutputMemory::Ring {
   public:
     explicit Ring(std::size_t chunk) : chunk_(chunk) {}
@@ -65,7 +113,7 @@ class OutputMemory::Ring {
         } else {
             // The first chunk grows with its lines (a quiet instance holds
             // little); the later ones, of a busy instance, are made whole.
-            chunks_.emplace_back();
+            chunks_.push_back(std::string());
             if (first_chunk_ > 0 || chunks_.size() > 1)
                 chunks_.back().reserve(chunk_);
         }
@@ -86,8 +134,7 @@ class OutputMemory::Ring {
     }
 
     void release_front() {
-        std::string freed = std::move(chunks_.front());
-        chunks_.pop_front();
+        std::string freed = chunks_.take_front();
         ++first_chunk_;
         freed.clear();
         if (!has_spare_) {
@@ -97,8 +144,8 @@ class OutputMemory::Ring {
     }
 
     std::size_t chunk_;
-    std::deque<Entry> entries_;
-    std::deque<std::string> chunks_;
+    Fifo<Entry> entries_;
+    Fifo<std::string> chunks_;
     std::uint64_t first_chunk_ = 0;  // the number of chunks_.front()
     std::string spare_;              // a dropped chunk kept for the next one, when has_spare_
     bool has_spare_ = false;
