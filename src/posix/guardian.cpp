@@ -21,6 +21,9 @@
 #include <unordered_set>
 #include <utility>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #if __has_include(<linux/close_range.h>)
 #include <linux/close_range.h>
 
@@ -247,27 +250,65 @@ Guardian Guardian::start() {
     return g;
 }
 
-Guardian::~Guardian() = default;  // closing the pipe without clean_exit: clean-up
+// Closing the pipe without clean_exit: clean-up (of the groups still
+// tracked: the untracks waiting go first).
+Guardian::~Guardian() {
+    flush();
+}
 
 Guardian::Guardian(Guardian&& other) noexcept
     : write_(std::move(other.write_)),
       pid_(std::exchange(other.pid_, -1)),
-      error_(std::exchange(other.error_, 0)) {}
+      error_(std::exchange(other.error_, 0)),
+      io_(std::exchange(other.io_, nullptr)),
+      waiting_(std::move(other.waiting_)) {}
 
 Guardian& Guardian::operator=(Guardian&& other) noexcept {
     if (this != &other) {
         write_ = std::move(other.write_);
         pid_ = std::exchange(other.pid_, -1);
         error_ = std::exchange(other.error_, 0);
+        io_ = std::exchange(other.io_, nullptr);
+        waiting_ = std::move(other.waiting_);
     }
     return *this;
 }
 
+void Guardian::defer_untracks(boost::asio::io_context& io) {
+    io_ = &io;
+}
+
+void Guardian::flush() {
+    if (waiting_.empty())
+        return;
+    // At most PIPE_BUF bytes per write: each one is atomic.
+    constexpr std::size_t kPerWrite = 4096 / sizeof(Record);
+    for (std::size_t at = 0; at < waiting_.size(); at += kPerWrite) {
+        const std::size_t n = std::min(kPerWrite, waiting_.size() - at);
+        write_all(reinterpret_cast<const char*>(waiting_.data() + at), n * sizeof(Record));
+    }
+    waiting_.clear();
+}
+
 void Guardian::send(const Record& record) {
+    if (record.kind == Kind::untrack && io_ != nullptr && write_.valid()) {
+        waiting_.push_back(record);
+        if (!flush_posted_) {
+            flush_posted_ = true;
+            boost::asio::post(*io_, [this] {
+                flush_posted_ = false;
+                flush();
+            });
+        }
+        return;
+    }
+    flush();
+    write_all(reinterpret_cast<const char*>(&record), sizeof record);
+}
+
+void Guardian::write_all(const char* p, std::size_t left) {
     if (!write_.valid() || error_ != 0)
         return;
-    const char* p = reinterpret_cast<const char*>(&record);
-    std::size_t left = sizeof record;
     while (left > 0) {
         const ssize_t n = ::write(write_.get(), p, left);
         if (n < 0 && errno == EINTR)
@@ -304,6 +345,7 @@ void Guardian::release() {
         return;
     send(Record{Kind::clean_exit, 0, 0, 0});
     write_.reset();
+    io_ = nullptr;
 }
 
 void Guardian::finish() {

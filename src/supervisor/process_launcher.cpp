@@ -46,6 +46,7 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
       prompt_timer_(io),
       reaper_(io),
       pipe_size_(pipe_size_for(plan.instances.size())) {
+    guardian_.defer_untracks(io_);
     procs_.reserve(plan.instances.size());
     for (std::size_t id = 0; id < plan.instances.size(); ++id)
         add_instance(id, plan.instances[id]);

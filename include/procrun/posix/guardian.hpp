@@ -8,6 +8,10 @@
 
 #include "procrun/posix/fd.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace procrun::posix {
 
 // A tiny process, forked by `procrun start` before it spawns anything, that
@@ -62,6 +66,14 @@ class Guardian {
     // The group (or process) is gone: forget it, so that a later group with the
     // same number is not taken for it.
     void untrack(pid_t id);
+    // From now on, untrack records wait until the handlers `io` already has
+    // ready have run, and go in one write: a stop of thousands of groups wakes
+    // the guardian a few times instead of once per group. A track record, and
+    // release(), send the waiting ones first (in order). The Guardian must not
+    // be moved after this.
+    void defer_untracks(boost::asio::io_context& io);
+    // Sends the records waiting (defer_untracks).
+    void flush();
     // Everything has stopped: the guardian exits without signalling anything,
     // while procrun tears down (so that its exit overlaps procrun's own).
     void release();
@@ -81,10 +93,14 @@ class Guardian {
 
   private:
     void send(const Record& record);
+    void write_all(const char* p, std::size_t left);
 
     Fd write_;
     pid_t pid_ = -1;
     int error_ = 0;
+    boost::asio::io_context* io_ = nullptr;
+    std::vector<Record> waiting_;  // untrack records not written yet
+    bool flush_posted_ = false;
 };
 
 // One process that is a descendant of procrun but in none of its groups.

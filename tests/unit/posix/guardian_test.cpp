@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "procrun/posix/guardian.hpp"
 #include "procrun/posix/limits.hpp"
 
@@ -93,6 +95,14 @@ pid_t make_group(bool ignore_term) {
     return leader;
 }
 
+// What the stand-in for procrun does after tracking its group.
+enum class Untrack {
+    no,
+    now,
+    deferred,            // defer_untracks: sent once the loop has run
+    deferred_then_again  // deferred, then the same number tracked again before the loop runs
+};
+
 struct Outcome {
     long long gone_after_ms = -1;  // -1: still there after the limit
     long long guardian_exit_ms = -1;
@@ -102,8 +112,8 @@ struct Outcome {
 // it, optionally untracks it or finishes, and dies without a clean exit. Then
 // measures how long the group takes to vanish (up to `limit`; what is left
 // is killed) and when the guardian exits.
-Outcome procrun_dies(bool ignore_term, bool finish, bool untrack, std::chrono::milliseconds timeout,
-                     std::chrono::milliseconds limit) {
+Outcome procrun_dies(bool ignore_term, bool finish, Untrack untrack,
+                     std::chrono::milliseconds timeout, std::chrono::milliseconds limit) {
     int result[2];
     REQUIRE(::pipe(result) == 0);
     const int code = in_subreaper([&]() -> int {
@@ -118,8 +128,14 @@ Outcome procrun_dies(bool ignore_term, bool finish, bool untrack, std::chrono::m
             Guardian guardian = Guardian::start();
             const pid_t pgid = make_group(ignore_term);
             guardian.track_group(pgid, SIGTERM, timeout);
-            if (untrack)
+            boost::asio::io_context io;
+            if (untrack == Untrack::deferred || untrack == Untrack::deferred_then_again)
+                guardian.defer_untracks(io);
+            if (untrack != Untrack::no)
                 guardian.untrack(pgid);
+            if (untrack == Untrack::deferred_then_again)
+                guardian.track_group(pgid, SIGTERM, timeout);
+            io.poll();
             const pid_t ids[2] = {pgid, guardian.pid()};
             if (finish)
                 guardian.finish();
@@ -179,7 +195,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("guardian: when procrun dies its groups get the stop signal", "[guardian]") {
-    const Outcome out = procrun_dies(false, false, false, 5000ms, 3000ms);
+    const Outcome out = procrun_dies(false, false, Untrack::no, 5000ms, 3000ms);
     CHECK(out.gone_after_ms >= 0);
     CHECK(out.gone_after_ms < 1000);
     CHECK(out.guardian_exit_ms >= 0);
@@ -187,7 +203,7 @@ TEST_CASE("guardian: when procrun dies its groups get the stop signal", "[guardi
 
 TEST_CASE("guardian: a group that ignores the stop signal is killed after its timeout",
           "[guardian]") {
-    const Outcome out = procrun_dies(true, false, false, 300ms, 3000ms);
+    const Outcome out = procrun_dies(true, false, Untrack::no, 300ms, 3000ms);
     REQUIRE(out.gone_after_ms >= 0);
     CHECK(out.gone_after_ms >= 250);
     CHECK(out.gone_after_ms < 1500);
@@ -195,15 +211,22 @@ TEST_CASE("guardian: a group that ignores the stop signal is killed after its ti
 }
 
 TEST_CASE("guardian: after a clean exit it signals nothing", "[guardian]") {
-    const Outcome out = procrun_dies(false, true, false, 100ms, 500ms);
+    const Outcome out = procrun_dies(false, true, Untrack::no, 100ms, 500ms);
     CHECK(out.gone_after_ms == -1);
     CHECK(out.guardian_exit_ms == -1);  // finish() already reaped it in procrun
 }
 
 TEST_CASE("guardian: an untracked group is left alone", "[guardian]") {
-    const Outcome out = procrun_dies(false, false, true, 100ms, 500ms);
+    const Untrack how = GENERATE(Untrack::now, Untrack::deferred);
+    const Outcome out = procrun_dies(false, false, how, 100ms, 500ms);
     CHECK(out.gone_after_ms == -1);
     CHECK(out.guardian_exit_ms >= 0);  // it exits at once: nothing to stop
+}
+
+TEST_CASE("guardian: a number tracked again after a deferred untrack stays tracked", "[guardian]") {
+    const Outcome out = procrun_dies(false, false, Untrack::deferred_then_again, 5000ms, 3000ms);
+    CHECK(out.gone_after_ms >= 0);
+    CHECK(out.gone_after_ms < 1000);
 }
 
 TEST_CASE("guardian: holds only its pipe and /dev/null, ignores terminal signals", "[guardian]") {
