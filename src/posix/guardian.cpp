@@ -24,10 +24,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "procrun/posix/children.hpp"
+#include "procrun/posix/process_group.hpp"
+
 #if __has_include(<linux/close_range.h>)
 #include <linux/close_range.h>
-
-#include "procrun/posix/process_group.hpp"
 #endif
 
 namespace procrun::posix {
@@ -379,8 +380,12 @@ std::string command_line(pid_t pid) {
     return raw;
 }
 
-std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
-                                       const std::vector<pid_t>& exclude) {
+namespace {
+
+// escaped_processes() where the kernel does not list children: every
+// process's parent from /proc/PID/stat, then the tree from this process down.
+std::vector<Escapee> escaped_by_scan(const std::unordered_set<pid_t>& known,
+                                     const std::unordered_set<pid_t>& skip) {
     std::unordered_map<pid_t, std::vector<pid_t>> children;
     std::unordered_map<pid_t, ProcStat> stats;
     DIR* dir = ::opendir("/proc");
@@ -398,8 +403,6 @@ std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
     }
     ::closedir(dir);
 
-    const std::unordered_set<pid_t> known(groups.begin(), groups.end());
-    const std::unordered_set<pid_t> skip(exclude.begin(), exclude.end());
     std::vector<Escapee> out;
     std::vector<pid_t> todo{::getpid()};
     while (!todo.empty()) {
@@ -413,6 +416,40 @@ std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
             if (st.state == 'Z' || st.state == 'X' || known.count(st.pgrp) != 0)
                 continue;
             out.push_back(Escapee{child, st.pgrp, command_line(child)});
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// Walks the tree of this process's descendants through the kernel's lists
+// of children, so that the work is the size of that tree (at the end of a
+// stop, usually the guardian alone), not of every process on the machine.
+std::vector<Escapee> escaped_processes(const std::vector<pid_t>& groups,
+                                       const std::vector<pid_t>& exclude) {
+    const std::unordered_set<pid_t> known(groups.begin(), groups.end());
+    const std::unordered_set<pid_t> skip(exclude.begin(), exclude.end());
+    auto direct = children_of(::getpid());
+    std::vector<Escapee> out;
+    if (!direct) {
+        out = escaped_by_scan(known, skip);
+    } else {
+        std::vector<pid_t> todo = std::move(*direct);
+        std::unordered_set<pid_t> seen;
+        while (!todo.empty()) {
+            const pid_t pid = todo.back();
+            todo.pop_back();
+            if (skip.count(pid) != 0 || !seen.insert(pid).second)
+                continue;
+            const auto st = read_proc_stat(std::to_string(pid).c_str());
+            if (!st)
+                continue;  // gone meanwhile
+            if (auto kids = children_of(pid))
+                todo.insert(todo.end(), kids->begin(), kids->end());
+            if (st->state == 'Z' || st->state == 'X' || known.count(st->pgrp) != 0)
+                continue;
+            out.push_back(Escapee{pid, st->pgrp, command_line(pid)});
         }
     }
     std::sort(out.begin(), out.end(),

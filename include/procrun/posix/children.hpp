@@ -17,6 +17,11 @@ namespace procrun::posix {
 // every /proc/PID/stat whose parent is this process).
 std::vector<pid_t> own_children();
 
+// The children of every thread of process `pid`, from
+// /proc/PID/task/TID/children; nullopt when the kernel lacks that file (or
+// the process is gone).
+std::optional<std::vector<pid_t>> children_of(pid_t pid);
+
 struct LiveProcess {
     pid_t pgid = -1;
     std::string command;  // its command line, arguments separated by spaces
