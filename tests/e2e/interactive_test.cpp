@@ -90,10 +90,13 @@ TEST_CASE("interactive: procrun's stdin, a pipe, goes to the process, its end en
                             "--can-die", "echoer"},
                            o);
     const bool seen = c.wait_for_output("eof-seen", 30s);
+    // The other process runs on meanwhile: its line comes whenever it is scheduled.
+    const bool other_seen = c.wait_for_output("other-up", 30s);
     c.signal(SIGTERM);
     const auto r = c.wait(30s);
     INFO(r.out << r.err);
     CHECK(seen);
+    CHECK(other_seen);
     CHECK(r.out.find("got:hello there") != std::string::npos);
     CHECK(r.out.find("other-up") != std::string::npos);
 }
