@@ -14,8 +14,8 @@ namespace procrun {
 // An ordered set of environment variables. Order of first insertion is kept
 // (exports and `check` list variables the way the user wrote them); setting an
 // existing key replaces its value in place. Lookups and assignments take
-// constant time (a hash index over the keys), so building an environment of n
-// variables costs O(n) however large n is.
+// constant time (a hash index over the keys, made once there are more than a
+// few), so building an environment of n variables costs O(n) however large n is.
 class Environment {
   public:
     using Entry = std::pair<std::string, std::string>;
@@ -56,8 +56,13 @@ class Environment {
             return std::hash<std::string_view>{}(s);
         }
     };
+    // Where `key` is in entries_.
+    [[nodiscard]] std::optional<std::size_t> position(std::string_view key) const;
+    // Makes the index again (none for a few variables).
+    void reindex();
+
     std::vector<Entry> entries_;
-    // Key -> its position in entries_.
+    // Key -> its position in entries_; empty while a scan is as fast.
     std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> index_;
 };
 

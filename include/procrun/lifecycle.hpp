@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -146,6 +147,34 @@ struct Lifecycle {
     // `procrun scale`), or named on the command line.
     bool autostart = true;
     friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
+};
+
+// A process type's settings as its instances hold them: one copy per type
+// however many instances run (a formation of thousands holds one), read
+// through `->`; a Lifecycle converts to it.
+class SharedLifecycle {
+  public:
+    SharedLifecycle() : settings_(defaults()) {}
+    SharedLifecycle(Lifecycle settings)
+        : settings_(std::make_shared<const Lifecycle>(std::move(settings))) {}
+
+    const Lifecycle& operator*() const { return *settings_; }
+    const Lifecycle* operator->() const { return settings_.get(); }
+    operator const Lifecycle&() const { return *settings_; }
+
+    friend bool operator==(const SharedLifecycle& a, const SharedLifecycle& b) {
+        return *a.settings_ == *b.settings_;
+    }
+    friend bool operator==(const SharedLifecycle& a, const Lifecycle& b) {
+        return *a.settings_ == b;
+    }
+
+  private:
+    static const std::shared_ptr<const Lifecycle>& defaults() {
+        static const auto settings = std::make_shared<const Lifecycle>();
+        return settings;
+    }
+    std::shared_ptr<const Lifecycle> settings_;
 };
 
 // Whether forward_signals may list `signal`: SIGHUP, SIGUSR1, SIGUSR2,

@@ -44,7 +44,7 @@ struct Instance {
     std::string command;
     int port = 0;
     int colour = 0;                     // index into the output palette (the type's position)
-    Lifecycle lifecycle;                // the type's
+    SharedLifecycle lifecycle;          // the type's, shared by its instances
     std::filesystem::path working_dir;  // the type's: absolute
     // What the app itself defines: the env files' variables, the type's own
     // (ProcessType::env), then PORT and PS.
@@ -130,5 +130,8 @@ Parsed<Plan> make_plan(const PlanInput& input);
 // The environment for an instance (PORT, PS) given the plan's inputs; used by
 // make_plan and by `run` for a single instance.
 Instance make_instance(const Plan& plan, const ProcessType& type, int index);
+// The same with the type's settings given, shared with its other instances.
+Instance make_instance(const Plan& plan, const ProcessType& type, int index,
+                       SharedLifecycle lifecycle);
 
 }  // namespace procrun

@@ -9,30 +9,60 @@ Environment::Environment(std::initializer_list<Entry> entries) {
         set(k, v);
 }
 
+namespace {
+
+// Up to this many variables are found by a scan (an instance's own PORT and
+// PS, a type's few): no index to allocate. Past it, a hash index.
+constexpr std::size_t kScanUpTo = 8;
+
+}  // namespace
+
+std::optional<std::size_t> Environment::position(std::string_view key) const {
+    if (index_.empty()) {
+        for (std::size_t i = 0; i < entries_.size(); ++i) {
+            if (entries_[i].first == key)
+                return i;
+        }
+        return std::nullopt;
+    }
+    if (auto it = index_.find(key); it != index_.end())
+        return it->second;
+    return std::nullopt;
+}
+
+void Environment::reindex() {
+    index_.clear();
+    if (entries_.size() <= kScanUpTo)
+        return;
+    index_.reserve(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+        index_.emplace(entries_[i].first, i);
+}
+
 void Environment::set(std::string key, std::string value) {
-    if (auto it = index_.find(std::string_view(key)); it != index_.end()) {
-        entries_[it->second].second = std::move(value);
+    if (const auto at = position(key)) {
+        entries_[*at].second = std::move(value);
         return;
     }
-    index_.emplace(key, entries_.size());
     entries_.emplace_back(std::move(key), std::move(value));
+    if (!index_.empty())
+        index_.emplace(entries_.back().first, entries_.size() - 1);
+    else if (entries_.size() > kScanUpTo)
+        reindex();
 }
 
 bool Environment::erase(std::string_view key) {
-    const auto it = index_.find(key);
-    if (it == index_.end())
+    const auto at = position(key);
+    if (!at)
         return false;
-    const std::size_t position = it->second;
-    index_.erase(it);
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(position));
-    for (std::size_t i = position; i < entries_.size(); ++i)
-        index_[entries_[i].first] = i;
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(*at));
+    reindex();
     return true;
 }
 
 const std::string* Environment::find(std::string_view key) const {
-    if (auto it = index_.find(key); it != index_.end())
-        return &entries_[it->second].second;
+    if (const auto at = position(key))
+        return &entries_[*at].second;
     return nullptr;
 }
 

@@ -104,7 +104,7 @@ std::optional<std::string> focus_instance(const Plan& plan, const std::string& g
                                           std::string& error) {
     if (given.empty()) {
         for (const Instance& inst : plan.instances) {
-            if (inst.lifecycle.interactive && inst.index == 1)
+            if (inst.lifecycle->interactive && inst.index == 1)
                 return inst.name;
         }
         return std::nullopt;

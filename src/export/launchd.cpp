@@ -109,8 +109,8 @@ void render_launchd(Job& job) {
         ctx.values["user"] = xml("user", job.user());
         // launchd reads an ExitTimeOut of 0 as "wait forever"; 1 s is the least.
         ctx.values["timeout"] = std::to_string(std::max<long long>(
-            inst.lifecycle.stop_timeout ? whole_seconds(*inst.lifecycle.stop_timeout)
-                                        : static_cast<long>(opt.timeout.count()),
+            inst.lifecycle->stop_timeout ? whole_seconds(*inst.lifecycle->stop_timeout)
+                                         : static_cast<long>(opt.timeout.count()),
             1));
         ctx.values["stdout_path"] = xml("log file", job.log_file(inst));
         ctx.values["stderr_path"] =

@@ -79,7 +79,7 @@ void render_runit(Job& job) {
         job.add(slug + "/log/run", tmpl::render(*log_run, ctx), 0755);
         // autostart: false: runsv leaves a service with a `down` file stopped
         // until `sv up`.
-        if (!inst.lifecycle.autostart)
+        if (!inst.lifecycle->autostart)
             job.add(slug + "/down", "", 0644);
         for (const auto& [k, v] : job.checked_env(inst)) {
             std::string why;

@@ -298,11 +298,16 @@ bool PlanMaker::check_port_range() {
 }
 
 void PlanMaker::make_instances() {
+    std::size_t total = 0;
+    for (const auto& type : plan_.types)
+        total += type.selected ? static_cast<std::size_t>(std::max(type.count, 0)) : 0;
+    plan_.instances.reserve(total);
     for (const auto& type : plan_.types) {
         if (!type.selected)
             continue;
+        const SharedLifecycle lifecycle = type.lifecycle;  // one copy for all its instances
         for (int i = 1; i <= type.count; ++i)
-            plan_.instances.push_back(make_instance(plan_, type, i));
+            plan_.instances.push_back(make_instance(plan_, type, i, lifecycle));
     }
 }
 
@@ -353,6 +358,11 @@ void PlanMaker::run() {
 }  // namespace
 
 Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
+    return make_instance(plan, type, index, type.lifecycle);
+}
+
+Instance make_instance(const Plan& plan, const ProcessType& type, int index,
+                       SharedLifecycle lifecycle) {
     Instance inst;
     inst.type = type.name;
     inst.index = index;
@@ -360,7 +370,7 @@ Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
     inst.command = type.command;
     inst.port = plan.base_port + kPortStepPerType * type.position + index - 1;
     inst.colour = type.position;
-    inst.lifecycle = type.lifecycle;
+    inst.lifecycle = std::move(lifecycle);
     inst.working_dir = type.working_dir.empty() ? plan.root : type.working_dir;
     inst.app_env = plan.file_env;
     inst.app_env.merge(type.env);

@@ -75,7 +75,7 @@ std::uint64_t ConnectHub::join(std::size_t instance, std::shared_ptr<ControlStre
     hello.kind = ConnectEvent::Kind::connected;
     hello.name = runtime_.instances()[instance].name;
     hello.pid = st.pid;
-    hello.terminal = runtime_.instances()[instance].lifecycle.pty;
+    hello.terminal = runtime_.instances()[instance].lifecycle->pty;
     hello.state = st.state;
     stream->send(line_of(hello));
     // The line it left unfinished, shown again: a "(Pdb) " prompt waiting.
@@ -110,7 +110,7 @@ void ConnectHub::received(std::uint64_t connection, std::string_view line) {
         return;
     }
     const std::size_t id = it->second.instance;
-    if (in.value->resize && runtime_.instances()[id].lifecycle.pty) {
+    if (in.value->resize && runtime_.instances()[id].lifecycle->pty) {
         windows_[id] = *in.value->resize;
         launcher_.resize(id, in.value->resize->rows, in.value->resize->cols);
     }

@@ -11,6 +11,14 @@ InstanceTable::InstanceTable(const Plan& plan) : plan_(plan) {
 }
 
 std::size_t InstanceTable::add(const ProcessType& type, int index) {
+    // The settings of the type's other instances, shared, when it has any.
+    for (const Instance* other : all_) {
+        if (other->type == type.name) {
+            added_.push_back(make_instance(plan_, type, index, other->lifecycle));
+            all_.push_back(&added_.back());
+            return all_.size() - 1;
+        }
+    }
     added_.push_back(make_instance(plan_, type, index));
     all_.push_back(&added_.back());
     return all_.size() - 1;

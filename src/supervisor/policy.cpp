@@ -458,7 +458,7 @@ bool Policy::dependencies_broken(std::size_t i, std::string* why) const {
 
 bool Policy::depended_on_for_completion(std::size_t i) const {
     for (const auto& q : states_) {
-        for (const auto& d : q.instance->lifecycle.depends_on) {
+        for (const auto& d : q.instance->lifecycle->depends_on) {
             if (d.type == states_[i].instance->type &&
                 d.condition == DependencyCondition::completed_successfully)
                 return true;

@@ -126,7 +126,7 @@ void Policy::wait_for_restart(const std::string& type, const std::string& cause)
         todo.pop_back();
         for (const auto& s : states_) {
             const std::string& dependent = s.instance->type;
-            const auto& deps = s.instance->lifecycle.depends_on;
+            const auto& deps = s.instance->lifecycle->depends_on;
             const bool depends = std::any_of(
                 deps.begin(), deps.end(), [&](const Dependency& d) { return d.type == upstream; });
             if (!depends || dependent == upstream)

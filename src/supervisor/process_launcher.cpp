@@ -55,12 +55,12 @@ ProcessLauncher::ProcessLauncher(asio::io_context& io, const Plan& plan, posix::
 // Ids are appended: `id` is procs_.size().
 void ProcessLauncher::add_instance(std::size_t /*id*/, const Instance& inst) {
     auto p = std::make_unique<InstanceProcess>(io_, inst);
-    if (inst.lifecycle.readiness.kind != ProbeKind::none) {
-        p->probe = std::make_unique<Probe>(io_, inst.lifecycle.readiness, inst.port,
+    if (inst.lifecycle->readiness.kind != ProbeKind::none) {
+        p->probe = std::make_unique<Probe>(io_, inst.lifecycle->readiness, inst.port,
                                            plan_.environment_of(inst).to_strings(),
                                            inst.working_dir, reaper_);
     }
-    any_pty_ = any_pty_ || inst.lifecycle.pty;
+    any_pty_ = any_pty_ || inst.lifecycle->pty;
     procs_.push_back(std::move(p));
 }
 
@@ -119,7 +119,7 @@ void ProcessLauncher::spawn_now(std::size_t id) {
     p.read_armed = false;
     p.paused = false;
     p.pid = -1;
-    p.pty = p.instance->lifecycle.pty;
+    p.pty = p.instance->lifecycle->pty;
     try {
         // Everything that can fail but the fork itself comes first, so that a
         // failure never leaves a started process unwatched.
@@ -129,7 +129,7 @@ void ProcessLauncher::spawn_now(std::size_t id) {
         options.cwd = p.instance->working_dir;
         // If procrun dies without stopping it (SIGKILL, a crash), the app gets
         // its stop signal from the kernel; the guardian handles the rest of the group.
-        options.parent_death_signal = p.instance->lifecycle.stop_signal;
+        options.parent_death_signal = p.instance->lifecycle->stop_signal;
         options.nofile_soft = limit_.original_soft;
         posix::Fd child_end;
         posix::Fd child_input;
@@ -179,8 +179,8 @@ void ProcessLauncher::watch(std::size_t id) {
     reaper_.watch(p.pid, [this, id, generation](int status) { on_reaped(id, generation, status); });
     groups_.push_back(p.pid);
     group_set_.insert(p.pid);
-    guardian_.track_group(p.pid, p.instance->lifecycle.stop_signal,
-                          p.instance->lifecycle.stop_timeout.value_or(timeout_of(plan_)));
+    guardian_.track_group(p.pid, p.instance->lifecycle->stop_signal,
+                          p.instance->lifecycle->stop_timeout.value_or(timeout_of(plan_)));
 }
 
 void ProcessLauncher::on_reaped(std::size_t id, unsigned generation, int wait_status) {

@@ -8,7 +8,7 @@ namespace procrun {
 namespace {
 
 std::chrono::milliseconds stop_timeout_of(const Plan& plan, const Instance& inst) {
-    return inst.lifecycle.stop_timeout.value_or(
+    return inst.lifecycle->stop_timeout.value_or(
         std::chrono::duration_cast<std::chrono::milliseconds>(plan.timeout));
 }
 
@@ -24,17 +24,17 @@ void ProcessLauncher::run_stop_command(std::size_t id) {
     hooks.ended = [this, id](const std::string& failure) {
         events_->stop_command_ended(id, failure);
     };
-    command->run(inst.lifecycle.stop_command, plan_.environment_of(inst).to_strings(),
+    command->run(inst.lifecycle->stop_command, plan_.environment_of(inst).to_strings(),
                  inst.working_dir, stop_timeout_of(plan_, inst), std::move(hooks));
 }
 
 void ProcessLauncher::start_liveness(std::size_t id) {
     const Instance& inst = *procs_[id]->instance;
-    if (inst.lifecycle.liveness.kind == ProbeKind::none)
+    if (inst.lifecycle->liveness.kind == ProbeKind::none)
         return;
     auto& probe = liveness_[id];
     if (!probe) {
-        probe = std::make_unique<LivenessProbe>(io_, inst.lifecycle.liveness, inst.port,
+        probe = std::make_unique<LivenessProbe>(io_, inst.lifecycle->liveness, inst.port,
                                                 plan_.environment_of(inst).to_strings(),
                                                 inst.working_dir, reaper_);
     }

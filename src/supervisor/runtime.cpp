@@ -84,7 +84,7 @@ void Runtime::apply(const Action& action) {
         [this](const auto& a) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, action::Spawn>) {
-                outputs_[a.process].splitter.set_strip_cr(instances_[a.process].lifecycle.pty);
+                outputs_[a.process].splitter.set_strip_cr(instances_[a.process].lifecycle->pty);
                 outputs_[a.process].probe_reads_lines = false;
                 partials_.forget(a.process);
                 launcher_.spawn(a.process);

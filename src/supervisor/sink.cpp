@@ -48,7 +48,7 @@ void StartSink::add_source(std::size_t /*id*/, const Instance& inst) {
         logs_->add_source(inst.name);  // the same id
     quiet_.push_back(std::find(quiet_types_.begin(), quiet_types_.end(), inst.type) !=
                      quiet_types_.end());
-    any_pty_ = any_pty_ || inst.lifecycle.pty;
+    any_pty_ = any_pty_ || inst.lifecycle->pty;
 }
 
 void StartSink::stamp() {

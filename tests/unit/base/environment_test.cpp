@@ -72,6 +72,29 @@ TEST_CASE("Environment::erase keeps the others in order and findable", "[environ
     CHECK(env.to_strings() == std::vector<std::string>{"A=1", "C=x", "D=4", "B=again"});
 }
 
+TEST_CASE("Environment: a few variables and many find the same, across erases", "[environment]") {
+    Environment env;
+    for (int i = 0; i < 20; ++i) {
+        env.set("K" + std::to_string(i), std::to_string(i));
+        for (int j = 0; j <= i; ++j)
+            REQUIRE(env.get("K" + std::to_string(j)) == std::to_string(j));
+        CHECK_FALSE(env.contains("K" + std::to_string(i + 1)));
+    }
+    env.set("K3", "three");
+    CHECK(env.size() == 20);
+    CHECK(env.entries()[3] == Environment::Entry{"K3", "three"});
+    for (int i = 19; i >= 0; i -= 2)
+        REQUIRE(env.erase("K" + std::to_string(i)));
+    CHECK(env.size() == 10);
+    for (int i = 0; i < 20; ++i)
+        CHECK(env.contains("K" + std::to_string(i)) == (i % 2 == 0));
+    for (int i = 0; i < 20; i += 2)
+        REQUIRE(env.erase("K" + std::to_string(i)));
+    CHECK(env.empty());
+    env.set("A", "1");
+    CHECK(env.get("A") == "1");
+}
+
 TEST_CASE("Environment equality is by variables, values and order", "[environment]") {
     CHECK(Environment{{"A", "1"}, {"B", "2"}} == Environment{{"A", "1"}, {"B", "2"}});
     CHECK_FALSE(Environment{{"A", "1"}, {"B", "2"}} == Environment{{"B", "2"}, {"A", "1"}});

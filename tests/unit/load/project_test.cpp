@@ -525,7 +525,7 @@ TEST_CASE("Loader: processes: from .procrun.yaml reach the plan", "[project]") {
     const Dependency& dep = plan.find_type("web")->lifecycle.depends_on[0];
     CHECK(dep.where.file == ".procrun.yaml");
     CHECK(dep.where.line == 4);
-    CHECK(plan.instances[1].lifecycle.readiness.kind == ProbeKind::tcp);
+    CHECK(plan.instances[1].lifecycle->readiness.kind == ProbeKind::tcp);
     CHECK(plan.find_type("worker")->lifecycle == Lifecycle{});
     REQUIRE(loaded.diagnostics.size() == 1);
     CHECK(loaded.diagnostics[0].message == "starting 'db' too: 'web' depends on it");

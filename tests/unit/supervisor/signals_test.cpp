@@ -65,7 +65,9 @@ Instance member(const std::string& name, std::vector<int> forwards = {}) {
     Instance m;
     m.name = name;
     m.type = name.substr(0, name.find('.'));
-    m.lifecycle.forward_signals = std::move(forwards);
+    Lifecycle lc;
+    lc.forward_signals = std::move(forwards);
+    m.lifecycle = std::move(lc);
     return m;
 }
 
