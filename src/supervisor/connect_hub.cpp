@@ -27,8 +27,8 @@ bool gone(const std::string& state) {
 
 }  // namespace
 
-ConnectHub::ConnectHub(const Plan& plan, Runtime& runtime, Launcher& launcher)
-    : plan_(plan), runtime_(runtime), launcher_(launcher) {
+ConnectHub::ConnectHub(Runtime& runtime, Launcher& launcher)
+    : runtime_(runtime), launcher_(launcher) {
     launcher_.connect(*this);
 }
 

@@ -36,8 +36,8 @@ namespace procrun {
 class ConnectHub : public LauncherEvents {
   public:
     // Takes the launcher's reports (Launcher::connect) from the runtime, which
-    // still gets every one. All three must outlive it.
-    ConnectHub(const Plan& plan, Runtime& runtime, Launcher& launcher);
+    // still gets every one. Both must outlive it.
+    ConnectHub(Runtime& runtime, Launcher& launcher);
 
     ~ConnectHub() override;
     ConnectHub(const ConnectHub&) = delete;
@@ -102,7 +102,6 @@ class ConnectHub : public LauncherEvents {
     // connection (its prompt), when not longer than this.
     static constexpr std::size_t kMaxTail = 1024;
 
-    const Plan& plan_;
     Runtime& runtime_;
     Launcher& launcher_;
     std::map<std::uint64_t, Joined> peers_;  // by connection id, oldest first

@@ -76,7 +76,7 @@ struct Start {
           launcher(io, the_plan, guardian, limit),
           runtime(the_plan, launcher, sink, unstarted_types(the_plan, options.named)),
           logs(runtime.instances(), memory),
-          connect_hub(the_plan, runtime, launcher),
+          connect_hub(runtime, launcher),
           control_adapter(the_plan, runtime, launcher, logs),
           job({[this] { return launcher.live_groups(); },
                [this](const std::string& text) {

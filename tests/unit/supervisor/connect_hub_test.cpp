@@ -140,7 +140,7 @@ Plan plan_of(std::initializer_list<std::pair<const char*, Lifecycle>> instances)
 
 struct Fixture {
     explicit Fixture(Plan p)
-        : plan(std::move(p)), runtime(plan, launcher, sink), hub(plan, runtime, launcher) {}
+        : plan(std::move(p)), runtime(plan, launcher, sink), hub(runtime, launcher) {}
     void start_all() {
         runtime.start();
         int pid = 100;
