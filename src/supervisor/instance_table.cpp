@@ -24,14 +24,6 @@ std::size_t InstanceTable::add(const ProcessType& type, int index) {
     return all_.size() - 1;
 }
 
-std::optional<std::size_t> InstanceTable::find(std::string_view type, int index) const {
-    for (std::size_t id = 0; id < all_.size(); ++id) {
-        if (all_[id]->type == type && all_[id]->index == index)
-            return id;
-    }
-    return std::nullopt;
-}
-
 std::vector<std::size_t> InstanceTable::of_type(std::string_view type) const {
     std::vector<std::size_t> out;
     for (std::size_t id = 0; id < all_.size(); ++id) {

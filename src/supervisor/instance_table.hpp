@@ -9,7 +9,6 @@
 
 #include <cstddef>
 #include <deque>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -30,8 +29,6 @@ class InstanceTable {
     // Appends instance `index` of `type` (a type of the plan), with its PORT
     // by the plan's rule; returns its id.
     std::size_t add(const ProcessType& type, int index);
-    // The id of instance `index` of `type`, if there is one.
-    [[nodiscard]] std::optional<std::size_t> find(std::string_view type, int index) const;
     // The ids of every instance of `type`, by index.
     [[nodiscard]] std::vector<std::size_t> of_type(std::string_view type) const;
     // The instances `targets` name (types or instances; all when empty), or

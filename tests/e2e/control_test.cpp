@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "control_project.hpp"
 #include "harness.hpp"
 #include "skip.hpp"
 
@@ -37,26 +38,10 @@ struct Row {
 };
 
 // A project and a private runtime directory for its control socket.
-struct Project {
-    TempDir root;
-    TempDir runtime;
-
+struct Project : procrun::test::ControlProject {
     Project() {
         root.write("Procfile", "web: " + testchild_binary() +
                                    " sleep 60\nworker: " + testchild_binary() + " sleep 60\n");
-    }
-
-    [[nodiscard]] RunOptions options() const {
-        RunOptions o;
-        o.cwd = root.path();
-        o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TMPDIR"};
-        o.set_env = {"XDG_RUNTIME_DIR=" + runtime.path().string()};
-        o.timeout = 30s;
-        return o;
-    }
-
-    [[nodiscard]] RunResult procrun(const std::vector<std::string>& args) const {
-        return run_procrun(args, options());
     }
 
     // `procrun start` in the root, once its status shows every instance running.

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "control_project.hpp"
 #include "harness.hpp"
 
 namespace {
@@ -28,27 +29,12 @@ using procrun::test::testchild_binary;
 
 // A project whose processes print a few lines and wait, and a private
 // runtime directory for its control socket.
-struct Project {
-    TempDir root;
-    TempDir runtime;
-
+struct Project : procrun::test::ControlProject {
     Project() {
+        timeout = 60s;
         const std::string child = testchild_binary();
         root.write("Procfile", "web: " + child + " print 'web one' print 'web two' sleep 60\n" +
                                    "worker: " + child + " print 'worker one' sleep 60\n");
-    }
-
-    [[nodiscard]] RunOptions options() const {
-        RunOptions o;
-        o.cwd = root.path();
-        o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TMPDIR"};
-        o.set_env = {"XDG_RUNTIME_DIR=" + runtime.path().string()};
-        o.timeout = 60s;
-        return o;
-    }
-
-    [[nodiscard]] RunResult procrun(const std::vector<std::string>& args) const {
-        return run_procrun(args, options());
     }
 
     [[nodiscard]] std::unique_ptr<Child> spawn(const std::vector<std::string>& args) const {

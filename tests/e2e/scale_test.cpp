@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "control_project.hpp"
 #include "harness.hpp"
 #include "skip.hpp"
 
@@ -28,29 +29,13 @@ using procrun::test::TempDir;
 using procrun::test::testchild_binary;
 
 // A project (web, worker, clock) and a private runtime directory for its socket.
-struct Project {
-    TempDir root;
-    TempDir runtime;
-
+struct Project : procrun::test::ControlProject {
     explicit Project(const std::string& config = "") {
         const std::string child = testchild_binary();
         root.write("Procfile", "web: " + child + " env PORT sleep 60\nworker: " + child +
                                    " env PORT sleep 60\nclock: " + child + " env PORT sleep 60\n");
         if (!config.empty())
             root.write(".procrun.yaml", config);
-    }
-
-    [[nodiscard]] RunOptions options() const {
-        RunOptions o;
-        o.cwd = root.path();
-        o.unset_env = {"PORT", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "TMPDIR"};
-        o.set_env = {"XDG_RUNTIME_DIR=" + runtime.path().string()};
-        o.timeout = 30s;
-        return o;
-    }
-
-    [[nodiscard]] RunResult procrun(const std::vector<std::string>& args) const {
-        return run_procrun(args, options());
     }
 
     // INSTANCE -> state in `procrun status`; empty when it failed.
