@@ -229,8 +229,17 @@ bool Child::pump(milliseconds budget) {
     return out_fd_ >= 0 || err_fd_ >= 0;
 }
 
+int time_scale() {
+    static const int scale = [] {
+        const char* v = std::getenv("PROCRUN_TEST_TIME_SCALE");
+        const int n = v != nullptr ? std::atoi(v) : 1;
+        return n >= 1 ? n : 1;
+    }();
+    return scale;
+}
+
 bool Child::wait_for_output(const std::string& needle, milliseconds timeout) {
-    auto deadline = steady_clock::now() + timeout;
+    auto deadline = steady_clock::now() + timeout * time_scale();
     while (true) {
         if (out_.find(needle) != std::string::npos || err_.find(needle) != std::string::npos)
             return true;
@@ -245,7 +254,7 @@ bool Child::wait_for_output(const std::string& needle, milliseconds timeout) {
 
 RunResult Child::wait(milliseconds timeout) {
     RunResult r;
-    auto deadline = steady_clock::now() + timeout;
+    auto deadline = steady_clock::now() + timeout * time_scale();
     while (steady_clock::now() < deadline) {
         auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
         if (!pump(std::min(left, milliseconds(100))))

@@ -41,6 +41,12 @@ class TempDir {
     std::filesystem::path path_;
 };
 
+// Every timeout of a Child (wait, wait_for_output) is multiplied by
+// $PROCRUN_TEST_TIME_SCALE (an integer, default 1): a run under valgrind is
+// about 20 times slower. Tests that assert a duration read RunResult::seconds,
+// which is not scaled.
+int time_scale();
+
 struct RunOptions {
     std::filesystem::path cwd;
     std::vector<std::string> set_env;       // "KEY=value", applied on top of the inherited env
