@@ -63,7 +63,7 @@ void add_attach_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return attach_command(*args); }; });
 }
 
-const bool kRegistered = register_command(56, add_attach_command);
+const bool kAttachRegistered = register_command(56, add_attach_command);
 
 }  // namespace
 

@@ -27,11 +27,6 @@ struct CheckArgs {
     CLI::Option* colour_opt = nullptr;
 };
 
-void write(std::FILE* stream, const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stream);
-    std::fflush(stream);
-}
-
 // The root as the user would write it, relative to the current directory.
 std::string display_root(const fs::path& root) {
     std::error_code ec;
@@ -77,13 +72,13 @@ int run_check(const CheckArgs& args) {
     const std::size_t warnings = count(diagnostics, Severity::warning);
 
     if (args.format == "json") {
-        write(stdout, format_check_json(summary, diagnostics));
+        write_text(stdout, format_check_json(summary, diagnostics));
     } else if (args.format == "github") {
         std::string out;
         for (const auto& d : diagnostics)
             out += format_github(d);
         out += summary.valid ? format_success(summary, warnings) : format_failure(errors, warnings);
-        write(stdout, out);
+        write_text(stdout, out);
     } else {
         std::optional<bool> flag;
         if (args.colour_opt != nullptr && args.colour_opt->count() > 0) {
@@ -96,10 +91,10 @@ int run_check(const CheckArgs& args) {
         for (const auto& d : diagnostics)
             err += format_human(d, colour);
         if (summary.valid) {
-            write(stderr, err);
-            write(stdout, format_success(summary, warnings));
+            write_text(stderr, err);
+            write_text(stdout, format_success(summary, warnings));
         } else {
-            write(stderr, err + format_failure(errors, warnings));
+            write_text(stderr, err + format_failure(errors, warnings));
         }
     }
     return summary.valid ? kExitOk : kExitInvalid;
@@ -145,7 +140,7 @@ void add_check_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return run_check(*args); }; });
 }
 
-const bool kRegistered = register_command(10, add_check_command);
+const bool kCheckRegistered = register_command(10, add_check_command);
 
 }  // namespace
 

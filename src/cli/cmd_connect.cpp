@@ -308,7 +308,7 @@ void add_connect_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return connect_command(*args); }; });
 }
 
-const bool kRegistered = register_command(55, add_connect_command);
+const bool kConnectRegistered = register_command(55, add_connect_command);
 
 }  // namespace
 

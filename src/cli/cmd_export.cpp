@@ -39,11 +39,6 @@ struct ExportArgs {
     CLI::Option* template_dir_opt = nullptr;
 };
 
-void write(std::FILE* stream, const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stream);
-    std::fflush(stream);
-}
-
 std::optional<Sourced<std::string>> given(const CLI::Option* opt, const std::string& value) {
     if (opt == nullptr || opt->count() == 0)
         return std::nullopt;
@@ -73,16 +68,17 @@ int run_export(const ExportArgs& args) {
     const Environment os_env = Environment::from_process();
     const auto& known = export_formats();
     if (std::find(known.begin(), known.end(), args.format) == known.end()) {
-        write(stderr, fmt::format("procrun export: unknown format '{}'\nknown formats: {}\n",
-                                  args.format, format_list()));
+        write_text(stderr, fmt::format("procrun export: unknown format '{}'\nknown formats: {}\n",
+                                       args.format, format_list()));
         return kExitUsage;
     }
     const bool to_stdout = args.dir == "-";
     if (to_stdout && !renders_one_file(args.format)) {
-        write(stderr, fmt::format("procrun export: DIR '-' means standard output, which takes a "
-                                  "format that renders one file ({}); {} writes several files\n"
-                                  "hint: name a directory (./- for one called '-')\n",
-                                  format_list(true), args.format));
+        write_text(stderr,
+                   fmt::format("procrun export: DIR '-' means standard output, which takes a "
+                               "format that renders one file ({}); {} writes several files\n"
+                               "hint: name a directory (./- for one called '-')\n",
+                               format_list(true), args.format));
         return kExitUsage;
     }
 
@@ -135,7 +131,7 @@ int run_export(const ExportArgs& args) {
         return kExitInvalid;
     if (to_stdout) {
         for (const auto& file : rendered.value)
-            write(stdout, file.content);
+            write_text(stdout, file.content);
         return kExitOk;
     }
 
@@ -143,12 +139,12 @@ int run_export(const ExportArgs& args) {
         const WriteResult result =
             write_export(options.target_dir, options.app, rendered.value,
                          [](const std::string& what, const fs::path& path) {
-                             write(stdout, fmt::format("{} {}\n", what, path.string()));
+                             write_text(stdout, fmt::format("{} {}\n", what, path.string()));
                          });
         for (const auto& warning : result.warnings)
-            write(stderr, fmt::format("procrun export: warning: {}\n", warning));
+            write_text(stderr, fmt::format("procrun export: warning: {}\n", warning));
     } catch (const std::exception& e) {
-        write(stderr, fmt::format("procrun export: error: {}\n", e.what()));
+        write_text(stderr, fmt::format("procrun export: error: {}\n", e.what()));
         return kExitInvalid;
     }
     return kExitOk;
@@ -212,7 +208,7 @@ void add_export_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return run_export(*args); }; });
 }
 
-const bool kRegistered = register_command(40, add_export_command);
+const bool kExportRegistered = register_command(40, add_export_command);
 
 }  // namespace
 

@@ -31,7 +31,7 @@ void add_kill_command(CLI::App& app, Command& command) {
     });
 }
 
-const bool kRegistered = register_command(53, add_kill_command);
+const bool kKillRegistered = register_command(53, add_kill_command);
 
 }  // namespace
 

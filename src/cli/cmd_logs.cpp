@@ -74,7 +74,7 @@ void add_logs_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return logs_command(*args); }; });
 }
 
-const bool kRegistered = register_command(55, add_logs_command);
+const bool kLogsRegistered = register_command(55, add_logs_command);
 
 }  // namespace
 

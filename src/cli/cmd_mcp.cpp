@@ -73,7 +73,7 @@ void add_mcp_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return mcp_command(*args); }; });
 }
 
-const bool kRegistered = register_command(58, add_mcp_command);
+const bool kMcpRegistered = register_command(58, add_mcp_command);
 
 }  // namespace
 

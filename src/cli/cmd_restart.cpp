@@ -34,7 +34,7 @@ void add_restart_command(CLI::App& app, Command& command) {
     });
 }
 
-const bool kRegistered = register_command(51, add_restart_command);
+const bool kRestartRegistered = register_command(51, add_restart_command);
 
 }  // namespace
 

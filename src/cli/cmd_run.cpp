@@ -78,7 +78,7 @@ void add_run_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return run_command(*args); }; });
 }
 
-const bool kRegistered = register_command(30, add_run_command);
+const bool kRunRegistered = register_command(30, add_run_command);
 
 }  // namespace
 

@@ -48,7 +48,7 @@ void add_scale_command(CLI::App& app, Command& command) {
     });
 }
 
-const bool kRegistered = register_command(55, add_scale_command);
+const bool kScaleRegistered = register_command(55, add_scale_command);
 
 }  // namespace
 

@@ -76,7 +76,7 @@ void add_signal_command(CLI::App& app, Command& command) {
     });
 }
 
-const bool kRegistered = register_command(54, add_signal_command);
+const bool kSignalRegistered = register_command(54, add_signal_command);
 
 }  // namespace
 

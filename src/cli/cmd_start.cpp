@@ -344,7 +344,7 @@ void add_start_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return start_command(*args); }; });
 }
 
-const bool kRegistered = register_command(20, add_start_command);
+const bool kStartRegistered = register_command(20, add_start_command);
 
 }  // namespace
 

@@ -41,7 +41,7 @@ void add_status_command(CLI::App& app, Command& command) {
     cmd->callback([args, &command] { command.run = [args] { return status_command(*args); }; });
 }
 
-const bool kRegistered = register_command(50, add_status_command);
+const bool kStatusRegistered = register_command(50, add_status_command);
 
 }  // namespace
 

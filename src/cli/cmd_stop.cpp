@@ -36,7 +36,7 @@ void add_stop_command(CLI::App& app, Command& command) {
     });
 }
 
-const bool kRegistered = register_command(52, add_stop_command);
+const bool kStopRegistered = register_command(52, add_stop_command);
 
 }  // namespace
 

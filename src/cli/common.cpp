@@ -187,4 +187,9 @@ void add_registered_commands(CLI::App& app, Command& command) {
         entry.second(app, command);
 }
 
+void write_text(std::FILE* stream, const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stream);
+    std::fflush(stream);
+}
+
 }  // namespace procrun::cli

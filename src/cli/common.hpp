@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ void add_project_options(CLI::App& cmd, ProjectArgs& args);
 Settings to_settings(const ProjectArgs& args);
 
 // Prints diagnostics to stderr the compiler way (colour decided for stderr).
+// Writes `text` to `stream` and flushes it.
+void write_text(std::FILE* stream, const std::string& text);
+
 void print_diagnostics(const std::vector<Diagnostic>& diagnostics, std::optional<bool> colour_flag,
                        const Environment& os_env);
 
@@ -88,7 +92,7 @@ struct Command {
 };
 
 // Each command lives in its own cmd_*.cpp and registers itself at start-up:
-//   const bool registered = register_command(10, add_check_command);
+//   const bool kCheckRegistered = register_command(10, add_check_command);
 // `order` sorts the commands in --help.
 using AddCommand = void (*)(CLI::App& app, Command& command);
 bool register_command(int order, AddCommand add);

@@ -42,11 +42,11 @@ exec /bin/sh -c {{command}}
 {{/user}}
 )";
 
-const std::vector<std::string> kCommon = {"app", "user", "directory", "timeout",
-                                          "log", "run",  "target_dir"};
+const std::vector<std::string> kInittabCommon = {"app", "user", "directory", "timeout",
+                                                 "log", "run",  "target_dir"};
 
-std::vector<std::string> with_common(std::vector<std::string> names) {
-    names.insert(names.end(), kCommon.begin(), kCommon.end());
+std::vector<std::string> with_inittab_common(std::vector<std::string> names) {
+    names.insert(names.end(), kInittabCommon.begin(), kInittabCommon.end());
     return names;
 }
 
@@ -70,12 +70,12 @@ const std::vector<TemplateDef>& inittab_templates() {
     static const std::vector<TemplateDef> defs = {
         {"inittab", kInittab,
          tmpl::Schema{
-             with_common({}),
+             with_inittab_common({}),
              {{"processes",
                tmpl::Schema{{"id", "type", "name", "index", "port", "process", "script"}, {}}}}}},
         {"process.sh", kScript,
-         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "su_command",
-                                   "log_file", "script"}),
+         tmpl::Schema{with_inittab_common({"type", "name", "index", "port", "command", "su_command",
+                                           "log_file", "script"}),
                       {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;

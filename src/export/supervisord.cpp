@@ -14,7 +14,7 @@ namespace procrun::exporter {
 
 namespace {
 
-const char* const kAppConf = R"({{#programs}}
+const char* const kSupervisordAppConf = R"({{#programs}}
 [program:{{program}}]
 command={{command}}
 directory={{directory}}
@@ -42,7 +42,7 @@ programs={{program_list}}
 
 const std::vector<TemplateDef>& supervisord_templates() {
     static const std::vector<TemplateDef> defs = {
-        {"app.conf", kAppConf,
+        {"app.conf", kSupervisordAppConf,
          tmpl::Schema{
              {"app", "program_list", "user", "directory", "timeout", "log", "run", "target_dir"},
              {{"programs",

@@ -60,11 +60,11 @@ StandardError=journal
 SyslogIdentifier={{unit_name}}
 )";
 
-const std::vector<std::string> kCommon = {"app",     "app_unit", "user", "working_directory",
-                                          "timeout", "log",      "run",  "target_dir"};
+const std::vector<std::string> kSystemdCommon = {"app",     "app_unit", "user", "working_directory",
+                                                 "timeout", "log",      "run",  "target_dir"};
 
-std::vector<std::string> with_common(std::vector<std::string> names) {
-    names.insert(names.end(), kCommon.begin(), kCommon.end());
+std::vector<std::string> with_systemd_common(std::vector<std::string> names) {
+    names.insert(names.end(), kSystemdCommon.begin(), kSystemdCommon.end());
     return names;
 }
 
@@ -128,14 +128,14 @@ void lifecycle_values(Job& job, const Instance& inst, tmpl::Context& svc) {
 const std::vector<TemplateDef>& systemd_templates() {
     static const std::vector<TemplateDef> defs = {
         {"app.target", kAppTarget,
-         tmpl::Schema{with_common({}), {{"types", tmpl::Schema{{"type", "unit"}, {}}}}}},
+         tmpl::Schema{with_systemd_common({}), {{"types", tmpl::Schema{{"type", "unit"}, {}}}}}},
         {"type.target", kTypeTarget,
-         tmpl::Schema{with_common({"type", "unit"}),
+         tmpl::Schema{with_systemd_common({"type", "unit"}),
                       {{"instances", tmpl::Schema{{"name", "unit", "port"}, {}}}}}},
         {"service", kService,
-         tmpl::Schema{with_common({"type", "type_unit", "name", "index", "port", "unit",
-                                   "unit_name", "environment_file", "exec_start", "command",
-                                   "log_file", "restart", "kill_signal", "exec_stop"}),
+         tmpl::Schema{with_systemd_common({"type", "type_unit", "name", "index", "port", "unit",
+                                           "unit_name", "environment_file", "exec_start", "command",
+                                           "log_file", "restart", "kill_signal", "exec_stop"}),
                       {{"dependencies", tmpl::Schema{{"unit", "kind"}, {}}}}}},
     };
     return defs;

@@ -13,7 +13,7 @@ namespace procrun::exporter {
 
 namespace {
 
-const char* const kAppConf = R"(# {{app}}: every process type
+const char* const kUpstartAppConf = R"(# {{app}}: every process type
 start on runlevel [2345]
 stop on runlevel [!2345]
 )";
@@ -47,11 +47,11 @@ exec /bin/sh -c {{command}} >> {{log_file}} 2>&1
 end script
 )";
 
-const std::vector<std::string> kCommon = {"app", "user", "timeout",   "directory",
-                                          "log", "run",  "target_dir"};
+const std::vector<std::string> kUpstartCommon = {"app", "user", "timeout",   "directory",
+                                                 "log", "run",  "target_dir"};
 
-std::vector<std::string> with_common(std::vector<std::string> names) {
-    names.insert(names.end(), kCommon.begin(), kCommon.end());
+std::vector<std::string> with_upstart_common(std::vector<std::string> names) {
+    names.insert(names.end(), kUpstartCommon.begin(), kUpstartCommon.end());
     return names;
 }
 
@@ -83,11 +83,11 @@ bool ends_script(std::string_view text) {
 
 const std::vector<TemplateDef>& upstart_templates() {
     static const std::vector<TemplateDef> defs = {
-        {"app.conf", kAppConf, tmpl::Schema{with_common({}), {}}},
-        {"type.conf", kTypeConf, tmpl::Schema{with_common({"type"}), {}}},
+        {"app.conf", kUpstartAppConf, tmpl::Schema{with_upstart_common({}), {}}},
+        {"type.conf", kTypeConf, tmpl::Schema{with_upstart_common({"type"}), {}}},
         {"process.conf", kJobConf,
-         tmpl::Schema{with_common({"type", "name", "index", "port", "command", "log_file",
-                                   "respawn", "normal_exit", "kill_signal"}),
+         tmpl::Schema{with_upstart_common({"type", "name", "index", "port", "command", "log_file",
+                                           "respawn", "normal_exit", "kill_signal"}),
                       {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;

@@ -13,11 +13,14 @@
 // The dialect, and why each choice was made where the dotenv libraries
 // disagree, is documented in docs/dotenv.md.
 
+#include "characters.hpp"
+
 namespace procrun {
 
 namespace {
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
+using characters::is_blank;
+using characters::kBom;
 
 // `${A:-${B:-...}}` defaults nest; past this depth a default is kept literally
 // so hostile input cannot exhaust the stack.
@@ -25,10 +28,6 @@ constexpr int kMaxExpansionDepth = 32;
 
 constexpr std::string_view kKeyHint =
     "a key is letters, digits, '_', '.' and '-', starting with a letter or '_'";
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
 
 bool is_name_start(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';

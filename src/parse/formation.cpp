@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "characters.hpp"
+
 namespace procrun {
 
 int Formation::count_for(std::string_view type) const {
@@ -14,17 +16,11 @@ int Formation::count_for(std::string_view type) const {
 
 namespace {
 
+using characters::is_blank;
+using characters::is_process_name_char;
+
 constexpr std::string_view kItemHint =
     "a formation is NAME=COUNT items separated by commas, for example all=1,web=2,worker=0";
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
 
 bool all_digits(std::string_view s) {
     return !s.empty() &&
@@ -76,7 +72,7 @@ struct Spec {
             return;
         }
         for (std::size_t i = 0; i < name.size(); ++i) {
-            if (!is_name_char(name[i])) {
+            if (!is_process_name_char(name[i])) {
                 error(b + i, "formation/invalid-name",
                       fmt::format("'{}' is not a process type name", name),
                       "process names contain only letters, digits, '_' and '-'");

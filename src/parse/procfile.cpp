@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "characters.hpp"
+
 namespace procrun {
 
 const ProcfileEntry* Procfile::find(std::string_view name) const {
@@ -25,17 +27,11 @@ std::vector<std::string> Procfile::names() const {
 
 namespace {
 
+using characters::is_blank;
+using characters::is_process_name_char;
+using characters::kBom;
+
 constexpr std::size_t kMaxStrictNameLength = 63;
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-}
 
 bool is_lower_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -167,7 +163,7 @@ struct LineParser {
 
         bool bad = false;
         for (std::size_t i = 0; i < name.size(); ++i) {
-            if (!is_name_char(name[i])) {
+            if (!is_process_name_char(name[i])) {
                 error(line, start + i, text, "procfile/invalid-name",
                       fmt::format("invalid character {} in process name '{}'",
                                   describe_char(name, i), name),

@@ -15,15 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using procrun::test::contains;
 using procrun::test::in_project;
 using procrun::test::run_procrun;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
 
 std::string joined(const std::vector<std::string>& words) {
     std::string out;

@@ -13,24 +13,20 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::contains;
 using procrun::test::in_project;
+using procrun::test::kTestchild;
 using procrun::test::procrun_binary;
 using procrun::test::run_procrun;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
 
-const std::string kTc = testchild_binary();
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("start -t takes a fraction of a second", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n");
+    dir.write("Procfile", "stubborn: " + kTestchild + " ignore TERM print ready sleep 60\n");
     Child c({procrun_binary(), "start", "-t", "0.5", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     const auto sent = std::chrono::steady_clock::now();
@@ -47,7 +43,7 @@ TEST_CASE("start -t takes a fraction of a second", "[e2e][config]") {
 
 TEST_CASE("start --timeout takes the config's durations", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n");
+    dir.write("Procfile", "stubborn: " + kTestchild + " ignore TERM print ready sleep 60\n");
     Child c({procrun_binary(), "start", "--timeout=300ms"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(SIGINT);
@@ -58,7 +54,7 @@ TEST_CASE("start --timeout takes the config's durations", "[e2e][config]") {
 
 TEST_CASE("start -t: a bad duration is a usage error that says what is expected", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " sleep 60\n");
+    dir.write("Procfile", "web: " + kTestchild + " sleep 60\n");
     for (const char* bad : {"0,5", "-1", "1x", "25h", "ten", ""}) {
         INFO(bad);
         const RunResult r = run_procrun({"start", "-t", bad}, in_project(dir));
@@ -72,7 +68,7 @@ TEST_CASE("start -t: a bad duration is a usage error that says what is expected"
 
 TEST_CASE("timeout in .procrun.yaml takes a duration", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n");
+    dir.write("Procfile", "stubborn: " + kTestchild + " ignore TERM print ready sleep 60\n");
     dir.write(".procrun.yaml", "timeout: 0.2\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
@@ -87,7 +83,7 @@ TEST_CASE("timeout in .procrun.yaml takes a duration", "[e2e][config]") {
 
 TEST_CASE("stop_signal STOP is a located error, KILL a warning", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " sleep 60\n");
+    dir.write("Procfile", "web: " + kTestchild + " sleep 60\n");
     dir.write(".procrun.yaml", "processes:\n  web:\n    stop_signal: STOP\n");
     const RunResult stop = run_procrun({"check"}, in_project(dir));
     INFO(stop.err << stop.out);
@@ -106,7 +102,7 @@ TEST_CASE("stop_signal STOP is a located error, KILL a warning", "[e2e][config]"
 
 TEST_CASE("a deeply nested .procrun.yaml is refused, located, in good time", "[e2e][config]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " sleep 60\n");
+    dir.write("Procfile", "web: " + kTestchild + " sleep 60\n");
     dir.write(".procrun.yaml", "port: " + std::string(100000, '[') + "\n");
     procrun::test::RunOptions options = in_project(dir);
     options.timeout = 20s;

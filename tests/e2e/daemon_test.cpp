@@ -21,6 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using procrun::test::contains;
+using procrun::test::eventually;
 using procrun::test::processes_with_env;
 using procrun::test::run_procrun;
 using procrun::test::RunOptions;
@@ -29,35 +31,25 @@ using procrun::test::TempDir;
 using procrun::test::testchild_binary;
 using procrun::test::unique_marker;
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds within) {
-    const auto until = std::chrono::steady_clock::now() + within;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > until)
-            return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
-
 // A project, a private runtime directory for its control socket, and a marker
 // in the environment of procrun and everything it starts: whatever survives a
 // test is found by it (and killed at the end, so that a failure leaves nothing).
-struct Project {
+struct DaemonProject {
     TempDir root;
     TempDir runtime;
     std::string marker = unique_marker("PROCRUN_DAEMON_TEST");
 
-    Project(const std::string& procfile, const std::string& config = "") {
+    DaemonProject(const std::string& procfile, const std::string& config = "") {
         root.write("Procfile", procfile);
         if (!config.empty())
             root.write(".procrun.yaml", config);
     }
-    ~Project() {
+    ~DaemonProject() {
         for (pid_t pid : processes_with_env(marker))
             ::kill(pid, SIGKILL);
     }
-    Project(const Project&) = delete;
-    Project& operator=(const Project&) = delete;
+    DaemonProject(const DaemonProject&) = delete;
+    DaemonProject& operator=(const DaemonProject&) = delete;
 
     [[nodiscard]] RunOptions options() const {
         RunOptions o;
@@ -79,16 +71,12 @@ std::string sleeper() {
     return testchild_binary() + " sleep 60";
 }
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("start -D returns once everything runs, status and kill reach it, nothing is left",
           "[e2e][daemon]") {
-    const Project p("web: " + testchild_binary() +
-                    " print hello-from-web sleep 60\nworker: " + sleeper() + "\n");
+    const DaemonProject p("web: " + testchild_binary() +
+                          " print hello-from-web sleep 60\nworker: " + sleeper() + "\n");
     const RunResult r = p.procrun({"start", "-D", "--log-dir", "logs"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -131,9 +119,10 @@ TEST_CASE("start -D returns once everything runs, status and kill reach it, noth
 }
 
 TEST_CASE("start -D waits for the readiness probe to pass", "[e2e][daemon][readiness]") {
-    const Project p("web: " + testchild_binary() + " sleep 1 && touch ready && " + sleeper() + "\n",
-                    "processes:\n  web:\n    readiness:\n      exec: test -f ready\n"
-                    "      interval: 100ms\n      retries: 200\n");
+    const DaemonProject p(
+        "web: " + testchild_binary() + " sleep 1 && touch ready && " + sleeper() + "\n",
+        "processes:\n  web:\n    readiness:\n      exec: test -f ready\n"
+        "      interval: 100ms\n      retries: 200\n");
     const RunResult r = p.procrun({"start", "-D"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -147,9 +136,9 @@ TEST_CASE("start -D waits for the readiness probe to pass", "[e2e][daemon][readi
 
 TEST_CASE("start -D of a process that exits at once fails with its code and the reason",
           "[e2e][daemon]") {
-    const Project p("web: " + sleeper() + "\nbad: " + testchild_binary() + " exit 3\n",
-                    "processes:\n  bad:\n    readiness:\n      exec: \"false\"\n"
-                    "      interval: 100ms\n      retries: 600\n");
+    const DaemonProject p("web: " + sleeper() + "\nbad: " + testchild_binary() + " exit 3\n",
+                          "processes:\n  bad:\n    readiness:\n      exec: \"false\"\n"
+                          "      interval: 100ms\n      retries: 600\n");
     const RunResult r = p.procrun({"start", "-D"});
     INFO(r.err);
     CHECK(r.exit_code == 3);
@@ -161,9 +150,9 @@ TEST_CASE("start -D of a process that exits at once fails with its code and the 
 
 TEST_CASE("start -D with a readiness probe that gives up fails and stops everything",
           "[e2e][daemon][readiness]") {
-    const Project p("web: " + sleeper() + "\napi: " + sleeper() + "\n",
-                    "processes:\n  api:\n    readiness:\n      exec: \"false\"\n"
-                    "      interval: 100ms\n      retries: 3\n");
+    const DaemonProject p("web: " + sleeper() + "\napi: " + sleeper() + "\n",
+                          "processes:\n  api:\n    readiness:\n      exec: \"false\"\n"
+                          "      interval: 100ms\n      retries: 3\n");
     const RunResult r = p.procrun({"start", "-D"});
     INFO(r.err);
     CHECK(r.exit_code == 1);
@@ -173,7 +162,7 @@ TEST_CASE("start -D with a readiness probe that gives up fails and stops everyth
 }
 
 TEST_CASE("start -D with invalid files fails before going to the background", "[e2e][daemon]") {
-    const Project p("web " + sleeper() + "\n");
+    const DaemonProject p("web " + sleeper() + "\n");
     const RunResult r = p.procrun({"start", "-D"});
     CHECK(r.exit_code == 1);
     CHECK(contains(r.err, "Procfile:1"));

@@ -22,30 +22,14 @@ namespace procrun::test::exporting {
 
 namespace fs = std::filesystem;
 
-inline std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using procrun::test::eventually;
+using procrun::test::read_file;
 
 inline std::string sh_quote(const std::string& s) {
     std::string out = "'";
     for (char c : s)
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
-}
-
-// Polls `ready` every 50 ms until it is true or `timeout` passes.
-template <class F>
-bool eventually(F ready, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (ready())
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ready();
 }
 
 // A marker in every exported environment, so leftover processes can be found.

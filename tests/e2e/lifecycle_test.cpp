@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::count_of;
 using procrun::test::in_project;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
@@ -24,21 +25,8 @@ using procrun::test::run_procrun;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::split_lines;
+using procrun::test::start_args;
 using procrun::test::TempDir;
-
-std::vector<std::string> start_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {procrun_binary(), "start", "--no-timestamp", "--no-color"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + needle.size()))
-        ++n;
-    return n;
-}
 
 std::size_t position(const std::string& text, const std::string& needle) {
     const std::size_t at = text.find(needle);
@@ -73,12 +61,12 @@ TEST_CASE("restart on-failure: backoff, max_restarts, give-up, and the others ke
     c.signal(SIGINT);
     const RunResult r = c.wait(20s);
     INFO(r.out << r.err);
-    CHECK(count(r.out, "worker.1 | run") == 3);
+    CHECK(count_of(r.out, "worker.1 | run") == 3);
     CHECK(r.out.find("worker.1 restarts in 100ms (restart 1 of 2)") != std::string::npos);
     CHECK(r.out.find("worker.1 restarts in 200ms (restart 2 of 2)") != std::string::npos);
     CHECK(r.out.find("worker.1 was restarted 2 times in a row; giving up") != std::string::npos);
     CHECK(r.out.find("web.1 terminated by SIGTERM") != std::string::npos);
-    CHECK(count(r.out, "web.1 started with pid") == 1);
+    CHECK(count_of(r.out, "web.1 started with pid") == 1);
     CHECK(r.exit_code == 130);
 }
 

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using procrun::test::Child;
 using procrun::test::in_project;
+using procrun::test::kTestchild;
 using procrun::test::procrun_binary;
 using procrun::test::run;
 using procrun::test::run_procrun;
@@ -27,8 +28,6 @@ using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
-
-const std::string kTc = testchild_binary();
 
 bool has(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
@@ -46,9 +45,9 @@ std::vector<std::string> files_in(const fs::path& dir) {
 
 TEST_CASE("start -m web=2 runs only web, and all= runs the others too", "[e2e][loader]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print up-$PS sleep 30\n" +  //
-                              "worker: " + kTc + " print up-$PS sleep 30\n" + "clock: " + kTc +
-                              " print up-$PS sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " print up-$PS sleep 30\n" +  //
+                              "worker: " + kTestchild + " print up-$PS sleep 30\n" +
+                              "clock: " + kTestchild + " print up-$PS sleep 30\n");
     {
         Child c({procrun_binary(), "start", "-m", "web=2", "--no-timestamp"}, in_project(dir));
         REQUIRE(c.wait_for_output("up-web.2", 10s));
@@ -107,7 +106,7 @@ TEST_CASE("a misspelt name gets one hint, whatever named it", "[e2e][loader]") {
 
 TEST_CASE("a .env behind a broken link stops check and start with the reason", "[e2e][loader]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print started sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " print started sleep 30\n");
     SECTION("a link to nothing") {
         fs::create_symlink("../secrets/app.env", dir.path() / ".env");
         for (const std::string command : {"check", "start"}) {
@@ -192,14 +191,15 @@ TEST_CASE("an inherited PORT does not break run COMMAND", "[e2e][loader]") {
         CHECK(has("\n" + env.out, "\nPORT=5000\n"));
     }
     SECTION("with a Procfile: a command is not a process type") {
-        dir.write("Procfile", "web: " + kTc + " env PORT\n");
+        dir.write("Procfile", "web: " + kTestchild + " env PORT\n");
         o.set_env = {"PORT=abc"};
         const RunResult cmd = run_procrun({"run", "sh", "-c", "echo PORT=$PORT"}, o);
         INFO(cmd.err);
         CHECK(cmd.exit_code == 0);
         CHECK(cmd.out == "PORT=abc\n");
         // A base port too high for the formation does not matter to a command either.
-        dir.write("Procfile", "web: " + kTc + " env PORT\nworker: " + kTc + " env PORT\n");
+        dir.write("Procfile",
+                  "web: " + kTestchild + " env PORT\nworker: " + kTestchild + " env PORT\n");
         o.set_env = {"PORT=65500"};
         const RunResult high = run_procrun({"run", "true"}, o);
         INFO(high.err);

@@ -1,8 +1,8 @@
 // The packages, built for real: a Release build of procrun (without
 // sanitizers, whatever this build uses; with Debian's hardening flags from
-// dpkg-buildflags) in its own build directory, packaged
-// by CPack as .deb, .rpm and .tar.gz. The .deb is unpacked into a scratch root,
-// its procrun runs and its man page renders, and lintian finds no error in it.
+// dpkg-buildflags; a unity build, as the test command's other builds but one)
+// in its own build directory, packaged by CPack as .deb, .rpm and .tar.gz. The .deb is unpacked
+// into a scratch root, its procrun runs and its man page renders, and lintian finds no error in it.
 // The Homebrew formula and the PKGBUILD are generated for the source tarball.
 // Each tool that is missing skips its part with a message (a failure when
 // PROCRUN_REQUIRE_TOOLS=1; tests/support/skip.hpp).
@@ -23,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using procrun::test::read_file;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
@@ -40,13 +41,6 @@ RunResult run_in(const fs::path& cwd, const std::vector<std::string>& argv,
     o.unset_env = {"CXXFLAGS",     "CFLAGS",        "LDFLAGS",    "CPPFLAGS",
                    "ASAN_OPTIONS", "UBSAN_OPTIONS", "LD_PRELOAD", "MAKEFLAGS"};
     return procrun::test::run(argv, o);
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 // The one file in `dir` whose name ends with `suffix`.
@@ -97,8 +91,8 @@ void build_release_tree() {
         run_in(kBuildDir,
                {PROCRUN_CMAKE, "-S", procrun::test::source_dir().string(), "-B", kBuildDir.string(),
                 "-DCMAKE_BUILD_TYPE=Release", "-DPROCRUN_BUILD_TESTS=OFF",
-                "-DPROCRUN_SANITIZE=", "-DPROCRUN_FUZZ=OFF", "-DCMAKE_CXX_FLAGS=" + cxxflags,
-                "-DCMAKE_EXE_LINKER_FLAGS=" + ldflags},
+                "-DPROCRUN_SANITIZE=", "-DPROCRUN_FUZZ=OFF", "-DCMAKE_UNITY_BUILD=ON",
+                "-DCMAKE_CXX_FLAGS=" + cxxflags, "-DCMAKE_EXE_LINKER_FLAGS=" + ldflags},
                120s);
     INFO("cmake configure: " << configure.out << configure.err);
     REQUIRE(configure.exit_code == 0);

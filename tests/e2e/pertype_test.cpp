@@ -11,15 +11,12 @@
 namespace {
 
 using namespace std::chrono_literals;
+using procrun::test::contains;
 using procrun::test::in_project;
 using procrun::test::run_procrun;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // Two types that print where they run and what they see: api with its own
 // settings, web with the app's.

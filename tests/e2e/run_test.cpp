@@ -18,6 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::kTestchild;
 using procrun::test::procrun_binary;
 using procrun::test::run;
 using procrun::test::run_procrun;
@@ -25,8 +26,6 @@ using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
-
-const std::string kTc = testchild_binary();
 
 RunOptions in(const TempDir& dir) {
     RunOptions o;
@@ -46,7 +45,7 @@ TEST_CASE("run passes stdin through and stdout back", "[e2e][run]") {
         input += "line " + std::to_string(i) + "\n";
     input += "no newline at the end";
     o.stdin_data = input;
-    const RunResult r = run_procrun({"run", kTc, "cat"}, o);
+    const RunResult r = run_procrun({"run", kTestchild, "cat"}, o);
     CHECK(r.exit_code == 0);
     CHECK(r.out == input);
 }
@@ -75,20 +74,21 @@ TEST_CASE("run returns the command's exit code, 0 to 255", "[e2e][run]") {
 TEST_CASE("run returns 128 + the signal that killed the command", "[e2e][run]") {
     const int sig = GENERATE(SIGHUP, SIGINT, SIGKILL, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM);
     TempDir dir;
-    const RunResult r = run_procrun({"run", kTc, "raise", std::to_string(sig)}, in(dir));
+    const RunResult r = run_procrun({"run", kTestchild, "raise", std::to_string(sig)}, in(dir));
     CHECK(r.exit_code == 128 + sig);
 }
 
 TEST_CASE("run NAME runs the Procfile entry with its arguments and instance 1's env",
           "[e2e][run]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " env PORT env PS env FROM_FILE print\nworker: true\n");
+    dir.write("Procfile",
+              "web: " + kTestchild + " env PORT env PS env FROM_FILE print\nworker: true\n");
     dir.write(".env", "FROM_FILE=yes\n");
     const RunResult r = run_procrun({"run", "web", "it's  two words"}, in(dir));
     CHECK(r.exit_code == 0);
     CHECK(r.out == "PORT=5000\nPS=web.1\nFROM_FILE=yes\nit's  two words\n");
     // The second type's port, as start would give it.
-    dir.write("Procfile", "web: true\nworker: " + kTc + " env PORT env PS\n");
+    dir.write("Procfile", "web: true\nworker: " + kTestchild + " env PORT env PS\n");
     CHECK(run_procrun({"run", "worker"}, in(dir)).out == "PORT=5100\nPS=worker.1\n");
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("run COMMAND works without a Procfile, with the env files' environment
     RunOptions o = in(dir);
     o.set_env = {"SHARED=os", "FROM_OS=os"};
     const RunResult r =
-        run_procrun({"run", kTc, "env", "FROM_FILE", "env", "SHARED", "env", "FROM_OS"}, o);
+        run_procrun({"run", kTestchild, "env", "FROM_FILE", "env", "SHARED", "env", "FROM_OS"}, o);
     CHECK(r.exit_code == 0);
     CHECK(r.out == "FROM_FILE=file\nSHARED=file\nFROM_OS=os\n");
     // One word is a shell command line.
@@ -106,7 +106,7 @@ TEST_CASE("run COMMAND works without a Procfile, with the env files' environment
     CHECK(shell.out == "file\n");
     CHECK(shell.exit_code == 4);
     // Options after the command belong to it.
-    CHECK(run_procrun({"run", kTc, "print", "--env"}, o).out == "--env\n");
+    CHECK(run_procrun({"run", kTestchild, "print", "--env"}, o).out == "--env\n");
 }
 
 TEST_CASE("run reports a command that is not found or not executable", "[e2e][run]") {
@@ -129,7 +129,7 @@ TEST_CASE("run forwards signals to the command", "[e2e][run]") {
                                               : "WINCH";
     TempDir dir;
     RunOptions o = in(dir);
-    Child c({procrun_binary(), "run", kTc, "trap-exit", name, "print", "ready", "wait"}, o);
+    Child c({procrun_binary(), "run", kTestchild, "trap-exit", name, "print", "ready", "wait"}, o);
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(sig);
     const RunResult r = c.wait(10s);
@@ -159,12 +159,12 @@ TEST_CASE("under a terminal the command is in the foreground, and procrun takes 
     RunOptions o = in(dir);
     o.set_env = {"TERM=xterm"};
     const std::string cmd =
-        "'" + procrun_binary() + "' run '" + kTc + "' tty exit 5; '" + kTc + "' tty";
+        "'" + procrun_binary() + "' run '" + kTestchild + "' tty exit 5; '" + kTestchild + "' tty";
     const RunResult r = run({"script", "-qfec", cmd, "/dev/null"}, o);
     // The command ran as the terminal's foreground group; after procrun the
     // shell's group is in the foreground again.
     CHECK(r.out == "tty: foreground\r\ntty: foreground\r\n");
     CHECK(r.exit_code == 0);
     // Without a terminal nothing is handed over.
-    CHECK(run_procrun({"run", kTc, "tty"}, o).out == "tty: none\n");
+    CHECK(run_procrun({"run", kTestchild, "tty"}, o).out == "tty: none\n");
 }

@@ -22,6 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::count_of;
 using procrun::test::RunOptions;
 
 // A port nobody listens on right now (the kernel's pick for an ephemeral bind).
@@ -68,15 +69,6 @@ std::string http_get(int port, const std::string& path) {
     return response;
 }
 
-std::size_t count(const std::string& haystack, const std::string& needle) {
-    std::size_t n = 0;
-    for (auto at = haystack.find(needle); at != std::string::npos;
-         at = haystack.find(needle, at + needle.size())) {
-        ++n;
-    }
-    return n;
-}
-
 }  // namespace
 
 TEST_CASE("seed app: the Flask blog serves / under procrun start and stops on SIGINT",
@@ -116,14 +108,14 @@ TEST_CASE("seed app: the Flask blog serves / under procrun start and stops on SI
     const bool listens = procrun.wait_for_output(listening, 60s);
     const bool worker_up = procrun.wait_for_output("worker for 'The procrun blog'", 30s);
     // Both gunicorn workers (WEB_CONCURRENCY=2 from .env) boot.
-    for (int i = 0; i < 100 && count(procrun.out() + procrun.err(), "Booting worker with pid") < 2;
-         ++i) {
+    for (int i = 0;
+         i < 100 && count_of(procrun.out() + procrun.err(), "Booting worker with pid") < 2; ++i) {
         procrun.wait_for_output(listening + " (never printed)", 100ms);
     }
     INFO("procrun output so far:\n" << procrun.out() << procrun.err());
     REQUIRE(listens);
     REQUIRE(worker_up);
-    REQUIRE(count(procrun.out() + procrun.err(), "Booting worker with pid") == 2);
+    REQUIRE(count_of(procrun.out() + procrun.err(), "Booting worker with pid") == 2);
 
     std::string response;
     for (int attempt = 0; attempt < 50 && response.empty(); ++attempt) {
@@ -148,7 +140,7 @@ TEST_CASE("seed app: the Flask blog serves / under procrun start and stops on SI
 
     const std::string all = result.out + result.err;
     CHECK(all.find("Handling signal: term") != std::string::npos);
-    CHECK(count(all, "Worker exiting (pid:") == 2);
+    CHECK(count_of(all, "Worker exiting (pid:") == 2);
     CHECK(all.find("Shutting down: Master") != std::string::npos);
     CHECK(all.find("worker stopping on SIGTERM") != std::string::npos);
     CHECK(all.find("SIGKILL") == std::string::npos);

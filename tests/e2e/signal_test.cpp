@@ -19,7 +19,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::contains;
 using procrun::test::in_project;
+using procrun::test::kTestchild;
 using procrun::test::procrun_binary;
 using procrun::test::run;
 using procrun::test::run_procrun;
@@ -27,12 +29,6 @@ using procrun::test::RunOptions;
 using procrun::test::RunResult;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
-
-const std::string kTc = testchild_binary();
-
-bool contains(const std::string& text, const std::string& needle) {
-    return text.find(needle) != std::string::npos;
-}
 
 // The pid in "NAME started with pid N" of procrun's output; 0 when absent.
 pid_t started_pid(const std::string& out, const std::string& name) {
@@ -71,8 +67,8 @@ TEST_CASE("signal: SIGUSR1 that no type forwards reaches nobody and procrun says
           "[e2e][signal]") {
     TempDir dir;
     // Neither handles SIGUSR1: either would die of it.
-    dir.write("Procfile",
-              "web: " + kTc + " print ready sleep 30\nworker: " + kTc + " print ready sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " print ready sleep 30\nworker: " + kTestchild +
+                              " print ready sleep 30\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("worker.1 | ready", 10s));
     c.signal(SIGUSR1);
@@ -91,8 +87,9 @@ TEST_CASE("signal: SIGUSR1 that no type forwards reaches nobody and procrun says
 
 TEST_CASE("signal: forward_signals passes a signal on to that type only", "[e2e][signal]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " trap USR1 trap HUP print ready sleep 30\nworker: " +
-                              kTc + " trap USR1 trap HUP print ready sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild +
+                              " trap USR1 trap HUP print ready sleep 30\nworker: " + kTestchild +
+                              " trap USR1 trap HUP print ready sleep 30\n");
     dir.write(".procrun.yaml", "processes:\n  web:\n    forward_signals: [USR1, SIGHUP]\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     // Both have set their traps (each in its own time, whatever the order they started in).
@@ -116,7 +113,7 @@ TEST_CASE("signal: forward_signals passes a signal on to that type only", "[e2e]
 
 TEST_CASE("signal: forward_signals rejects a signal that means stop", "[e2e][signal]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " sleep 1\n");
+    dir.write("Procfile", "web: " + kTestchild + " sleep 1\n");
     dir.write(".procrun.yaml", "processes:\n  web:\n    forward_signals: [USR1, TERM]\n");
     const RunResult r = run_procrun({"check"}, in_project(dir));
     INFO(r.out << r.err);
@@ -129,7 +126,7 @@ TEST_CASE("signal: forward_signals rejects a signal that means stop", "[e2e][sig
 
 TEST_CASE("signal: procrun signal sends any signal to exactly one instance", "[e2e][signal]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " trap USR2 print ready sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " trap USR2 print ready sleep 30\n");
     const RunOptions o = in_project(dir);
     Child c({procrun_binary(), "start", "-c", "web=2"}, o);
     REQUIRE(c.wait_for_output("web.2  | ready", 10s));
@@ -160,7 +157,7 @@ TEST_CASE("signal: procrun signal sends any signal to exactly one instance", "[e
 TEST_CASE("signal: SIGALRM, SIGXCPU, SIGRTMIN stop procrun gracefully", "[e2e][signal]") {
     const int sig = GENERATE(SIGALRM, SIGXCPU, SIGPROF, SIGRTMIN + 1);
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " trap-exit TERM print ready wait\n");
+    dir.write("Procfile", "web: " + kTestchild + " trap-exit TERM print ready wait\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("web.1  | ready", 10s));
     c.signal(sig);
@@ -173,7 +170,7 @@ TEST_CASE("signal: SIGALRM, SIGXCPU, SIGRTMIN stop procrun gracefully", "[e2e][s
 TEST_CASE("signal: SIGTSTP suspends every process with procrun, SIGCONT resumes them",
           "[e2e][signal]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print ready sleep 30\nworker: " + kTc +
+    dir.write("Procfile", "web: " + kTestchild + " print ready sleep 30\nworker: " + kTestchild +
                               " ignore TSTP print ready sleep 30\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("worker.1 | ready", 10s));
@@ -204,7 +201,7 @@ TEST_CASE("signal: a child stopped by the terminal is reported and shown by stat
     // in a background group, so reading or changing the terminal stops it.
     dir.write("Procfile", std::string("prompt: ") +
                               (read ? "read answer < /dev/tty" : "stty -echo < /dev/tty") +
-                              "; echo never\nweb: " + kTc + " print ready sleep 30\n");
+                              "; echo never\nweb: " + kTestchild + " print ready sleep 30\n");
     RunOptions o = in_project(dir);
     o.set_env = {"TERM=xterm"};
     Child c({"script", "-qfec", "'" + procrun_binary() + "' start", "/dev/null"}, o);

@@ -18,6 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using procrun::test::Child;
 using procrun::test::in_project;
+using procrun::test::kTestchild;
 using procrun::test::processes_in_group;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
@@ -29,8 +30,6 @@ using procrun::test::split_lines;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
 using procrun::test::unique_marker;
-
-const std::string kTc = testchild_binary();
 
 // The text of the lines printed under `name` ("NAME  | text"), in order.
 std::vector<std::string> lines_of(const std::string& out, const std::string& name) {
@@ -82,9 +81,9 @@ void require_nothing_left(const std::string& out, const std::string& marker) {
 TEST_CASE("each instance gets its PORT, PS and the env files over the OS environment",
           "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc +
+    dir.write("Procfile", "web: " + kTestchild +
                               " env PORT env PS env SHARED env FROM_FILE env FROM_OS sleep 30\n" +
-                              "worker: " + kTc + " env PORT env PS env SHARED sleep 30\n");
+                              "worker: " + kTestchild + " env PORT env PS env SHARED sleep 30\n");
     dir.write(".env", "SHARED=from-file\nFROM_FILE=yes\n");
     RunOptions o = in_project(dir);
     o.set_env = {"SHARED=from-os", "FROM_OS=yes"};
@@ -116,8 +115,8 @@ TEST_CASE("each instance gets its PORT, PS and the env files over the OS environ
 TEST_CASE("a process exiting with 3 stops the others and start exits 3", "[e2e][start]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_E2E_MARK");
-    dir.write("Procfile", "fails: " + kTc + " sleep 0.3 exit 3\n" +     //
-                              "web: " + kTc + " print up sleep 30\n" +  //
+    dir.write("Procfile", "fails: " + kTestchild + " sleep 0.3 exit 3\n" +     //
+                              "web: " + kTestchild + " print up sleep 30\n" +  //
                               "shell: sleep 30 & sleep 30 & wait\n");
     dir.write(".env", marker + "\n");
     const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
@@ -133,7 +132,7 @@ TEST_CASE("a process exiting with 3 stops the others and start exits 3", "[e2e][
 TEST_CASE("SIGINT stops everything and start exits 130", "[e2e][start]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_E2E_MARK");
-    dir.write("Procfile", "web: " + kTc + " print ready sleep 30\nworker: sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " print ready sleep 30\nworker: sleep 30\n");
     dir.write(".env", marker + "\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
@@ -149,7 +148,7 @@ TEST_CASE("SIGINT stops everything and start exits 130", "[e2e][start]") {
 TEST_CASE("SIGTERM and SIGHUP give 143 and 129", "[e2e][start]") {
     const int sig = GENERATE(SIGTERM, SIGHUP);
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print ready sleep 30\n");
+    dir.write("Procfile", "web: " + kTestchild + " print ready sleep 30\n");
     Child c({procrun_binary(), "start"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(sig);
@@ -159,8 +158,8 @@ TEST_CASE("SIGTERM and SIGHUP give 143 and 129", "[e2e][start]") {
 TEST_CASE("a process ignoring SIGTERM is killed after --timeout, not sooner", "[e2e][start]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_E2E_MARK");
-    dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n" +
-                              "web: " + kTc + " sleep 60\n");
+    dir.write("Procfile", "stubborn: " + kTestchild + " ignore TERM print ready sleep 60\n" +
+                              "web: " + kTestchild + " sleep 60\n");
     dir.write(".env", marker + "\n");
     Child c({procrun_binary(), "start", "--timeout", "1", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
@@ -178,7 +177,7 @@ TEST_CASE("a process ignoring SIGTERM is killed after --timeout, not sooner", "[
 
 TEST_CASE("a second SIGINT kills at once", "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "stubborn: " + kTc + " ignore TERM print ready sleep 60\n");
+    dir.write("Procfile", "stubborn: " + kTestchild + " ignore TERM print ready sleep 60\n");
     Child c({procrun_binary(), "start", "--timeout", "30"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
     c.signal(SIGINT);
@@ -192,10 +191,10 @@ TEST_CASE("a second SIGINT kills at once", "[e2e][start]") {
 TEST_CASE("background grandchildren of a shell die with its group", "[e2e][start]") {
     TempDir dir;
     const std::string marker = unique_marker("PROCRUN_E2E_MARK");
-    dir.write("Procfile", "shell: sleep 60 & sleep 60 & " + kTc +
-                              " ignore TERM print ignoring sleep 60 & " + kTc +
-                              " print ready; wait\n" + "nested: sh -c 'sleep 60 & wait' & " + kTc +
-                              " sleep 60\n");
+    dir.write("Procfile", "shell: sleep 60 & sleep 60 & " + kTestchild +
+                              " ignore TERM print ignoring sleep 60 & " + kTestchild +
+                              " print ready; wait\n" + "nested: sh -c 'sleep 60 & wait' & " +
+                              kTestchild + " sleep 60\n");
     dir.write(".env", marker + "\n");
     Child c({procrun_binary(), "start", "--timeout", "1"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready", 10s));
@@ -222,9 +221,9 @@ TEST_CASE("4 x 250k lines: every line arrives once, whole, in order", "[e2e][sta
     std::string procfile;
     for (int i = 1; i <= 4; ++i) {
         const std::string tag = "P" + std::to_string(i);
-        procfile += "p" + std::to_string(i) + ": " + kTc + " lines " + std::to_string(kLines) +
-                    " " + tag + " partial last-" + tag + "-without-newline barrier " +
-                    (dir.path() / "barrier").string() + " 4\n";
+        procfile += "p" + std::to_string(i) + ": " + kTestchild + " lines " +
+                    std::to_string(kLines) + " " + tag + " partial last-" + tag +
+                    "-without-newline barrier " + (dir.path() / "barrier").string() + " 4\n";
     }
     dir.write("Procfile", procfile);
     const RunResult r = run_procrun({"start", "--no-timestamp"}, in_project(dir));
@@ -270,7 +269,8 @@ TEST_CASE("4 x 250k lines: every line arrives once, whole, in order", "[e2e][sta
 
 TEST_CASE("a child has no file descriptor but 0, 1 and 2", "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "a: " + kTc + " fds sleep 30\nb: " + kTc + " fds sleep 30\n");
+    dir.write("Procfile",
+              "a: " + kTestchild + " fds sleep 30\nb: " + kTestchild + " fds sleep 30\n");
     Child c({procrun_binary(), "start", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("b.1    | fds:", 10s));
     REQUIRE(c.wait_for_output("a.1    | fds:", 10s));
@@ -301,7 +301,8 @@ TEST_CASE("a command that cannot start shows the shell's message and its code", 
 TEST_CASE("start with names runs only those types, and an unknown one is an error",
           "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print web-ran\nworker: " + kTc + " print worker-ran\n");
+    dir.write("Procfile", "web: " + kTestchild + " print web-ran\nworker: " + kTestchild +
+                              " print worker-ran\n");
     const RunResult r = run_procrun({"start", "web"}, in_project(dir));
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("web-ran") != std::string::npos);
@@ -316,7 +317,7 @@ TEST_CASE("start with names runs only those types, and an unknown one is an erro
 TEST_CASE("quiet hides a type's lines, --no-prefix and --no-timestamp shape the rest",
           "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print from-web sleep 0.3\nnoisy: " + kTc +
+    dir.write("Procfile", "web: " + kTestchild + " print from-web sleep 0.3\nnoisy: " + kTestchild +
                               " print from-noisy sleep 30\n");
     const RunResult q = run_procrun({"start", "-q", "noisy", "--no-timestamp"}, in_project(dir));
     CHECK(q.out.find("from-noisy") == std::string::npos);
@@ -334,7 +335,7 @@ TEST_CASE("quiet hides a type's lines, --no-prefix and --no-timestamp shape the 
 
 TEST_CASE("colour: on under a terminal, off into a pipe and with NO_COLOR", "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile", "web: " + kTc + " print hello\n");
+    dir.write("Procfile", "web: " + kTestchild + " print hello\n");
     RunOptions o = in_project(dir);
     o.set_env = {"TERM=xterm"};
     const std::string cmd = "'" + procrun_binary() + "' start";
@@ -387,8 +388,8 @@ TEST_CASE("start exits with procrun's status for a closed pipe", "[e2e][start]")
 
 TEST_CASE("output into a regular file and into a slow pipe arrives whole", "[e2e][start]") {
     TempDir dir;
-    dir.write("Procfile",
-              "a: " + kTc + " lines 100000 A\nb: " + kTc + " lines 100000 B sleep 30\n");
+    dir.write("Procfile", "a: " + kTestchild + " lines 100000 A\nb: " + kTestchild +
+                              " lines 100000 B sleep 30\n");
     const std::string procrun = "'" + procrun_binary() + "' start --no-timestamp";
 
     // A regular file cannot be waited on with epoll: it is written with plain writes.
@@ -411,8 +412,8 @@ TEST_CASE("SIGUSR1 and SIGUSR2 reach the programs that forward them and stop not
               "processes:\n  web: {forward_signals: [USR1, USR2]}\n"
               "  shell: {forward_signals: [USR1, USR2]}\n");
     // Run through `sh -c` like every command: the shell must not die of them.
-    dir.write("Procfile", "web: " + kTc + " trap USR1 trap USR2 print ready sleep 30\n" +
-                              "shell: trap 'echo shell got USR1' USR1; " + kTc +
+    dir.write("Procfile", "web: " + kTestchild + " trap USR1 trap USR2 print ready sleep 30\n" +
+                              "shell: trap 'echo shell got USR1' USR1; " + kTestchild +
                               " trap USR1 trap USR2 print ready2 sleep 30\n");
     Child c({procrun_binary(), "start", "--no-timestamp"}, in_project(dir));
     REQUIRE(c.wait_for_output("ready2", 10s));

@@ -24,12 +24,9 @@ using procrun::test::procrun_binary;
 using procrun::test::run_procrun;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
+using procrun::test::start_args;
 using procrun::test::TempDir;
 using procrun::test::testchild_binary;
-
-std::vector<std::string> start_args() {
-    return {procrun_binary(), "start", "--no-timestamp", "--no-color"};
-}
 
 std::size_t position(const std::string& text, const std::string& needle) {
     const std::size_t at = text.find(needle);

@@ -21,37 +21,25 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::count_of;
 using procrun::test::in_project;
 using procrun::test::procrun_binary;
 using procrun::test::run_procrun;
 using procrun::test::RunOptions;
 using procrun::test::RunResult;
+using procrun::test::start_args;
 using procrun::test::TempDir;
-
-std::vector<std::string> start_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {procrun_binary(), "start", "--no-timestamp", "--no-color"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + needle.size()))
-        ++n;
-    return n;
-}
 
 // Waits until `needle` has appeared `n` times in the child's output.
 bool wait_for_count(Child& c, const std::string& needle, std::size_t n,
                     std::chrono::seconds limit = 30s) {
     const auto until = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < until) {
-        if (count(c.out(), needle) >= n)
+        if (count_of(c.out(), needle) >= n)
             return true;
         c.wait_for_output("\x01never\x01", 100ms);
     }
-    return count(c.out(), needle) >= n;
+    return count_of(c.out(), needle) >= n;
 }
 
 void write(const TempDir& dir, const std::string& rel, const std::string& text) {
@@ -86,9 +74,9 @@ TEST_CASE("watch: a burst of writes is exactly one restart per debounce window",
     std::this_thread::sleep_for(1500ms);
     const RunResult r = stop(c);
     INFO(r.out << r.err);
-    CHECK(count(r.out, "web.1 restarting: app/views.py changed") == 2);
-    CHECK(count(r.out, "web.1 restarting") == 2);
-    CHECK(count(r.out, "| worker up") == 1);  // worker is not watched
+    CHECK(count_of(r.out, "web.1 restarting: app/views.py changed") == 2);
+    CHECK(count_of(r.out, "web.1 restarting") == 2);
+    CHECK(count_of(r.out, "| worker up") == 1);  // worker is not watched
     CHECK(r.exit_code == 130);
 }
 
@@ -124,7 +112,7 @@ TEST_CASE("watch: a dependent restarts after the restarted dependency is ready a
     CHECK(restart < ready_again);
     CHECK(ready_again < web_restart);
     CHECK(web_restart < web_up_again);
-    CHECK(count(r.out, "web.1 restarting") == 1);
+    CHECK(count_of(r.out, "web.1 restarting") == 1);
 }
 
 TEST_CASE("watch: excluded files restart nothing, and a folder made later is watched",
@@ -147,7 +135,7 @@ TEST_CASE("watch: excluded files restart nothing, and a folder made later is wat
     write(dir, "server.log", "line\n");
     write(dir, "__pycache__/views.cpython-311.pyc", "x\n");
     std::this_thread::sleep_for(1s);
-    CHECK(count(c.out(), "restarting") == 0);
+    CHECK(count_of(c.out(), "restarting") == 0);
     // A folder made now, and a file in it: watched, and a change.
     write(dir, "app/new/deep/x.py", "v1\n");
     REQUIRE(c.wait_for_output("web.1 restarting: app/new/deep/x.py changed", 30s));
@@ -157,7 +145,7 @@ TEST_CASE("watch: excluded files restart nothing, and a folder made later is wat
     REQUIRE(c.wait_for_output("web.1 restarting: app/new/deep/y.py changed", 30s));
     const RunResult r = stop(c);
     INFO(r.out << r.err);
-    CHECK(count(r.out, "restarting") == 2);
+    CHECK(count_of(r.out, "restarting") == 2);
 }
 
 TEST_CASE("watch: --no-watch turns it off, --watch turns it on for every type", "[watch][e2e]") {
@@ -172,8 +160,8 @@ TEST_CASE("watch: --no-watch turns it off, --watch turns it on for every type", 
         std::this_thread::sleep_for(1s);
         const RunResult r = stop(c);
         INFO(r.out << r.err);
-        CHECK(count(r.out, "watching") == 0);
-        CHECK(count(r.out, "restarting") == 0);
+        CHECK(count_of(r.out, "watching") == 0);
+        CHECK(count_of(r.out, "restarting") == 0);
     }
     {
         std::filesystem::remove(dir.path() / ".procrun.yaml");
@@ -199,7 +187,7 @@ TEST_CASE("watch: check warns about a path that does not exist, and export says 
     const std::string all = check.out + check.err;
     CHECK(all.find(".procrun.yaml:3:18: warning: watch path 'srcc' of web does not exist") !=
           std::string::npos);
-    CHECK(count(all, "watch path '") == 1);  // app exists
+    CHECK(count_of(all, "watch path '") == 1);  // app exists
     const RunResult exported =
         run_procrun({"export", "systemd", (dir.path() / "out").string()}, in_project(dir));
     INFO(exported.out << exported.err);

@@ -24,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using procrun::test::Child;
+using procrun::test::count_of;
 using procrun::test::in_project;
 using procrun::test::processes_with_env;
 using procrun::test::procrun_binary;
@@ -37,14 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 long long ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(needle); at != std::string::npos;
-         at = text.find(needle, at + needle.size()))
-        ++n;
-    return n;
 }
 
 // Waits until `n` "started with pid" lines have been printed.

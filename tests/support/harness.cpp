@@ -464,4 +464,29 @@ std::vector<std::string> split_lines(const std::string& text) {
     return lines;
 }
 
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + needle.size()))
+        ++n;
+    return n;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> start_args(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {procrun_binary(), "start", "--no-timestamp", "--no-color"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+}
+
 }  // namespace procrun::test

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace procrun::test {
@@ -121,6 +122,31 @@ std::vector<pid_t> processes_with_env(const std::string& marker);
 std::string read_proc(pid_t pid, const char* what);
 
 std::vector<std::string> split_lines(const std::string& text);
+
+// Whether `part` occurs in `text`, and how many times without overlapping.
+bool contains(const std::string& text, const std::string& part);
+std::size_t count_of(const std::string& text, const std::string& needle);
+
+// The whole file, or "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+// Polls `ready` every 50 ms until it is true or `timeout` passes.
+template <class F>
+bool eventually(F ready, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ready())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ready();
+}
+
+// The test child's path (procrun-testchild), for Procfile lines.
+inline const std::string kTestchild = testchild_binary();
+
+// argv of `procrun start --no-timestamp --no-color`, then `extra`.
+std::vector<std::string> start_args(std::vector<std::string> extra = {});
 
 // True when `name` is found on PATH.
 bool have_program(const std::string& name);

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "find_exported.hpp"
 #include "procrun/export.hpp"
 #include "procrun/plan.hpp"
 
@@ -57,14 +58,6 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-const ExportedFile* find(const std::vector<ExportedFile>& files, const std::string& path) {
-    for (const auto& f : files) {
-        if (f.path == path)
-            return &f;
-    }
-    return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("every format warns about the settings it cannot express, and still exports",
@@ -90,7 +83,7 @@ TEST_CASE("every format runs the type in its folder with its own variables", "[e
     const Plan plan = pertype_plan();
     const auto has = [](const Parsed<std::vector<ExportedFile>>& r, const std::string& path,
                         const std::string& part) {
-        const ExportedFile* f = find(r.value, path);
+        const ExportedFile* f = find_exported(r.value, path);
         REQUIRE(f != nullptr);
         INFO(f->content);
         CHECK(contains(f->content, part));

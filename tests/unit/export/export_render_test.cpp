@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "find_exported.hpp"
 #include "procrun/export.hpp"
 #include "procrun/plan.hpp"
 
@@ -108,14 +109,6 @@ std::string render_error(const std::string& format, const Plan& plan,
     return out;
 }
 
-const ExportedFile* find(const std::vector<ExportedFile>& files, const std::string& path) {
-    for (const auto& f : files) {
-        if (f.path == path)
-            return &f;
-    }
-    return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("every format matches its golden files for the reference project", "[export][golden]") {
@@ -171,7 +164,7 @@ TEST_CASE("a formation of zero instances is an error for init systems only", "[e
           "export supervisord: error: the formation runs no instance, so there is nothing for "
           "supervisord to run\nhint: scale a process type up, e.g. -c web=1\n");
     const auto files = render_ok("kubernetes", plan, reference_options());
-    CHECK(YAML::Load(find(files, "blog-web-deployment.yaml")->content)["spec"]["replicas"]
+    CHECK(YAML::Load(find_exported(files, "blog-web-deployment.yaml")->content)["spec"]["replicas"]
               .as<int>() == 0);
 }
 
@@ -193,7 +186,7 @@ TEST_CASE("options are checked before rendering", "[export]") {
 
 TEST_CASE("systemd: units, env files 0600 and the timeout", "[export][systemd]") {
     const auto files = render_ok("systemd", reference_plan(), reference_options());
-    const ExportedFile* svc = find(files, "blog-worker-1.service");
+    const ExportedFile* svc = find_exported(files, "blog-worker-1.service");
     REQUIRE(svc != nullptr);
     CHECK(svc->content.find("ExecStart=/bin/sh -c \"python -m blog.worker --queue 'default "
                             "high' && echo \\\"done: 100%%\\\"\"\n") != std::string::npos);
@@ -202,12 +195,12 @@ TEST_CASE("systemd: units, env files 0600 and the timeout", "[export][systemd]")
     CHECK(svc->content.find("User=blog\n") != std::string::npos);
     CHECK(svc->content.find("EnvironmentFile=/etc/procrun-export/blog-worker-1.env\n") !=
           std::string::npos);
-    const ExportedFile* env = find(files, "blog-worker-1.env");
+    const ExportedFile* env = find_exported(files, "blog-worker-1.env");
     REQUIRE(env != nullptr);
     CHECK(env->mode == 0600);
     CHECK(env->content.find("PORT=\"5100\"\n") != std::string::npos);
-    CHECK(find(files, "blog-clock.target") == nullptr);  // scaled to 0
-    const ExportedFile* target = find(files, "blog.target");
+    CHECK(find_exported(files, "blog-clock.target") == nullptr);  // scaled to 0
+    const ExportedFile* target = find_exported(files, "blog.target");
     REQUIRE(target != nullptr);
     CHECK(target->content.find("Wants=blog-web.target\nWants=blog-worker.target\n") !=
           std::string::npos);
@@ -217,14 +210,14 @@ TEST_CASE("a timeout of 0 means no grace, not an infinite wait", "[export]") {
     ExportOptions o = reference_options();
     o.timeout = std::chrono::seconds(0);
     const auto units = render_ok("systemd", reference_plan(), o);
-    CHECK(find(units, "blog-web-1.service")->content.find("TimeoutStopSec=1ms\n") !=
+    CHECK(find_exported(units, "blog-web-1.service")->content.find("TimeoutStopSec=1ms\n") !=
           std::string::npos);
     const auto plists = render_ok("launchd", reference_plan(), o);
-    CHECK(find(plists, "blog-web-1.plist")
+    CHECK(find_exported(plists, "blog-web-1.plist")
               ->content.find("<key>ExitTimeOut</key>\n\t<integer>1</integer>") !=
           std::string::npos);
     const auto conf = render_ok("supervisord", reference_plan(), o);
-    CHECK(find(conf, "blog.conf")->content.find("stopwaitsecs=0\n") != std::string::npos);
+    CHECK(find_exported(conf, "blog.conf")->content.find("stopwaitsecs=0\n") != std::string::npos);
 }
 
 TEST_CASE("supervisord: variables environment= cannot carry go to a sourced file",
@@ -232,14 +225,14 @@ TEST_CASE("supervisord: variables environment= cannot carry go to a sourced file
     const Plan plan =
         make_test_plan("web: run-it\n", Environment{{"OK", "fine"}, {"NOTE", "a #comment"}});
     const auto files = render_ok("supervisord", plan, reference_options());
-    const ExportedFile* conf = find(files, "blog.conf");
+    const ExportedFile* conf = find_exported(files, "blog.conf");
     REQUIRE(conf != nullptr);
     CHECK(conf->content.find("environment=OK=\"fine\",PORT=\"5000\",PS=\"web.1\"\n") !=
           std::string::npos);
     CHECK(conf->content.find("command=/bin/sh -c 'set -a; . "
                              "/etc/procrun-export/blog-web-1.env; set +a; run-it'\n") !=
           std::string::npos);
-    const ExportedFile* env = find(files, "blog-web-1.env");
+    const ExportedFile* env = find_exported(files, "blog-web-1.env");
     REQUIRE(env != nullptr);
     CHECK(env->mode == 0600);
     CHECK(env->content.find("NOTE='a #comment'\n") != std::string::npos);
@@ -255,12 +248,12 @@ TEST_CASE("runit: a value chpst cannot read back is an error", "[export][runit]"
 
 TEST_CASE("runit: run scripts are executable, env files private", "[export][runit]") {
     const auto files = render_ok("runit", reference_plan(), reference_options());
-    REQUIRE(find(files, "blog-web-2/run") != nullptr);
-    CHECK(find(files, "blog-web-2/run")->mode == 0755);
-    CHECK(find(files, "blog-web-2/log/run")->mode == 0755);
-    REQUIRE(find(files, "blog-web-2/env/PORT") != nullptr);
-    CHECK(find(files, "blog-web-2/env/PORT")->content == "5001\n");
-    CHECK(find(files, "blog-web-2/env/PORT")->mode == 0600);
+    REQUIRE(find_exported(files, "blog-web-2/run") != nullptr);
+    CHECK(find_exported(files, "blog-web-2/run")->mode == 0755);
+    CHECK(find_exported(files, "blog-web-2/log/run")->mode == 0755);
+    REQUIRE(find_exported(files, "blog-web-2/env/PORT") != nullptr);
+    CHECK(find_exported(files, "blog-web-2/env/PORT")->content == "5001\n");
+    CHECK(find_exported(files, "blog-web-2/env/PORT")->mode == 0600);
 }
 
 TEST_CASE("launchd: control characters are refused", "[export][launchd]") {
@@ -279,11 +272,11 @@ TEST_CASE("upstart: a line 'end script' would end the script block", "[export][u
 TEST_CASE("inittab: short lines run a private script holding the variables", "[export][inittab]") {
     const Plan plan = make_test_plan("web: run-it\n", Environment{{"X", "a\nb"}});
     const auto files = render_ok("inittab", plan, reference_options());
-    REQUIRE(find(files, "blog.inittab") != nullptr);
-    CHECK(find(files, "blog.inittab")->content ==
+    REQUIRE(find_exported(files, "blog.inittab") != nullptr);
+    CHECK(find_exported(files, "blog.inittab")->content ==
           "# ----- blog -----\nBL01:2345:respawn:/bin/sh /etc/procrun-export/blog-web-1.sh\n"
           "# ----- end blog -----\n");
-    const ExportedFile* script = find(files, "blog-web-1.sh");
+    const ExportedFile* script = find_exported(files, "blog-web-1.sh");
     REQUIRE(script != nullptr);
     CHECK(script->mode == 0700);
     CHECK(script->content.find("export X='a\nb'\n") != std::string::npos);
@@ -318,19 +311,19 @@ TEST_CASE("kubernetes: secrets by name or all with --secret, and $ doubled in co
                                      Environment{{"API_TOKEN", "t"}, {"MODE", "prod"}});
     ExportOptions o = reference_options();
     auto files = render_ok("kubernetes", plan, o);
-    YAML::Node cm = YAML::Load(find(files, "blog-env.yaml")->content);
-    YAML::Node secret = YAML::Load(find(files, "blog-secret.yaml")->content);
+    YAML::Node cm = YAML::Load(find_exported(files, "blog-env.yaml")->content);
+    YAML::Node secret = YAML::Load(find_exported(files, "blog-secret.yaml")->content);
     CHECK(cm["data"]["MODE"].as<std::string>() == "prod");
     CHECK_FALSE(cm["data"]["API_TOKEN"]);
     CHECK(secret["data"]["API_TOKEN"].as<std::string>() == "dA==");
-    YAML::Node dep = YAML::Load(find(files, "blog-web-deployment.yaml")->content);
+    YAML::Node dep = YAML::Load(find_exported(files, "blog-web-deployment.yaml")->content);
     CHECK(dep["spec"]["template"]["spec"]["containers"][0]["command"][2].as<std::string>() ==
           "echo $$HOME $$(id)");
 
     o.secret_all = true;
     files = render_ok("kubernetes", plan, o);
-    CHECK(find(files, "blog-env.yaml") == nullptr);
-    secret = YAML::Load(find(files, "blog-secret.yaml")->content);
+    CHECK(find_exported(files, "blog-env.yaml") == nullptr);
+    secret = YAML::Load(find_exported(files, "blog-secret.yaml")->content);
     CHECK(secret["data"]["MODE"].as<std::string>() == "cHJvZA==");
 }
 
@@ -360,7 +353,7 @@ TEST_CASE("user templates replace the built-in ones and are checked", "[export][
     o.templates["service"] =
         TemplateSource{"tpl/service", "[Service]\nExecStart={{exec_start}}\nX={{unit_name}}\n"};
     const auto files = render_ok("systemd", reference_plan(), o);
-    CHECK(find(files, "blog-web-1.service")->content ==
+    CHECK(find_exported(files, "blog-web-1.service")->content ==
           "[Service]\nExecStart=/bin/sh -c \"gunicorn blog:app --bind 0.0.0.0:$$PORT --workers "
           "2\"\nX=blog-web-1\n");
 

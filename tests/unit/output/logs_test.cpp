@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // 2001-09-09 01:46:40 UTC.
-constexpr std::time_t kSomeTime = 1000000000;
+constexpr std::time_t kLogTime = 1000000000;
 
 struct TempDir {
     TempDir() {
@@ -63,10 +63,10 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
-// "HH:MM:SS" of kSomeTime in local time, as the text format prints it.
+// "HH:MM:SS" of kLogTime in local time, as the text format prints it.
 std::string local_stamp() {
     std::tm local{};
-    const std::time_t t = kSomeTime;
+    const std::time_t t = kLogTime;
     ::localtime_r(&t, &local);
     char stamp[16];
     std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d", local.tm_hour, local.tm_min, local.tm_sec);
@@ -129,7 +129,7 @@ bool valid_utf8(const std::string& text) {
 TEST_CASE("every JSON line parses, whatever bytes the line holds", "[output][json]") {
     OutputBuffer out(OutputStyle{true, true, true, OutputFormat::json}, 8);
     const std::size_t web = out.add_source("web.1", 0);
-    out.set_time(std::chrono::system_clock::from_time_t(kSomeTime) + std::chrono::milliseconds(42));
+    out.set_time(std::chrono::system_clock::from_time_t(kLogTime) + std::chrono::milliseconds(42));
     std::mt19937 rng(2026);
     std::vector<std::string> written;
     for (int i = 0; i < 2000; ++i) {
@@ -190,7 +190,7 @@ TEST_CASE("log files: every line in procrun.log, each instance's in its own, no 
         CHECK(worker == 2);
         CHECK(logs.path(0) == dir / "procrun.log");
         CHECK(logs.path(web) == dir / "web.1.log");
-        logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+        logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
         logs.append_system("web.1 started with pid 42");
         logs.append(web, "hello \x1b[31mred\x1b[0m");
         logs.append(worker, "working");
@@ -225,7 +225,7 @@ TEST_CASE("log files in the JSON format hold JSON lines", "[logs][json]") {
     TempDir tmp;
     LogFiles logs(options_for(tmp.path, 0, 5, OutputFormat::json), 5);
     const std::size_t web = logs.add_source("web.1");
-    logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime) + std::chrono::milliseconds(5));
+    logs.set_time(std::chrono::system_clock::from_time_t(kLogTime) + std::chrono::milliseconds(5));
     logs.append(web, "bad \xff byte \"quoted\"");
     logs.append_system("done");
     logs.flush();
@@ -244,7 +244,7 @@ TEST_CASE("log files are appended to across runs", "[logs]") {
     for (const char* line : {"first run", "second run"}) {
         LogFiles logs(options_for(tmp.path), 5);
         const std::size_t web = logs.add_source("web.1");
-        logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+        logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
         logs.append(web, line);
     }
     const auto lines = lines_of(read(tmp.path / "web.1.log"));
@@ -269,7 +269,7 @@ TEST_CASE("log files are rotated by size: NAME.1 the newest, at most `keep` kept
         Reports reports;
         LogFiles logs(options_for(dir, max_size, keep), 5, reports.sink());
         const std::size_t web = logs.add_source("web.1");
-        logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+        logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
         for (int i = 1; i <= count; ++i) {
             logs.append(web, fmt::format("line {:02}", i));
             if (i % 4 == 0)
@@ -320,7 +320,7 @@ TEST_CASE("a log directory that cannot be made is reported once", "[logs]") {
     Reports reports;
     LogFiles logs(options_for(dir), 5, reports.sink());
     const std::size_t web = logs.add_source("web.1");
-    logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+    logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
     logs.append(web, "lost");
     logs.flush();
     REQUIRE(reports.messages.size() == 1);
@@ -345,7 +345,7 @@ TEST_CASE("a log directory without write permission is reported once per file", 
     {
         LogFiles logs(options_for(tmp.path), 5, reports.sink());
         const std::size_t web = logs.add_source("web.1");
-        logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+        logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
         for (int i = 0; i < 10; ++i)
             logs.append(web, "lost");
         logs.flush();
@@ -371,7 +371,7 @@ TEST_CASE("one log file that cannot be opened does not stop the others", "[logs]
     LogFiles logs(options_for(tmp.path), 5, reports.sink());
     const std::size_t web = logs.add_source("web.1");
     const std::size_t worker = logs.add_source("worker.1");
-    logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+    logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
     logs.append(web, "to procrun.log only");
     logs.append(worker, "everywhere");
     logs.flush();
@@ -390,7 +390,7 @@ TEST_CASE("a failed write is reported once and the other files go on", "[logs]")
     Reports reports;
     LogFiles logs(options_for(tmp.path), 5, reports.sink());
     const std::size_t web = logs.add_source("web.1");
-    logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+    logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
     // A file size limit makes writes past it fail with EFBIG, as a full disk
     // fails with ENOSPC. System lines go to procrun.log only, so it alone
     // passes the limit.
@@ -426,7 +426,7 @@ TEST_CASE("a failed rotation is reported with the file that could not be moved",
     Reports reports;
     LogFiles logs(options_for(tmp.path, 30, 2), 5, reports.sink());
     const std::size_t web = logs.add_source("web.1");
-    logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+    logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
     logs.append(web, "line 01");
     logs.append(web, "line 02");
     logs.flush();
@@ -485,7 +485,7 @@ TEST_CASE("a log file planted as a symbolic link is refused, and nothing outside
         {
             LogFiles logs(options_for(dir, 30, 2), 5, reports.sink());
             const std::size_t web = logs.add_source("web.1");
-            logs.set_time(std::chrono::system_clock::from_time_t(kSomeTime));
+            logs.set_time(std::chrono::system_clock::from_time_t(kLogTime));
             for (int i = 0; i < 6; ++i)
                 logs.append(web, fmt::format("line {:02}", i));
             CHECK(logs.ok(web));

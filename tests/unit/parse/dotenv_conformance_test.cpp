@@ -121,7 +121,7 @@ std::vector<Case> load_cases(const fs::path& path) {
     return cases;
 }
 
-procrun::EnvLookup lookup_in(const std::optional<Map>& preset) {
+procrun::EnvLookup preset_lookup(const std::optional<Map>& preset) {
     if (!preset)
         return {};
     return [vars = *preset](std::string_view name) -> std::optional<std::string> {
@@ -133,7 +133,7 @@ procrun::EnvLookup lookup_in(const std::optional<Map>& preset) {
 }
 
 Result procrun_result(const Case& c) {
-    const auto parsed = procrun::parse_dotenv(c.input, c.id, lookup_in(c.env_preset));
+    const auto parsed = procrun::parse_dotenv(c.input, c.id, preset_lookup(c.env_preset));
     Result r;
     r.reported_error = !parsed.ok();
     for (const auto& e : parsed.value)
@@ -223,7 +223,7 @@ TEST_CASE("dotenv conformance: upstream test vectors", "[dotenv][conformance]") 
     for (const auto& c : cases) {
         if (!c.asserts_outcome()) {
             // No expectation to meet, but the parser must still cope.
-            (void)procrun::parse_dotenv(c.input, c.id, lookup_in(c.env_preset));
+            (void)procrun::parse_dotenv(c.input, c.id, preset_lookup(c.env_preset));
             continue;
         }
         const bool met = meets_expectation(c, procrun_result(c));
