@@ -1,6 +1,6 @@
 // The packages, built for real: a Release build of procrun (without
 // sanitizers, whatever this build uses; with Debian's hardening flags from
-// dpkg-buildflags; a unity build, as the test command's other builds but one)
+// dpkg-buildflags but -g; a unity build, as the test command's other builds)
 // in its own build directory, packaged by CPack as .deb, .rpm and .tar.gz. The .deb is unpacked
 // into a scratch root, its procrun runs and its man page renders, and lintian finds no error in it.
 // The Homebrew formula and the PKGBUILD are generated for the source tarball.
@@ -82,10 +82,25 @@ std::string debian_flags(const std::string& which) {
     return flags;
 }
 
-// Configures and builds the Release tree the packages are made from.
+// `flags` without the word `word`.
+std::string without_word(const std::string& flags, const std::string& word) {
+    std::istringstream in(flags);
+    std::string out;
+    for (std::string w; in >> w;) {
+        if (w != word)
+            out += (out.empty() ? "" : " ") + w;
+    }
+    return out;
+}
+
+// Configures and builds the Release tree the packages are made from. Debian's
+// -g is left out: the packages' binary is stripped (CPACK_STRIP_FILES, as
+// dh_strip does) and no debug-symbol package is made, so debug information
+// would only slow the build.
 void build_release_tree() {
     fs::create_directories(kBuildDir);
-    const std::string cxxflags = debian_flags("CPPFLAGS") + " " + debian_flags("CXXFLAGS");
+    const std::string cxxflags =
+        debian_flags("CPPFLAGS") + " " + without_word(debian_flags("CXXFLAGS"), "-g");
     const std::string ldflags = debian_flags("LDFLAGS");
     RunResult configure =
         run_in(kBuildDir,
