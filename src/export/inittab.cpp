@@ -45,11 +45,6 @@ exec /bin/sh -c {{command}}
 const std::vector<std::string> kInittabCommon = {"app", "user", "directory", "timeout",
                                                  "log", "run",  "target_dir"};
 
-std::vector<std::string> with_inittab_common(std::vector<std::string> names) {
-    names.insert(names.end(), kInittabCommon.begin(), kInittabCommon.end());
-    return names;
-}
-
 // Two letters of the app and a two-digit counter: inittab ids are at most four
 // characters.
 std::string make_id(std::string_view app, int n) {
@@ -70,12 +65,13 @@ const std::vector<TemplateDef>& inittab_templates() {
     static const std::vector<TemplateDef> defs = {
         {"inittab", kInittab,
          tmpl::Schema{
-             with_inittab_common({}),
+             tmpl::with_common({}, kInittabCommon),
              {{"processes",
                tmpl::Schema{{"id", "type", "name", "index", "port", "process", "script"}, {}}}}}},
         {"process.sh", kScript,
-         tmpl::Schema{with_inittab_common({"type", "name", "index", "port", "command", "su_command",
-                                           "log_file", "script"}),
+         tmpl::Schema{tmpl::with_common({"type", "name", "index", "port", "command", "su_command",
+                                         "log_file", "script"},
+                                        kInittabCommon),
                       {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;

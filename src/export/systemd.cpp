@@ -63,11 +63,6 @@ SyslogIdentifier={{unit_name}}
 const std::vector<std::string> kSystemdCommon = {"app",     "app_unit", "user", "working_directory",
                                                  "timeout", "log",      "run",  "target_dir"};
 
-std::vector<std::string> with_systemd_common(std::vector<std::string> names) {
-    names.insert(names.end(), kSystemdCommon.begin(), kSystemdCommon.end());
-    return names;
-}
-
 const char* restart_value(ExportRestart r) {
     switch (r) {
         case ExportRestart::always:
@@ -128,14 +123,16 @@ void lifecycle_values(Job& job, const Instance& inst, tmpl::Context& svc) {
 const std::vector<TemplateDef>& systemd_templates() {
     static const std::vector<TemplateDef> defs = {
         {"app.target", kAppTarget,
-         tmpl::Schema{with_systemd_common({}), {{"types", tmpl::Schema{{"type", "unit"}, {}}}}}},
+         tmpl::Schema{tmpl::with_common({}, kSystemdCommon),
+                      {{"types", tmpl::Schema{{"type", "unit"}, {}}}}}},
         {"type.target", kTypeTarget,
-         tmpl::Schema{with_systemd_common({"type", "unit"}),
+         tmpl::Schema{tmpl::with_common({"type", "unit"}, kSystemdCommon),
                       {{"instances", tmpl::Schema{{"name", "unit", "port"}, {}}}}}},
         {"service", kService,
-         tmpl::Schema{with_systemd_common({"type", "type_unit", "name", "index", "port", "unit",
-                                           "unit_name", "environment_file", "exec_start", "command",
-                                           "log_file", "restart", "kill_signal", "exec_stop"}),
+         tmpl::Schema{tmpl::with_common({"type", "type_unit", "name", "index", "port", "unit",
+                                         "unit_name", "environment_file", "exec_start", "command",
+                                         "log_file", "restart", "kill_signal", "exec_stop"},
+                                        kSystemdCommon),
                       {{"dependencies", tmpl::Schema{{"unit", "kind"}, {}}}}}},
     };
     return defs;

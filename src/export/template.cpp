@@ -340,4 +340,10 @@ std::string render(const Template& t, const Context& context) {
     return out;
 }
 
+std::vector<std::string> with_common(std::vector<std::string> names,
+                                     const std::vector<std::string>& common) {
+    names.insert(names.end(), common.begin(), common.end());
+    return names;
+}
+
 }  // namespace procrun::tmpl

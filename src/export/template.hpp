@@ -44,6 +44,10 @@ struct Template {
 // Parses and checks `text` against `schema`. Diagnostics are located in `file`.
 Parsed<Template> parse(std::string_view text, std::string_view file, const Schema& schema);
 
+// `names`, then the names every template of a format takes (`common`).
+std::vector<std::string> with_common(std::vector<std::string> names,
+                                     const std::vector<std::string>& common);
+
 // Renders a parsed template. Names are known to exist (parse checked them).
 std::string render(const Template& t, const Context& context);
 

@@ -50,11 +50,6 @@ end script
 const std::vector<std::string> kUpstartCommon = {"app", "user", "timeout",   "directory",
                                                  "log", "run",  "target_dir"};
 
-std::vector<std::string> with_upstart_common(std::vector<std::string> names) {
-    names.insert(names.end(), kUpstartCommon.begin(), kUpstartCommon.end());
-    return names;
-}
-
 // Upstart ends a script block at the first line reading "end script".
 bool ends_script(std::string_view text) {
     std::size_t pos = 0;
@@ -83,11 +78,12 @@ bool ends_script(std::string_view text) {
 
 const std::vector<TemplateDef>& upstart_templates() {
     static const std::vector<TemplateDef> defs = {
-        {"app.conf", kUpstartAppConf, tmpl::Schema{with_upstart_common({}), {}}},
-        {"type.conf", kTypeConf, tmpl::Schema{with_upstart_common({"type"}), {}}},
+        {"app.conf", kUpstartAppConf, tmpl::Schema{tmpl::with_common({}, kUpstartCommon), {}}},
+        {"type.conf", kTypeConf, tmpl::Schema{tmpl::with_common({"type"}, kUpstartCommon), {}}},
         {"process.conf", kJobConf,
-         tmpl::Schema{with_upstart_common({"type", "name", "index", "port", "command", "log_file",
-                                           "respawn", "normal_exit", "kill_signal"}),
+         tmpl::Schema{tmpl::with_common({"type", "name", "index", "port", "command", "log_file",
+                                         "respawn", "normal_exit", "kill_signal"},
+                                        kUpstartCommon),
                       {{"env", tmpl::Schema{{"key", "value"}, {}}}}}},
     };
     return defs;
