@@ -33,7 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             std::abort();
     }
     // A formation that names a type runs no type it does not name, unless all=.
-    if (!f.counts.empty() && f.count_for("not-named") != f.all.value_or(0))
+    std::string unnamed = "not-named";
+    while (f.counts.count(unnamed) != 0)
+        unnamed += "-x";
+    if (!f.counts.empty() && f.count_for(unnamed) != f.all.value_or(0))
         std::abort();
 
     // The same spec inside a config file line.
