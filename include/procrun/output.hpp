@@ -108,8 +108,9 @@ const std::vector<std::string_view>& colour_palette();
 //   {"ts":"...","process":"system","stream":"system","line":"web.1 started with pid 4242"}
 class OutputBuffer {
   public:
-    // `name_width`: the longest name that will be printed (names are padded to
-    // at least the width of "system").
+    // `name_width`: the longest name expected (names are padded to at least
+    // the width of "system"). A source added later with a longer name widens
+    // the column for every line appended after it.
     OutputBuffer(OutputStyle style, std::size_t name_width);
 
     // Registers a source; returns its id. Source 0 is always `system`.
@@ -140,11 +141,13 @@ class OutputBuffer {
 
   private:
     struct Source {
+        std::string name;
         std::string head;       // colour + padded name + " | " (after the timestamp);
                                 // JSON: the fields between "ts" and "line"
         std::string head_cont;  // the same with " + "
     };
     void append_json(const Source& source, std::string_view line, bool continued);
+    void pad_head(Source& s) const;  // head and head_cont at the current width
     void set_seconds(std::time_t now);
 
     OutputStyle style_;

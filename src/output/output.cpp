@@ -71,20 +71,32 @@ std::size_t OutputBuffer::add_source(std::string_view name, int colour) {
         }
     }
     Source s;
+    s.name = name;
     if (style_.format == OutputFormat::json) {
         // Closes the "ts" string and opens the "line" value.
         s.head = "\",\"process\":";
         json::append_string(s.head, name);
         s.head += sources_.empty() ? ",\"stream\":\"system\",\"line\":"
                                    : ",\"stream\":\"stdout\",\"line\":";
-    } else if (style_.prefix) {
-        const std::string reset = style_.colour ? std::string(kReset) : std::string();
-        s.head = fmt::format("{:<{}} | {}", name, width_, reset);
-        s.head_cont = fmt::format("{:<{}} + {}", name, width_, reset);
+    } else if (style_.prefix && name.size() > width_) {
+        // A name longer than any so far (an instance added by `scale`): the
+        // column widens for every source from here on.
+        width_ = name.size();
+        for (Source& existing : sources_)
+            pad_head(existing);
     }
+    pad_head(s);
     sources_.push_back(std::move(s));
     colours_.push_back(std::move(colour_start));
     return sources_.size() - 1;
+}
+
+void OutputBuffer::pad_head(Source& s) const {
+    if (style_.format == OutputFormat::json || !style_.prefix)
+        return;
+    const std::string_view reset = style_.colour ? kReset : std::string_view();
+    s.head = fmt::format("{:<{}} | {}", s.name, width_, reset);
+    s.head_cont = fmt::format("{:<{}} + {}", s.name, width_, reset);
 }
 
 void OutputBuffer::set_seconds(std::time_t now) {

@@ -132,9 +132,14 @@ TEST_CASE("scale: up with the foreman ports, down from the highest number, in st
     CHECK(worse.exit_code == 1);
     CHECK(worse.err.find("is not TYPE=N") != std::string::npos);
 
+    // A name longer than any at start widens the column from its first line on.
+    CHECK(p.procrun({"scale", "worker=10"}).exit_code == 0);
+    CHECK(start.wait_for_output("worker.10 | PORT=6109", 10s));
+
     CHECK(p.procrun({"kill"}).exit_code == 0);
     const RunResult done = start.wait(20s);
     CHECK(done.exit_code == 0);
+    CHECK(done.out.find("system    | ") != std::string::npos);
 }
 
 TEST_CASE("scale: a type not named at start is in status, and `start NAME` starts it",

@@ -135,6 +135,21 @@ TEST_CASE("names are padded to at least the width of system", "[output]") {
     CHECK(out.pending() == "a.1    | x\n");
 }
 
+TEST_CASE("a source with a longer name widens the column for every line after it", "[output]") {
+    OutputBuffer out(OutputStyle{true, false, true}, 8);
+    const std::size_t worker = out.add_source("worker.9", 1);
+    out.append(worker, "a");
+    const std::size_t tenth = out.add_source("worker.10", 1);
+    out.append(tenth, "b");
+    out.append(worker, "c", true);
+    out.append_system("d");
+    CHECK(out.pending() ==
+          "\x1b[33mworker.9 | \x1b[0ma\n"
+          "\x1b[33mworker.10 | \x1b[0mb\n"
+          "\x1b[33mworker.9  + \x1b[0mc\n"
+          "\x1b[1msystem    | \x1b[0md\n");
+}
+
 TEST_CASE("colour wraps the prefix only, one palette colour per type", "[output]") {
     OutputBuffer out(OutputStyle{true, false, true}, 5);
     const std::size_t web = out.add_source("web.1", 0);
