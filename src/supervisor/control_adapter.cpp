@@ -155,7 +155,7 @@ ControlReply ControlAdapter::serve(const ControlRequest& request, ControlConnect
 ControlReply ControlAdapter::serve_status(const ControlRequest&, ControlConnection&) {
     ControlReply reply;
     const TimePoint now = runtime_.now();
-    for (std::size_t i = 0; i < runtime_.policy().size(); ++i)
+    for (std::size_t i : runtime_.instances().ordered())
         reply.instances.push_back(status(i, now));
     return reply;
 }

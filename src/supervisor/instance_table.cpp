@@ -1,6 +1,9 @@
 #include "supervisor/instance_table.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
+#include <utility>
 
 namespace procrun {
 
@@ -35,9 +38,33 @@ std::vector<std::size_t> InstanceTable::of_type(std::string_view type) const {
     return out;
 }
 
+std::vector<std::size_t> InstanceTable::ordered() const {
+    std::vector<std::size_t> ids(all_.size());
+    for (std::size_t id = 0; id < ids.size(); ++id)
+        ids[id] = id;
+    sort_ordered(ids);
+    return ids;
+}
+
 ResolvedTargets InstanceTable::resolve(const std::vector<std::string>& targets) const {
-    return resolve_targets(targets, size(),
-                           [this](std::size_t id) -> const Instance& { return *all_[id]; });
+    ResolvedTargets out = resolve_targets(
+        targets, size(), [this](std::size_t id) -> const Instance& { return *all_[id]; });
+    sort_ordered(out.instances);
+    return out;
+}
+
+// The plan's instances are already in this order; only added ones move.
+void InstanceTable::sort_ordered(std::vector<std::size_t>& ids) const {
+    if (added_.empty())
+        return;
+    std::map<std::string_view, int> position;
+    for (const auto& type : plan_.types)
+        position.emplace(type.name, type.position);
+    std::vector<std::pair<int, int>> key(all_.size());
+    for (std::size_t id : ids)
+        key[id] = {position[all_[id]->type], all_[id]->index};
+    std::stable_sort(ids.begin(), ids.end(),
+                     [&key](std::size_t a, std::size_t b) { return key[a] < key[b]; });
 }
 
 std::size_t InstanceTable::name_width() const {

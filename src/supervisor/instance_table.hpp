@@ -31,13 +31,18 @@ class InstanceTable {
     std::size_t add(const ProcessType& type, int index);
     // The ids of every instance of `type`, by index.
     [[nodiscard]] std::vector<std::size_t> of_type(std::string_view type) const;
-    // The instances `targets` name (types or instances; all when empty), or
-    // the error naming the unknown ones.
+    // Every id in the Procfile's order of types, each type's by index (what
+    // status lists): web.1, web.2 (scaled up later), worker.1.
+    [[nodiscard]] std::vector<std::size_t> ordered() const;
+    // The instances `targets` name (types or instances; all when empty), in
+    // the order of ordered(), or the error naming the unknown ones.
     [[nodiscard]] ResolvedTargets resolve(const std::vector<std::string>& targets) const;
     // The longest instance name.
     [[nodiscard]] std::size_t name_width() const;
 
   private:
+    void sort_ordered(std::vector<std::size_t>& ids) const;
+
     const Plan& plan_;
     std::deque<Instance> added_;        // stable addresses
     std::vector<const Instance*> all_;  // by id

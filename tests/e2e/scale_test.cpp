@@ -98,6 +98,12 @@ TEST_CASE("scale: up with the foreman ports, down from the highest number, in st
                        {"worker.2", "running"},
                        {"clock.1", "running"}});
     CHECK(rows.size() == 6);
+    // Listed in the Procfile's order, each type's instances by number.
+    std::vector<std::string> listed;
+    for (const std::string& line : split_lines(p.procrun({"status"}).out))
+        listed.push_back(line.substr(0, line.find(' ')));
+    CHECK(listed == std::vector<std::string>{"INSTANCE", "web.1", "web.2", "web.3", "worker.1",
+                                             "worker.2", "clock.1"});
     // PORT = base + 100 x the type's position + the instance's number - 1.
     CHECK(start.wait_for_output("web.3    | PORT=6002", 10s));
     CHECK(start.wait_for_output("worker.2 | PORT=6101", 10s));
