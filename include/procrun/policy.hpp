@@ -87,6 +87,12 @@ struct EscapeeGone {  // an escaped process exited
 struct FilesChanged {  // files a watched type watches changed (`watch:`)
     std::string type;
     std::vector<std::string> paths;  // relative to the root, first first; "" when unknown
+    // Of `paths`: those whose last event here moved them away or deleted
+    // them, and of those, the ones with no other event here. A file written
+    // and then gone within one window (an editor's or `sed -i`'s temporary
+    // file, renamed over the real one) is not named as the cause.
+    std::vector<std::string> removed;
+    std::vector<std::string> only_removed;
 };
 struct StopCommandFailed {  // its stop_command exited non-zero, or could not start
     std::size_t process;
@@ -391,10 +397,16 @@ class Policy {
     bool restart_for_change(std::size_t i, const std::string& why, TimePoint now,
                             std::vector<Action>& out);
     [[nodiscard]] std::vector<std::size_t> instances_of(const std::string& type) const;
+    struct ChangedFile {
+        bool written = false;  // created, written or moved in, in this window
+        bool removed = false;  // its last event moved it away or deleted it
+    };
     struct ChangeWindow {
         TimePoint due{};
-        std::string first;             // the first path that changed
-        std::set<std::string> others;  // the other paths, counted up to a bound
+        std::vector<std::string> order;            // the paths, first first, up to a bound
+        std::map<std::string, ChangedFile> files;  // the same paths
+        bool more = false;                         // paths past the bound
+        [[nodiscard]] std::string cause() const;   // "app.py and 2 other files changed"
     };
     struct WaitingRestart {
         std::vector<std::string> after;  // restarted types it depends on

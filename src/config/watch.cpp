@@ -11,7 +11,9 @@ const std::vector<PathPattern>& default_watch_exclusions() {
                               "venv", "target", "build", "dist",         "tmp",         "log"};
         for (const char* d : dirs)
             out.push_back(PathPattern{d, false, true, false, {}});
-        const char* files[] = {"*.swp", "*.swx", "*~", ".#*", "4913", ".procrun.lock"};
+        const char* files[] = {"*.swp",         "*.swx",         "*~",
+                               ".#*",           "#*#",           "4913",
+                               ".procrun.lock", "*___jb_tmp___", "*___jb_old___"};
         for (const char* f : files)
             out.push_back(PathPattern{f, false, false, false, {}});
         return out;

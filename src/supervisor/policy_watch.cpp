@@ -13,7 +13,7 @@ using policy_text::join;
 
 namespace {
 
-// Paths counted in one window beyond the first: past this, "and more".
+// Paths counted in one window: past this, "and many other files".
 constexpr std::size_t kCountedPaths = 10000;
 
 }  // namespace
@@ -37,15 +37,22 @@ void Policy::on(const event::FilesChanged& e, TimePoint now, std::vector<Action>
     const Millis debounce = watch ? watch->debounce : kDefaultDebounce;
     auto [it, opened] = change_windows_.try_emplace(e.type);
     ChangeWindow& w = it->second;
-    std::size_t from = 0;
-    if (opened) {
+    if (opened)
         w.due = now + debounce;
-        w.first = e.paths.empty() ? std::string() : e.paths.front();
-        from = 1;
-    }
-    for (std::size_t k = from; k < e.paths.size() && w.others.size() < kCountedPaths; ++k) {
-        if (e.paths[k] != w.first)
-            w.others.insert(e.paths[k]);
+    const std::set<std::string> removed(e.removed.begin(), e.removed.end());
+    const std::set<std::string> only_removed(e.only_removed.begin(), e.only_removed.end());
+    for (const std::string& path : e.paths) {
+        auto file = w.files.find(path);
+        if (file == w.files.end()) {
+            if (w.files.size() >= kCountedPaths) {
+                w.more = true;
+                continue;
+            }
+            file = w.files.emplace(path, ChangedFile{}).first;
+            w.order.push_back(path);
+        }
+        file->second.written = file->second.written || only_removed.count(path) == 0;
+        file->second.removed = removed.count(path) != 0;
     }
 }
 
@@ -60,20 +67,31 @@ std::optional<TimePoint> Policy::change_window_due() const {
     return due;
 }
 
-namespace {
-
-std::string cause_of(const std::string& first, std::size_t others) {
-    if (first.empty())
+// Named: every path but those written and then gone within the window
+// (temporary files renamed over the real ones); when that leaves none, every
+// path.
+std::string Policy::ChangeWindow::cause() const {
+    std::vector<const std::string*> named;
+    for (const std::string& path : order) {
+        const ChangedFile& file = files.at(path);
+        if (!(file.written && file.removed))
+            named.push_back(&path);
+    }
+    if (named.empty()) {
+        for (const std::string& path : order)
+            named.push_back(&path);
+    }
+    if (named.empty() || named.front()->empty())
         return "files changed (too many at once to tell which)";
+    const std::string& first = *named.front();
+    const std::size_t others = named.size() - 1;
+    if (more)
+        return first + " and many other files changed";
     if (others == 0)
         return first + " changed";
-    if (others >= kCountedPaths)
-        return first + " and many other files changed";
     return first + " and " + std::to_string(others) +
            (others == 1 ? " other file changed" : " other files changed");
 }
-
-}  // namespace
 
 void Policy::end_change_windows(TimePoint now, std::vector<Action>& out) {
     if (phase_ != Phase::running) {
@@ -83,7 +101,7 @@ void Policy::end_change_windows(TimePoint now, std::vector<Action>& out) {
     std::vector<std::pair<std::string, std::string>> due;  // type, cause
     for (auto it = change_windows_.begin(); it != change_windows_.end();) {
         if (it->second.due <= now) {
-            due.emplace_back(it->first, cause_of(it->second.first, it->second.others.size()));
+            due.emplace_back(it->first, it->second.cause());
             it = change_windows_.erase(it);
         } else {
             ++it;

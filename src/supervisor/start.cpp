@@ -186,9 +186,7 @@ std::optional<int> Start::watch() {
         exclude.push_back(std::move(*log_dir));
     watcher = std::make_unique<Watcher>(
         io, plan.root, std::move(targets), options.gitignore, std::move(exclude),
-        [this](const std::string& type, std::vector<std::string> paths) {
-            runtime.feed(event::FilesChanged{type, std::move(paths)});
-        },
+        [this](event::FilesChanged changes) { runtime.feed(std::move(changes)); },
         [this](const std::string& text) { sink.report(text); });
     try {
         watcher->start();

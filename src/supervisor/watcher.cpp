@@ -241,14 +241,29 @@ void Watcher::on_readable() {
     }
     if (overflow)
         rescan();
-    for (auto& [t, paths] : changed)
-        changed_(targets_[t].type, std::move(paths.order));
+    for (const auto& [t, changes] : changed)
+        changed_(changes.event(targets_[t].type));
     wait();
 }
 
-void Watcher::Changes::add(std::string path) {
-    if (seen.insert(path).second)
-        order.push_back(std::move(path));
+void Watcher::Changes::add(const std::string& path, bool removal) {
+    auto [it, fresh] = seen.try_emplace(path);
+    if (fresh)
+        order.push_back(path);
+    it->second.removed = removal;
+    it->second.written = it->second.written || !removal;
+}
+
+event::FilesChanged Watcher::Changes::event(const std::string& type) const {
+    event::FilesChanged e{type, order, {}, {}};
+    for (const std::string& path : order) {
+        const Seen& s = seen.at(path);
+        if (s.removed)
+            e.removed.push_back(path);
+        if (s.removed && !s.written)
+            e.only_removed.push_back(path);
+    }
+    return e;
 }
 
 void Watcher::handle(const posix::InotifyEvent& e, std::map<std::size_t, Changes>& out) {
@@ -267,18 +282,19 @@ void Watcher::handle(const posix::InotifyEvent& e, std::map<std::size_t, Changes
     const std::string abs = it->second.path + "/" + e.name;
     const std::string rel = join_path(it->second.rel, e.name);
     const std::vector<Interest> interests = it->second.interests;
-    if (e.is_dir && (e.kind == Kind::moved_from || e.kind == Kind::deleted))
+    const bool removal = e.kind == Kind::moved_from || e.kind == Kind::deleted;
+    if (e.is_dir && removal)
         remove_tree(abs);
     for (const auto& in : interests) {
         const WatchFilter& filter = filters_[in.target];
         if (!in.recursive) {
             if (e.name == in.only && !e.is_dir)
-                out[in.target].add(rel);
+                out[in.target].add(rel, removal);
             continue;
         }
         if (!e.is_dir) {
             if (filter.wanted(rel))
-                out[in.target].add(rel);
+                out[in.target].add(rel, removal);
             continue;
         }
         if (filter.excluded(rel, true))
@@ -289,7 +305,7 @@ void Watcher::handle(const posix::InotifyEvent& e, std::map<std::size_t, Changes
             for (auto& f : found)
                 out[in.target].add(std::move(f));
         } else if (e.kind == Kind::moved_from) {
-            out[in.target].add(rel);
+            out[in.target].add(rel, true);
         }
     }
 }

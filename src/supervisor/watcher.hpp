@@ -17,10 +17,10 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "procrun/plan.hpp"
+#include "procrun/policy.hpp"
 #include "procrun/posix/inotify.hpp"
 #include "procrun/watch.hpp"
 #include "supervisor/watch_filter.hpp"
@@ -52,7 +52,9 @@ class WatchSetupError : public std::runtime_error {
 
 class Watcher {
   public:
-    using Changed = std::function<void(const std::string& type, std::vector<std::string> paths)>;
+    // What changed for one type in one read: its paths, in order, once each,
+    // and which of them were moved away or deleted.
+    using Changed = std::function<void(event::FilesChanged changes)>;
     using Warn = std::function<void(const std::string& text)>;
 
     // `exclude`: more exclusions for every type (procrun's log folder).
@@ -83,9 +85,14 @@ class Watcher {
     using Found = std::vector<std::string>;
     // The paths of one type that changed in one read, in order, once each.
     struct Changes {
+        struct Seen {
+            bool written = false;  // created, written or moved in
+            bool removed = false;  // its last event moved it away or deleted it
+        };
         std::vector<std::string> order;
-        std::unordered_set<std::string> seen;
-        void add(std::string path);
+        std::unordered_map<std::string, Seen> seen;
+        void add(const std::string& path, bool removal = false);
+        [[nodiscard]] event::FilesChanged event(const std::string& type) const;
     };
 
     void watch_base(std::size_t target, const WatchPath& base, bool at_start);

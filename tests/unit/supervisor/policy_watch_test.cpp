@@ -27,7 +27,7 @@ Lifecycle watched(Millis debounce = 200ms, bool dependents = false) {
 }
 
 event::FilesChanged changed(std::string type, std::vector<std::string> paths) {
-    return event::FilesChanged{std::move(type), std::move(paths)};
+    return event::FilesChanged{std::move(type), std::move(paths), {}, {}};
 }
 
 }  // namespace
@@ -62,6 +62,37 @@ TEST_CASE("a burst of changes is one restart, after the debounce window", "[poli
     f.send(changed("web", {"app/views.py"}));
     f.advance(200ms);
     CHECK(f.count_prefix("say web.1 restarting: app/views.py changed") == 1);
+    CHECK(f.count_prefix("spawn web.1") == 1);
+}
+
+TEST_CASE("a file written and gone within the window is not named as the cause",
+          "[policy][watch]") {
+    FakeLauncher f({instance("web.1", watched())}, 5000ms);
+    f.start();
+    f.clear_log();
+    SECTION("sed -i: a temporary file written, then renamed over the real one") {
+        f.send(changed("web", {"sedAb12Cd"}));
+        f.send(event::FilesChanged{"web", {"sedAb12Cd", "app.py"}, {"sedAb12Cd"}, {}});
+        f.advance(200ms);
+        CHECK(f.logged("say web.1 restarting: app.py changed"));
+    }
+    SECTION("a file that only went away is a change, and named") {
+        f.send(event::FilesChanged{"web", {"old.py"}, {"old.py"}, {"old.py"}});
+        f.send(changed("web", {"new.py"}));
+        f.advance(200ms);
+        CHECK(f.logged("say web.1 restarting: old.py and 1 other file changed"));
+    }
+    SECTION("removed, then written again: it exists, and is named") {
+        f.send(event::FilesChanged{"web", {"app.py"}, {"app.py"}, {"app.py"}});
+        f.send(changed("web", {"app.py"}));
+        f.advance(200ms);
+        CHECK(f.logged("say web.1 restarting: app.py changed"));
+    }
+    SECTION("only temporary files: they are named all the same") {
+        f.send(event::FilesChanged{"web", {"x.tmp"}, {"x.tmp"}, {}});
+        f.advance(200ms);
+        CHECK(f.logged("say web.1 restarting: x.tmp changed"));
+    }
     CHECK(f.count_prefix("spawn web.1") == 1);
 }
 

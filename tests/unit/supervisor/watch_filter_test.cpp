@@ -63,11 +63,22 @@ TEST_CASE("watch filter: default exclusions, .gitignore, include, exclude", "[wa
         bool wanted;
     };
     const Want files[] = {
-        {"app/views.py", true},        {"app/views.py.swp", false},  {"app/.views.py.swx", false},
-        {"app/views.py~", false},      {"app/.#views.py", false},    {"app/4913", false},
-        {".procrun.lock", false},      {"app/views_test.py", false}, {"db.sqlite3", false},
+        {"app/views.py", true},
+        {"app/views.py.swp", false},
+        {"app/.views.py.swx", false},
+        {"app/views.py~", false},
+        {"app/.#views.py", false},
+        {"app/4913", false},
+        {"app/#views.py#", false},
+        {"app/views.py___jb_tmp___", false},
+        {"app/views.py___jb_old___", false},
+        {".procrun.lock", false},
+        {"app/views_test.py", false},
+        {"db.sqlite3", false},
         {"keep.sqlite3", false},  // kept by .gitignore, but not *.py
-        {"templates/base.html", true}, {"templates/a/b.html", true}, {"static/app.css", false},
+        {"templates/base.html", true},
+        {"templates/a/b.html", true},
+        {"static/app.css", false},
         {"../lib/shared.py", true},
     };
     for (const auto& r : files) {

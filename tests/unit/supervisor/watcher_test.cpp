@@ -49,9 +49,11 @@ struct Run {
                  std::vector<PathPattern> gitignore = {})
         : watcher(
               io, tree.root(), std::move(targets), std::move(gitignore), {},
-              [this](const std::string& type, std::vector<std::string> paths) {
-                  for (auto& p : paths)
-                      seen[type].push_back(std::move(p));
+              [this](event::FilesChanged changes) {
+                  for (auto& p : changes.paths)
+                      seen[changes.type].push_back(std::move(p));
+                  for (auto& p : changes.removed)
+                      removed[changes.type].push_back(std::move(p));
               },
               [this](const std::string& text) { warnings.push_back(text); }) {
         watcher.start();
@@ -72,6 +74,7 @@ struct Run {
 
     boost::asio::io_context io;
     std::map<std::string, std::vector<std::string>> seen;
+    std::map<std::string, std::vector<std::string>> removed;  // moved away or deleted
     std::vector<std::string> warnings;
     Watcher watcher;
 };
@@ -100,6 +103,20 @@ TEST_CASE("watcher: a written file is reported, and excluded ones are not", "[wa
     run.settle();
     CHECK(run.seen.empty());
     CHECK(run.warnings.empty());
+}
+
+TEST_CASE("watcher: a file renamed over another is reported with the one moved away",
+          "[watch][inotify]") {
+    Tree tree;
+    tree.write("app.py");
+    Run run(tree, {target("web")});
+    tree.write("sedAb12Cd", "new\n");
+    fs::rename(tree.root() / "sedAb12Cd", tree.root() / "app.py");
+    REQUIRE(run.wait_for("web", "app.py"));
+    CHECK(run.removed["web"] == std::vector<std::string>{"sedAb12Cd"});
+    fs::remove(tree.root() / "app.py");
+    run.settle();
+    CHECK(run.removed["web"] == std::vector<std::string>{"sedAb12Cd", "app.py"});
 }
 
 TEST_CASE("watcher: folders made or moved in later are watched, moved away dropped",
