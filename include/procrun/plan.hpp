@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,11 +47,15 @@ struct Instance {
     int colour = 0;                     // index into the output palette (the type's position)
     SharedLifecycle lifecycle;          // the type's, shared by its instances
     std::filesystem::path working_dir;  // the type's: absolute
-    // What the app itself defines: the env files' variables, the type's own
-    // (ProcessType::env), then PORT and PS.
-    // Exporters render this; the process gets the inherited OS environment
-    // overlaid with it (Plan::environment_of).
-    Environment app_env;
+    // The env files' variables, then the type's own (ProcessType::env): one
+    // value shared by the type's instances, so a large formation holds one
+    // copy of a large .env, not one per instance.
+    std::shared_ptr<const Environment> type_env;
+
+    // What the app itself defines: type_env, then PORT and PS. Exporters
+    // render this; the process gets the inherited OS environment overlaid
+    // with it (Plan::environment_of).
+    [[nodiscard]] Environment app_env() const;
 };
 
 // Everything make_plan decides from: the parsed files and the merged settings,
@@ -127,11 +132,12 @@ struct Plan {
 // Procfile defines: web, worker".
 Parsed<Plan> make_plan(const PlanInput& input);
 
-// The environment for an instance (PORT, PS) given the plan's inputs; used by
+// Instance `index` of `type`: its PORT, its environment and settings; used by
 // make_plan and by `run` for a single instance.
 Instance make_instance(const Plan& plan, const ProcessType& type, int index);
-// The same with the type's settings given, shared with its other instances.
+// The same sharing the type's settings and environment with `sibling`, an
+// instance of the same type.
 Instance make_instance(const Plan& plan, const ProcessType& type, int index,
-                       SharedLifecycle lifecycle);
+                       const Instance& sibling);
 
 }  // namespace procrun

@@ -61,7 +61,8 @@ std::string Job::slug(const Instance& inst) const {
 
 std::vector<std::pair<std::string, std::string>> Job::checked_env(const Instance& inst) {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [key, value] : inst.app_env.entries()) {
+    const Environment app_env = inst.app_env();
+    for (const auto& [key, value] : app_env.entries()) {
         if (!quote::is_env_name(key)) {
             error("export/env-name",
                   fmt::format("'{}' is not a portable environment variable name", key),

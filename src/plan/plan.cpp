@@ -23,9 +23,27 @@ const ProcessType* Plan::find_type(std::string_view name) const {
     return nullptr;
 }
 
+namespace {
+
+// PORT and PS of `instance` over `env`.
+void set_instance_variables(Environment& env, const Instance& instance) {
+    env.set("PORT", std::to_string(instance.port));
+    env.set("PS", instance.name);
+}
+
+}  // namespace
+
+Environment Instance::app_env() const {
+    Environment env = type_env ? *type_env : Environment();
+    set_instance_variables(env, *this);
+    return env;
+}
+
 Environment Plan::environment_of(const Instance& instance) const {
     Environment env = os_env;
-    env.merge(instance.app_env);
+    if (instance.type_env)
+        env.merge(*instance.type_env);
+    set_instance_variables(env, instance);
     return env;
 }
 
@@ -305,9 +323,12 @@ void PlanMaker::make_instances() {
     for (const auto& type : plan_.types) {
         if (!type.selected)
             continue;
-        const SharedLifecycle lifecycle = type.lifecycle;  // one copy for all its instances
-        for (int i = 1; i <= type.count; ++i)
-            plan_.instances.push_back(make_instance(plan_, type, i, lifecycle));
+        // One copy of its settings and environment for all its instances.
+        for (int i = 1; i <= type.count; ++i) {
+            plan_.instances.push_back(i == 1
+                                          ? make_instance(plan_, type, i)
+                                          : make_instance(plan_, type, i, plan_.instances.back()));
+        }
     }
 }
 
@@ -357,12 +378,10 @@ void PlanMaker::run() {
 
 }  // namespace
 
-Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
-    return make_instance(plan, type, index, type.lifecycle);
-}
+namespace {
 
-Instance make_instance(const Plan& plan, const ProcessType& type, int index,
-                       SharedLifecycle lifecycle) {
+Instance build_instance(const Plan& plan, const ProcessType& type, int index,
+                        SharedLifecycle lifecycle, std::shared_ptr<const Environment> type_env) {
     Instance inst;
     inst.type = type.name;
     inst.index = index;
@@ -372,11 +391,21 @@ Instance make_instance(const Plan& plan, const ProcessType& type, int index,
     inst.colour = type.position;
     inst.lifecycle = std::move(lifecycle);
     inst.working_dir = type.working_dir.empty() ? plan.root : type.working_dir;
-    inst.app_env = plan.file_env;
-    inst.app_env.merge(type.env);
-    inst.app_env.set("PORT", std::to_string(inst.port));
-    inst.app_env.set("PS", inst.name);
+    inst.type_env = std::move(type_env);
     return inst;
+}
+
+}  // namespace
+
+Instance make_instance(const Plan& plan, const ProcessType& type, int index) {
+    auto type_env = std::make_shared<Environment>(plan.file_env);
+    type_env->merge(type.env);
+    return build_instance(plan, type, index, type.lifecycle, std::move(type_env));
+}
+
+Instance make_instance(const Plan& plan, const ProcessType& type, int index,
+                       const Instance& sibling) {
+    return build_instance(plan, type, index, sibling.lifecycle, sibling.type_env);
 }
 
 Parsed<Plan> make_plan(const PlanInput& input) {

@@ -14,10 +14,11 @@ InstanceTable::InstanceTable(const Plan& plan) : plan_(plan) {
 }
 
 std::size_t InstanceTable::add(const ProcessType& type, int index) {
-    // The settings of the type's other instances, shared, when it has any.
+    // The settings and environment of the type's other instances, shared,
+    // when it has any.
     for (const Instance* other : all_) {
         if (other->type == type.name) {
-            added_.push_back(make_instance(plan_, type, index, other->lifecycle));
+            added_.push_back(make_instance(plan_, type, index, *other));
             all_.push_back(&added_.back());
             return all_.size() - 1;
         }

@@ -76,8 +76,12 @@ TEST_CASE("Plan: formation counts, base port and PORT/PS", "[plan]") {
     CHECK(ports(plan.value) == std::vector<int>{8000, 8001, 8100, 8101, 8102});
     CHECK(plan.value.types[2].count == 0);
 
+    // One environment per type, whatever its count.
+    CHECK(plan.value.instances[0].type_env == plan.value.instances[1].type_env);
+    CHECK(plan.value.instances[2].type_env == plan.value.instances[4].type_env);
+    CHECK(plan.value.instances[0].type_env != plan.value.instances[2].type_env);
     const Instance& w2 = plan.value.instances[4];
-    CHECK(w2.app_env ==
+    CHECK(w2.app_env() ==
           Environment{{"DATABASE_URL", "postgres://db"}, {"PORT", "8102"}, {"PS", "worker.3"}});
     CHECK(plan.value.environment_of(w2) == Environment{{"PATH", "/usr/bin"},
                                                        {"HOME", "/root"},
@@ -102,8 +106,8 @@ TEST_CASE("Plan: the env files override the OS environment", "[plan]") {
     input.file_env.set("RACK_ENV", "development");
     const auto plan = make_plan(input);
     CHECK(plan.value.environment_of(plan.value.instances[0]).get("RACK_ENV") == "development");
-    CHECK(plan.value.instances[0].app_env.get("RACK_ENV") == "development");
-    CHECK(plan.value.instances[0].app_env.get("PATH") == std::nullopt);
+    CHECK(plan.value.instances[0].app_env().get("RACK_ENV") == "development");
+    CHECK(plan.value.instances[0].app_env().get("PATH") == std::nullopt);
 }
 
 TEST_CASE("Plan: selecting process types keeps Procfile positions", "[plan]") {
@@ -625,6 +629,6 @@ TEST_CASE("Plan: a type's env_file and env layer over the app's env files, PORT 
 
     // make_instance (run NAME) gives the same.
     const Instance again = make_instance(plan.value, plan.value.types[0], 1);
-    CHECK(again.app_env == w.app_env);
+    CHECK(again.app_env() == w.app_env());
     CHECK(again.working_dir == w.working_dir);
 }

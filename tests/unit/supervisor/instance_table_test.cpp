@@ -50,6 +50,11 @@ TEST_CASE("instance table: added instances get new ids and list in the Procfile'
     CHECK(table.add(plan.types[0], 2) == 4);
     CHECK(table[3].port == 5002);
     CHECK(table[2].port == 5101);
+    // An added instance shares its type's settings and environment.
+    CHECK(table[3].type_env == table[0].type_env);
+    CHECK(&*table[3].lifecycle == &*table[0].lifecycle);
+    CHECK(table[3].app_env().get("PORT") == "5002");
+    CHECK(table[3].app_env().get("PS") == "web.3");
 
     CHECK(names(table, table.ordered()) ==
           std::vector<std::string>{"web.1", "web.2", "web.3", "worker.1", "worker.2"});
