@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "supervisor/instance_table.hpp"
+#include "two_types.hpp"
 
 namespace {
 
@@ -19,12 +20,7 @@ using procrun::ProcessType;
 Plan web_and_worker() {
     Plan plan;
     plan.base_port = 5000;
-    ProcessType web;
-    web.name = "web";
-    ProcessType worker;
-    worker.name = "worker";
-    worker.position = 1;
-    plan.types = {web, worker};
+    plan.types = procrun::test::web_and_worker_types();
     for (const ProcessType& type : plan.types)
         plan.instances.push_back(procrun::make_instance(plan, type, 1));
     return plan;

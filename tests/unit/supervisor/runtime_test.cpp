@@ -17,6 +17,7 @@
 #include "supervisor/log_service.hpp"
 #include "supervisor/output_memory.hpp"
 #include "supervisor/runtime.hpp"
+#include "two_types.hpp"
 
 using namespace procrun;
 using namespace std::chrono_literals;
@@ -553,13 +554,8 @@ TEST_CASE("runtime: instances join while it runs, in the policy, the launcher an
           "[runtime][scale]") {
     Plan plan = plan_of({{"web.1", plain()}});
     plan.base_port = 5000;
-    ProcessType web;
-    web.name = "web";
-    ProcessType worker;
-    worker.name = "worker";
-    worker.position = 1;
-    worker.selected = false;  // not named on the command line
-    plan.types = {web, worker};
+    plan.types = procrun::test::web_and_worker_types();
+    plan.types[1].selected = false;  // worker: not named on the command line
     Fixture f(std::move(plan));
     // The type not selected is part of the run at once, not started.
     CHECK(f.launcher.called("add 1 worker.1"));
