@@ -84,15 +84,17 @@ struct Escaped {  // processes that left their group were found
 struct EscapeeGone {  // an escaped process exited
     int pid;
 };
+// What happened to one path, over one read of the watcher or one debounce
+// window. A file written and then gone (an editor's or `sed -i`'s temporary
+// file, renamed over the real one) is not named as the cause of a restart.
+struct PathChange {
+    std::string path;      // relative to the root; "" when unknown (events were lost)
+    bool written = true;   // created, written or moved in
+    bool removed = false;  // its last event moved it away or deleted it
+};
 struct FilesChanged {  // files a watched type watches changed (`watch:`)
     std::string type;
-    std::vector<std::string> paths;  // relative to the root, first first; "" when unknown
-    // Of `paths`: those whose last event here moved them away or deleted
-    // them, and of those, the ones with no other event here. A file written
-    // and then gone within one window (an editor's or `sed -i`'s temporary
-    // file, renamed over the real one) is not named as the cause.
-    std::vector<std::string> removed;
-    std::vector<std::string> only_removed;
+    std::vector<PathChange> paths;  // first first, each path once
 };
 struct StopCommandFailed {  // its stop_command exited non-zero, or could not start
     std::size_t process;
@@ -397,16 +399,12 @@ class Policy {
     bool restart_for_change(std::size_t i, const std::string& why, TimePoint now,
                             std::vector<Action>& out);
     [[nodiscard]] std::vector<std::size_t> instances_of(const std::string& type) const;
-    struct ChangedFile {
-        bool written = false;  // created, written or moved in, in this window
-        bool removed = false;  // its last event moved it away or deleted it
-    };
     struct ChangeWindow {
         TimePoint due{};
-        std::vector<std::string> order;            // the paths, first first, up to a bound
-        std::map<std::string, ChangedFile> files;  // the same paths
-        bool more = false;                         // paths past the bound
-        [[nodiscard]] std::string cause() const;   // "app.py and 2 other files changed"
+        std::vector<event::PathChange> paths;         // first first, up to a bound
+        std::map<std::string, std::size_t> position;  // path -> its index in `paths`
+        bool more = false;                            // paths past the bound
+        [[nodiscard]] std::string cause() const;      // "app.py and 2 other files changed"
     };
     struct WaitingRestart {
         std::vector<std::string> after;  // restarted types it depends on

@@ -39,20 +39,20 @@ void Policy::on(const event::FilesChanged& e, TimePoint now, std::vector<Action>
     ChangeWindow& w = it->second;
     if (opened)
         w.due = now + debounce;
-    const std::set<std::string> removed(e.removed.begin(), e.removed.end());
-    const std::set<std::string> only_removed(e.only_removed.begin(), e.only_removed.end());
-    for (const std::string& path : e.paths) {
-        auto file = w.files.find(path);
-        if (file == w.files.end()) {
-            if (w.files.size() >= kCountedPaths) {
+    for (const event::PathChange& change : e.paths) {
+        const auto [at, fresh] = w.position.try_emplace(change.path, w.paths.size());
+        if (fresh) {
+            if (w.paths.size() >= kCountedPaths) {
+                w.position.erase(at);
                 w.more = true;
                 continue;
             }
-            file = w.files.emplace(path, ChangedFile{}).first;
-            w.order.push_back(path);
+            w.paths.push_back(change);
+            continue;
         }
-        file->second.written = file->second.written || only_removed.count(path) == 0;
-        file->second.removed = removed.count(path) != 0;
+        event::PathChange& seen = w.paths[at->second];
+        seen.written = seen.written || change.written;
+        seen.removed = change.removed;
     }
 }
 
@@ -72,14 +72,13 @@ std::optional<TimePoint> Policy::change_window_due() const {
 // path.
 std::string Policy::ChangeWindow::cause() const {
     std::vector<const std::string*> named;
-    for (const std::string& path : order) {
-        const ChangedFile& file = files.at(path);
-        if (!(file.written && file.removed))
-            named.push_back(&path);
+    for (const event::PathChange& change : paths) {
+        if (!(change.written && change.removed))
+            named.push_back(&change.path);
     }
     if (named.empty()) {
-        for (const std::string& path : order)
-            named.push_back(&path);
+        for (const event::PathChange& change : paths)
+            named.push_back(&change.path);
     }
     if (named.empty() || named.front()->empty())
         return "files changed (too many at once to tell which)";

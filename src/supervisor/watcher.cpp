@@ -241,29 +241,20 @@ void Watcher::on_readable() {
     }
     if (overflow)
         rescan();
-    for (const auto& [t, changes] : changed)
-        changed_(changes.event(targets_[t].type));
+    for (auto& [t, changes] : changed)
+        changed_(event::FilesChanged{targets_[t].type, std::move(changes.paths)});
     wait();
 }
 
 void Watcher::Changes::add(const std::string& path, bool removal) {
-    auto [it, fresh] = seen.try_emplace(path);
-    if (fresh)
-        order.push_back(path);
-    it->second.removed = removal;
-    it->second.written = it->second.written || !removal;
-}
-
-event::FilesChanged Watcher::Changes::event(const std::string& type) const {
-    event::FilesChanged e{type, order, {}, {}};
-    for (const std::string& path : order) {
-        const Seen& s = seen.at(path);
-        if (s.removed)
-            e.removed.push_back(path);
-        if (s.removed && !s.written)
-            e.only_removed.push_back(path);
+    const auto [at, fresh] = position.try_emplace(path, paths.size());
+    if (fresh) {
+        paths.push_back(event::PathChange{path, !removal, removal});
+        return;
     }
-    return e;
+    event::PathChange& change = paths[at->second];
+    change.written = change.written || !removal;
+    change.removed = removal;
 }
 
 void Watcher::handle(const posix::InotifyEvent& e, std::map<std::size_t, Changes>& out) {

@@ -85,14 +85,9 @@ class Watcher {
     using Found = std::vector<std::string>;
     // The paths of one type that changed in one read, in order, once each.
     struct Changes {
-        struct Seen {
-            bool written = false;  // created, written or moved in
-            bool removed = false;  // its last event moved it away or deleted it
-        };
-        std::vector<std::string> order;
-        std::unordered_map<std::string, Seen> seen;
+        std::vector<event::PathChange> paths;
+        std::unordered_map<std::string, std::size_t> position;  // path -> index in `paths`
         void add(const std::string& path, bool removal = false);
-        [[nodiscard]] event::FilesChanged event(const std::string& type) const;
     };
 
     void watch_base(std::size_t target, const WatchPath& base, bool at_start);

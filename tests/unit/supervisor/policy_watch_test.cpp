@@ -26,8 +26,12 @@ Lifecycle watched(Millis debounce = 200ms, bool dependents = false) {
     return lc;
 }
 
-event::FilesChanged changed(std::string type, std::vector<std::string> paths) {
-    return event::FilesChanged{std::move(type), std::move(paths), {}, {}};
+// Files written (created, changed or moved in).
+event::FilesChanged changed(std::string type, const std::vector<std::string>& paths) {
+    event::FilesChanged e{std::move(type), {}};
+    for (const auto& p : paths)
+        e.paths.push_back(event::PathChange{p, true, false});
+    return e;
 }
 
 }  // namespace
@@ -72,24 +76,24 @@ TEST_CASE("a file written and gone within the window is not named as the cause",
     f.clear_log();
     SECTION("sed -i: a temporary file written, then renamed over the real one") {
         f.send(changed("web", {"sedAb12Cd"}));
-        f.send(event::FilesChanged{"web", {"sedAb12Cd", "app.py"}, {"sedAb12Cd"}, {}});
+        f.send(event::FilesChanged{"web", {{"sedAb12Cd", true, true}, {"app.py", true, false}}});
         f.advance(200ms);
         CHECK(f.logged("say web.1 restarting: app.py changed"));
     }
     SECTION("a file that only went away is a change, and named") {
-        f.send(event::FilesChanged{"web", {"old.py"}, {"old.py"}, {"old.py"}});
+        f.send(event::FilesChanged{"web", {{"old.py", false, true}}});
         f.send(changed("web", {"new.py"}));
         f.advance(200ms);
         CHECK(f.logged("say web.1 restarting: old.py and 1 other file changed"));
     }
     SECTION("removed, then written again: it exists, and is named") {
-        f.send(event::FilesChanged{"web", {"app.py"}, {"app.py"}, {"app.py"}});
+        f.send(event::FilesChanged{"web", {{"app.py", false, true}}});
         f.send(changed("web", {"app.py"}));
         f.advance(200ms);
         CHECK(f.logged("say web.1 restarting: app.py changed"));
     }
     SECTION("only temporary files: they are named all the same") {
-        f.send(event::FilesChanged{"web", {"x.tmp"}, {"x.tmp"}, {}});
+        f.send(event::FilesChanged{"web", {{"x.tmp", true, true}}});
         f.advance(200ms);
         CHECK(f.logged("say web.1 restarting: x.tmp changed"));
     }

@@ -50,10 +50,11 @@ struct Run {
         : watcher(
               io, tree.root(), std::move(targets), std::move(gitignore), {},
               [this](event::FilesChanged changes) {
-                  for (auto& p : changes.paths)
-                      seen[changes.type].push_back(std::move(p));
-                  for (auto& p : changes.removed)
-                      removed[changes.type].push_back(std::move(p));
+                  for (auto& p : changes.paths) {
+                      if (p.removed)
+                          removed[changes.type].push_back(p.path);
+                      seen[changes.type].push_back(std::move(p.path));
+                  }
               },
               [this](const std::string& text) { warnings.push_back(text); }) {
         watcher.start();
